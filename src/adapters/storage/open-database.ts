@@ -1,0 +1,25 @@
+import path from 'node:path';
+import type { Config } from '../../config/config.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Database } from './database.ts';
+import { PgliteDatabase } from './pglite-database.ts';
+import { PostgresDatabase } from './postgres-database.ts';
+
+/** Opens PostgreSQL when DATABASE_URL is set, otherwise PGlite under DATA_DIR/pglite. */
+export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+  if (!config.DATABASE_URL) {
+    return PgliteDatabase.open(path.join(config.dataDir, 'pglite'), config.DATABASE_SCHEMA);
+  }
+
+  const db = new PostgresDatabase({
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    poolMax: config.DATABASE_POOL_MAX,
+    idleTimeoutMs: config.DATABASE_IDLE_TIMEOUT_MS,
+    connectionTimeoutMs: config.DATABASE_CONNECTION_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    log,
+  });
+  await db.exec(`CREATE SCHEMA IF NOT EXISTS "${config.DATABASE_SCHEMA}"`);
+  return db;
+}
