@@ -12,8 +12,8 @@ export interface Database extends Queryable {
   readonly schema: string;
   /** Runs `work` in one transaction, rolled back if it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Runs a script of several statements without parameters. */
-  exec(script: string): Promise<void>;
+  /** Runs a script of several statements without parameters; returns the rows of the last one. */
+  exec(script: string): Promise<Record<string, unknown>[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

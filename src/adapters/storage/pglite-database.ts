@@ -41,8 +41,9 @@ export class PgliteDatabase implements Database {
     });
   }
 
-  async exec(script: string): Promise<void> {
-    await this.client.exec(script);
+  async exec(script: string): Promise<Record<string, unknown>[]> {
+    const results = await this.client.exec(script);
+    return (results.at(-1)?.rows ?? []) as Record<string, unknown>[];
   }
 
   async ping(): Promise<void> {

@@ -35,6 +35,7 @@ export class PostgresDatabase implements Database {
       idleTimeoutMillis: options.idleTimeoutMs,
       connectionTimeoutMillis: options.connectionTimeoutMs,
       statement_timeout: options.statementTimeoutMs || undefined,
+      application_name: 'cleanroom',
       options: `-c search_path=${options.schema},public`,
       types: typeParsers,
     });
@@ -69,8 +70,10 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  async exec(script: string): Promise<void> {
-    await this.pool.query(script);
+  async exec(script: string): Promise<Record<string, unknown>[]> {
+    // A script of several statements returns one result per statement.
+    const result = (await this.pool.query(script)) as pg.QueryResult | pg.QueryResult[];
+    return Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows;
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,100 @@
+import { mkdir } from 'node:fs/promises';
+import type { Config } from '../config/config.ts';
+import { DatasetStore } from '../adapters/dataset-store/dataset-store.ts';
+import { createDuckDbEngine } from '../adapters/engine/duckdb-engine.ts';
+import type { Logger } from '../adapters/logging/logger.ts';
+import { PgBossQueue } from '../adapters/queue/pg-boss-queue.ts';
+import { LocalWakeChannel, PostgresWakeChannel, type WakeChannel } from '../adapters/queue/wake-channel.ts';
+import { DataDirLock } from '../adapters/storage/data-dir-lock.ts';
+import type { Database } from '../adapters/storage/database.ts';
+import { migrate } from '../adapters/storage/migrate.ts';
+import { openDatabase } from '../adapters/storage/open-database.ts';
+import { installQuestionCatalog } from '../services/questions/install-question-catalog.ts';
+import { executeRun } from '../services/runs/execute-run.ts';
+import { RunSignals } from '../services/runs/run-signals.ts';
+import type { ServiceContext } from '../services/service-context.ts';
+
+export interface Platform {
+  config: Config;
+  context: ServiceContext;
+  /** Backend each adapter really uses, for health and status pages. */
+  backends: { database: string; queue: string; engine: string };
+  startWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PlatformOverrides {
+  /** How often pg-boss looks for expired jobs; tests shorten it to see orphaned runs picked up. */
+  maintenanceIntervalSeconds?: number;
+  /** What this process is, recorded in the embedded database's lock file. */
+  purpose?: string;
+}
+
+/**
+ * Builds every adapter from the configuration, migrates the database and
+ * installs the question catalog. The composition root of every process.
+ */
+export async function createPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
+  await mkdir(config.dataDir, { recursive: true });
+  const lock = config.DATABASE_URL ? null : await DataDirLock.acquire(config.dataDir, overrides.purpose ?? 'cleanroom');
+  const db = await openDatabase(config, log).catch(async (error: unknown) => {
+    await lock?.release();
+    throw error;
+  });
+  await migrate(db, log);
+  await installQuestionCatalog(db);
+
+  const datasetStore = new DatasetStore(config.dataDir);
+  await mkdir(datasetStore.tempDirectory, { recursive: true });
+  const engine = await createDuckDbEngine({
+    threads: config.ENGINE_THREADS,
+    memoryLimit: config.ENGINE_MEMORY_LIMIT,
+    tempDirectory: datasetStore.tempDirectory,
+    log,
+  });
+  const queue = new PgBossQueue({
+    db,
+    schema: `${config.DATABASE_SCHEMA}_jobs`,
+    retryLimit: config.RUN_RETRY_LIMIT,
+    retryDelaySeconds: config.RUN_RETRY_DELAY_SECONDS,
+    expireInSeconds: config.RUN_EXPIRE_SECONDS,
+    pollingIntervalSeconds: config.QUEUE_POLL_INTERVAL_SECONDS,
+    maintenanceIntervalSeconds: overrides.maintenanceIntervalSeconds,
+    wakeChannel: createWakeChannel(config, db, log),
+    log,
+  });
+  await queue.start();
+
+  const context: ServiceContext = {
+    db,
+    engine,
+    queue,
+    datasetStore,
+    runSignals: new RunSignals(),
+    settings: {
+      pageSizeMax: config.PAGE_SIZE_MAX,
+      resultRowsMax: config.RESULT_ROWS_MAX,
+      importMaxInvalidRows: config.IMPORT_MAX_INVALID_ROWS,
+      uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+    },
+    log,
+  };
+
+  return {
+    config,
+    context,
+    backends: { database: db.kind === 'pglite' ? 'pglite (embedded)' : 'postgresql', queue: `pg-boss on ${db.kind}`, engine: 'duckdb (in-process)' },
+    startWorker: () => queue.workRuns(config.WORKER_CONCURRENCY, (job, jobContext) => executeRun(context, job, jobContext)),
+    close: async () => {
+      await queue.stop();
+      await engine.close();
+      await db.close();
+      await lock?.release();
+    },
+  };
+}
+
+function createWakeChannel(config: Config, db: Database, log: Logger): WakeChannel {
+  if (!config.DATABASE_URL) return new LocalWakeChannel();
+  return new PostgresWakeChannel({ url: config.DATABASE_URL, channel: `${config.DATABASE_SCHEMA}_run_queued`, notifier: db, log });
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { AppError } from '../errors/app-error.ts';
+
+/** Query of every list: an opaque cursor from the previous page and a page size. */
+export const PageQuerySchema = z.object({
+  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+export type PageQuery = z.infer<typeof PageQuerySchema>;
+
+export function pageSchema<Item extends z.ZodType>(item: Item) {
+  return z.object({
+    items: z.array(item),
+    /** Cursor of the next page; null on the last page. */
+    nextCursor: z.string().nullable(),
+  });
+}
+
+export interface Page<Item> {
+  items: Item[];
+  nextCursor: string | null;
+}
+
+/** Position after the last item of a page, in the list's sort order. */
+export type CursorPosition = (string | number)[];
+
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): CursorPosition | null {
+  if (cursor === undefined || cursor === '') return null;
+
+  try {
+    const position: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const valid =
+      Array.isArray(position) && position.every((part) => typeof part === 'string' || typeof part === 'number');
+    if (valid) return position as CursorPosition;
+  } catch {
+    // Falls through to the error below: a cursor that is not base64url JSON is invalid.
+  }
+  throw new AppError('CURSOR_INVALID', `Cursor "${cursor}" is invalid; pass the nextCursor of the previous page unchanged.`, {
+    details: { cursor },
+  });
+}
+
+/** Limits a requested page size to the configured maximum; `fallback` when none was requested. */
+export function resolvePageSize(requested: number | undefined, maximum: number, fallback = 50): number {
+  return Math.min(requested ?? fallback, maximum);
+}
+
+/** Builds a page from `limit + 1` fetched rows: the extra row only signals that more exist. */
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  toItem: (row: Row) => Item,
+  positionOf: (row: Row) => CursorPosition,
+): Page<Item> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows.at(-1);
+  return {
+    items: pageRows.map(toItem),
+    nextCursor: hasMore && last !== undefined ? encodeCursor(positionOf(last)) : null,
+  };
+}

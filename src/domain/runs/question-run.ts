@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+export const RunStatusSchema = z.enum(['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+
+export const RunPrivacySchema = z.object({
+  crowdSize: z.number().int(),
+  noise: z.object({ enabled: z.boolean(), scale: z.number() }),
+});
+
+export const QuestionRunSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  cleanRoomId: z.uuid(),
+  questionId: z.uuid(),
+  questionDisplayId: z.string(),
+  status: RunStatusSchema,
+  /** Percent done, 0 to 100. */
+  progress: z.number().int().min(0).max(100),
+  parameters: z.record(z.string(), z.unknown()),
+  /** Dataset id bound to each macro of the question. */
+  datasets: z.record(z.string(), z.uuid()),
+  privacy: RunPrivacySchema,
+  submittedBy: z.object({ organizationId: z.uuid(), userId: z.uuid().nullable() }),
+  submittedAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().nullable(),
+  completedAt: z.iso.datetime().nullable(),
+  failureReason: z.string().nullable(),
+  isRetryable: z.boolean(),
+  attempt: z.number().int(),
+});
+export type QuestionRun = z.infer<typeof QuestionRunSchema>;
+
+export const CreateRunRequestSchema = z
+  .object({
+    questionId: z.string().min(1).max(100),
+    name: z.string().trim().min(1).max(200).optional(),
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    /** Dataset id per macro; a macro left out takes the single attached dataset that fits it. */
+    datasets: z.record(z.string(), z.uuid()).optional(),
+    /** Same key again returns the run created first instead of starting a second one. */
+    idempotencyKey: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type CreateRunRequest = z.infer<typeof CreateRunRequestSchema>;
+
+export const ListRunsQuerySchema = z.object({
+  status: RunStatusSchema.optional(),
+  cleanRoomId: z.string().optional(),
+});
+
+export const ResultColumnSchema = z.object({
+  name: z.string(),
+  dataType: z.enum(['STRING', 'INTEGER', 'DOUBLE', 'DATE']),
+});
+
+export const QuestionRunResultSchema = z.object({
+  runId: z.uuid(),
+  columns: z.array(ResultColumnSchema),
+  rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+  /** Rows in the whole result, across pages. */
+  rowCount: z.number().int(),
+  /** Output rows withheld because they counted fewer identities than the crowd size. */
+  suppressedRowCount: z.number().int(),
+  noiseApplied: z.boolean(),
+  privacy: RunPrivacySchema,
+  offset: z.number().int(),
+  nextCursor: z.string().nullable(),
+});
+export type QuestionRunResult = z.infer<typeof QuestionRunResultSchema>;

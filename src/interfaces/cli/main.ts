@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { reportFailure } from './boot.ts';
+import { registerApiKeyCommand } from './commands/api-key-command.ts';
+import { registerDemoKeysCommand } from './commands/demo-keys-command.ts';
+import { registerImportCsvCommand } from './commands/import-csv-command.ts';
+import { registerRunQuestionCommand } from './commands/run-question-command.ts';
+import { registerSeedCommand } from './commands/seed-command.ts';
+import { registerStartCommand } from './commands/start-command.ts';
+import { registerWorkerCommand } from './commands/worker-command.ts';
+
+const program = new Command()
+  .name('cleanroom')
+  .description('Cleanroom Copilot: privacy-safe clean room collaboration. Configuration comes from environment variables (see README).')
+  .showHelpAfterError();
+
+registerStartCommand(program);
+registerWorkerCommand(program);
+registerSeedCommand(program);
+registerImportCsvCommand(program);
+registerRunQuestionCommand(program);
+registerApiKeyCommand(program);
+registerDemoKeysCommand(program);
+
+program.parseAsync(process.argv).catch(reportFailure);

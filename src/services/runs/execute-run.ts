@@ -1,0 +1,116 @@
+import { AppError, isAppError } from '../../domain/errors/app-error.ts';
+import type { RunJob, RunJobContext } from '../../adapters/queue/job-queue.ts';
+import type { BoundDataset, QuestionResult } from '../../adapters/engine/engine.ts';
+import type { RunRow } from '../../adapters/storage/repositories/runs-repository.ts';
+import { repositories, type ServiceContext } from '../service-context.ts';
+
+/**
+ * Executes one queued run on the engine (the worker's job handler). Every
+ * write is fenced by the attempt number, so a run picked up again after its
+ * worker died completes exactly once, and a cancellation always wins.
+ * Throwing asks the queue to retry the job.
+ */
+export async function executeRun(context: ServiceContext, job: RunJob, jobContext: RunJobContext): Promise<void> {
+  const repos = repositories(context.db);
+  const run = await repos.runs.claim(job.runId);
+  const log = context.log.child({ runId: job.runId, jobId: jobContext.jobId });
+  if (!run) {
+    log.info('run already finished or cancelled; job dropped');
+    return;
+  }
+
+  log.info({ attempt: run.attempt, template: run.question_template }, 'run started');
+  const controller = context.runSignals.register(run.id);
+  try {
+    const result = await runOnEngine(context, run, controller.signal);
+    await storeResult(context, run, result);
+    log.info({ rows: result.rows.length, suppressed: result.suppressedRowCount }, 'run completed');
+  } catch (error) {
+    await recordFailure(context, run, jobContext, error);
+  } finally {
+    context.runSignals.release(run.id);
+  }
+}
+
+async function runOnEngine(context: ServiceContext, run: RunRow, signal: AbortSignal): Promise<QuestionResult> {
+  const datasets = await loadBoundDatasets(context, run);
+  const repos = repositories(context.db);
+  return context.engine.runQuestion({
+    template: run.question_template,
+    parameters: run.parameters,
+    datasets,
+    privacy: { ...run.privacy, noiseSeed: null },
+    maxRows: context.settings.resultRowsMax,
+    signal,
+    onProgress: async (percent) => {
+      const owned = await repos.runs.updateProgress(run.id, run.attempt, Math.min(99, Math.round(percent)));
+      if (!owned) context.runSignals.abort(run.id, 'run cancelled or taken over by another attempt');
+    },
+  });
+}
+
+/**
+ * Re-checks at execution time that every bound dataset is still attached and
+ * its owner still a partner: either may have changed since submission.
+ */
+async function loadBoundDatasets(context: ServiceContext, run: RunRow): Promise<BoundDataset[]> {
+  const repos = repositories(context.db);
+  const partners = new Set((await repos.partners.listForRoom(run.clean_room_id)).map((partner) => partner.organization_id));
+  const datasets: BoundDataset[] = [];
+  for (const [macro, datasetId] of Object.entries(run.dataset_bindings)) {
+    const dataset = await repos.datasets.findAttached(run.clean_room_id, datasetId);
+    if (!dataset || !partners.has(dataset.organization_id)) {
+      throw new AppError('DATASET_NOT_ATTACHED', `Dataset ${datasetId} bound to ${macro} is no longer attached by a partner of the clean room.`);
+    }
+    datasets.push({ macro, datasetId, location: dataset.storage_location, columns: dataset.columns });
+  }
+  return datasets;
+}
+
+async function storeResult(context: ServiceContext, run: RunRow, result: QuestionResult): Promise<void> {
+  await context.db.transaction(async (tx) => {
+    const repos = repositories(tx);
+    if (!(await repos.runs.markCompleted(run.id, run.attempt))) return;
+
+    await repos.results.insert({
+      runId: run.id,
+      columns: result.columns,
+      rows: result.rows,
+      suppressedRowCount: result.suppressedRowCount,
+      noiseApplied: result.noiseApplied,
+      privacy: { crowdSize: result.privacy.crowdSize, noise: result.privacy.noise },
+    });
+  });
+}
+
+/** Fails the run for good, or puts it back in the queue and rethrows so the queue retries it. */
+async function recordFailure(context: ServiceContext, run: RunRow, jobContext: RunJobContext, error: unknown): Promise<void> {
+  const repos = repositories(context.db);
+  const log = context.log.child({ runId: run.id, jobId: jobContext.jobId, attempt: run.attempt });
+  if ((await repos.runs.status(run.id)) === 'CANCELLED') {
+    log.info('run cancelled while executing');
+    return;
+  }
+
+  const retryable = isRetryable(error);
+  const reason = failureReason(error);
+  if (retryable && jobContext.retryCount < jobContext.retryLimit) {
+    log.warn({ err: error, retryCount: jobContext.retryCount }, 'run attempt failed; retrying');
+    await repos.runs.markRequeued(run.id, run.attempt, reason);
+    throw error;
+  }
+
+  log.error({ err: error }, 'run failed');
+  await repos.runs.markFailed(run.id, run.attempt, reason, retryable);
+}
+
+/** Errors from our own checks are final; anything unexpected (I/O, a dropped connection) may pass on retry. */
+function isRetryable(error: unknown): boolean {
+  if (isAppError(error)) return error.retryable;
+  return !(error instanceof Error && error.name === 'AbortError');
+}
+
+function failureReason(error: unknown): string {
+  if (isAppError(error)) return `${error.code}: ${error.userMessage}`;
+  return 'The engine failed while executing the question; the run can be submitted again.';
+}

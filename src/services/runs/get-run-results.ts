@@ -1,0 +1,48 @@
+import { AppError } from '../../domain/errors/app-error.ts';
+import type { Caller } from '../../domain/organizations/caller.ts';
+import { decodeCursor, encodeCursor, resolvePageSize, type PageQuery } from '../../domain/pagination/page.ts';
+import type { QuestionRunResult } from '../../domain/runs/question-run.ts';
+import { repositories, type ServiceContext } from '../service-context.ts';
+import { loadRun } from './get-run.ts';
+
+/** Returns one page of a completed run's result, with the privacy facts of the whole result. */
+export async function getRunResults(
+  context: ServiceContext,
+  caller: Caller,
+  runId: string,
+  query: PageQuery,
+): Promise<QuestionRunResult> {
+  const repos = repositories(context.db);
+  const run = await loadRun(repos, caller, runId);
+  const header = run.status === 'COMPLETED' ? await repos.results.findHeader(run.id) : undefined;
+  if (!header) {
+    throw new AppError('RESULT_NOT_READY', `Run ${run.id} is ${run.status}; results exist once it is COMPLETED.`, {
+      details: { runId: run.id, status: run.status, progress: run.progress },
+    });
+  }
+
+  const limit = resolvePageSize(query.limit, context.settings.pageSizeMax, 100);
+  const offset = decodeOffset(query.cursor);
+  const rows = await repos.results.readRows(run.id, offset, limit);
+  const nextOffset = offset + rows.length;
+  return {
+    runId: run.id,
+    columns: header.columns,
+    rows,
+    rowCount: header.row_count,
+    suppressedRowCount: header.suppressed_row_count,
+    noiseApplied: header.noise_applied,
+    privacy: header.privacy,
+    offset,
+    nextCursor: nextOffset < header.row_count ? encodeCursor([nextOffset]) : null,
+  };
+}
+
+function decodeOffset(cursor: string | undefined): number {
+  const offset = decodeCursor(cursor)?.[0] ?? 0;
+  if (typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) return offset;
+
+  throw new AppError('CURSOR_INVALID', `Cursor "${cursor}" is not a result cursor; pass the nextCursor of the previous page.`, {
+    details: { cursor },
+  });
+}
