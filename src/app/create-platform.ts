@@ -4,7 +4,11 @@ import { DatasetStore } from '../adapters/dataset-store/dataset-store.ts';
 import { createDuckDbEngine } from '../adapters/engine/duckdb-engine.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { PgBossQueue } from '../adapters/queue/pg-boss-queue.ts';
-import { LocalWakeChannel, PostgresWakeChannel, type WakeChannel } from '../adapters/queue/wake-channel.ts';
+import {
+  LocalWakeChannel,
+  PostgresWakeChannel,
+  type WakeChannel,
+} from '../adapters/queue/wake-channel.ts';
 import { DataDirLock } from '../adapters/storage/data-dir-lock.ts';
 import type { Database } from '../adapters/storage/database.ts';
 import { migrate } from '../adapters/storage/migrate.ts';
@@ -23,9 +27,7 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export interface PlatformOverrides {
-  /** How often pg-boss looks for expired jobs; tests shorten it to see orphaned runs picked up. */
-  maintenanceIntervalSeconds?: number;
+export interface PlatformOptions {
   /** What this process is, recorded in the embedded database's lock file. */
   purpose?: string;
 }
@@ -34,9 +36,15 @@ export interface PlatformOverrides {
  * Builds every adapter from the configuration, migrates the database and
  * installs the question catalog. The composition root of every process.
  */
-export async function createPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
+export async function createPlatform(
+  config: Config,
+  log: Logger,
+  options: PlatformOptions = {},
+): Promise<Platform> {
   await mkdir(config.dataDir, { recursive: true });
-  const lock = config.DATABASE_URL ? null : await DataDirLock.acquire(config.dataDir, overrides.purpose ?? 'cleanroom');
+  const lock = config.DATABASE_URL
+    ? null
+    : await DataDirLock.acquire(config.dataDir, options.purpose ?? 'cleanroom');
   const db = await openDatabase(config, log).catch(async (error: unknown) => {
     await lock?.release();
     throw error;
@@ -59,7 +67,7 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
     retryDelaySeconds: config.RUN_RETRY_DELAY_SECONDS,
     expireInSeconds: config.RUN_EXPIRE_SECONDS,
     pollingIntervalSeconds: config.QUEUE_POLL_INTERVAL_SECONDS,
-    maintenanceIntervalSeconds: overrides.maintenanceIntervalSeconds,
+    maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_INTERVAL_SECONDS,
     wakeChannel: createWakeChannel(config, db, log),
     log,
   });
@@ -83,8 +91,15 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
   return {
     config,
     context,
-    backends: { database: db.kind === 'pglite' ? 'pglite (embedded)' : 'postgresql', queue: `pg-boss on ${db.kind}`, engine: 'duckdb (in-process)' },
-    startWorker: () => queue.workRuns(config.WORKER_CONCURRENCY, (job, jobContext) => executeRun(context, job, jobContext)),
+    backends: {
+      database: db.kind === 'pglite' ? 'pglite (embedded)' : 'postgresql',
+      queue: `pg-boss on ${db.kind}`,
+      engine: 'duckdb (in-process)',
+    },
+    startWorker: () =>
+      queue.workRuns(config.WORKER_CONCURRENCY, (job, jobContext) =>
+        executeRun(context, job, jobContext),
+      ),
     close: async () => {
       await queue.stop();
       await engine.close();
@@ -96,5 +111,10 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
 
 function createWakeChannel(config: Config, db: Database, log: Logger): WakeChannel {
   if (!config.DATABASE_URL) return new LocalWakeChannel();
-  return new PostgresWakeChannel({ url: config.DATABASE_URL, channel: `${config.DATABASE_SCHEMA}_run_queued`, notifier: db, log });
+  return new PostgresWakeChannel({
+    url: config.DATABASE_URL,
+    channel: `${config.DATABASE_SCHEMA}_run_queued`,
+    notifier: db,
+    log,
+  });
 }

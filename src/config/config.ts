@@ -16,7 +16,9 @@ export const configSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: integer(0, 65_535).default(3000),
     PUBLIC_URL: z.url().optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: z
       .string()
@@ -34,8 +36,9 @@ export const configSchema = z
     WORKER_CONCURRENCY: integer(1, 64).default(2),
     RUN_RETRY_LIMIT: integer(0, 20).default(3),
     RUN_RETRY_DELAY_SECONDS: integer(1, 3600).default(2),
-    RUN_EXPIRE_SECONDS: integer(5, 86_400).default(900),
+    RUN_EXPIRE_SECONDS: integer(2, 86_400).default(900),
     QUEUE_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+    QUEUE_MAINTENANCE_INTERVAL_SECONDS: integer(1, 3600).default(30),
     UPLOAD_MAX_BYTES: integer(1, 1024 ** 4).default(2 * 1024 ** 3),
     IMPORT_MAX_INVALID_ROWS: integer(0, 1_000_000_000).default(10_000),
     ENGINE_THREADS: integer(1, 256).optional(),
@@ -68,7 +71,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.keys(configSchema.shape);
   const input = Object.fromEntries(
-    known.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]),
+    known
+      .filter((name) => env[name] !== undefined && env[name] !== '')
+      .map((name) => [name, env[name]]),
   );
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

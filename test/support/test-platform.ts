@@ -5,21 +5,27 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { dropSchemas, TEST_DATABASE_URL } from './postgres.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { createPlatform, type Platform, type PlatformOverrides } from '../../src/app/create-platform.ts';
+import { createPlatform, type Platform } from '../../src/app/create-platform.ts';
 import { createLogger } from '../../src/adapters/logging/logger.ts';
 import { seedDemoWorkspace } from '../../src/services/seed/seed-demo-workspace.ts';
-import type { DemoCredential } from '../../src/services/seed/demo-credentials.ts';
+import {
+  readDemoCredentials,
+  type DemoCredential,
+} from '../../src/services/seed/demo-credentials.ts';
 import { createHttpServer } from '../../src/interfaces/http/create-http-server.ts';
 
 export type Backend = 'postgres' | 'pglite';
 
+/** Last day of the seeded demo's 30-day window, fixed so results are the same every day. */
+export const DEMO_END_DATE = '2026-11-30';
 
 export interface TestPlatformOptions {
   backend: Backend;
   seed?: 'small' | 'none';
   env?: Record<string, string>;
-  overrides?: PlatformOverrides;
   startWorker?: boolean;
+  /** Reuses the data directory and schema of an earlier platform, as a restarted process would. */
+  reuse?: { dataDir: string; schema: string };
 }
 
 export interface TestPlatform {
@@ -32,12 +38,15 @@ export interface TestPlatform {
   keys: { advertiser: string; publisher: string; retailer: string };
   /** Stops the platform and drops its schemas and files. */
   close(): Promise<void>;
+  /** Stops the platform but keeps its schemas and files, for a restart with `reuse`. */
+  stop(): Promise<void>;
 }
 
 /** Starts a whole platform on its own schema and data directory, seeded small unless told otherwise. */
 export async function startTestPlatform(options: TestPlatformOptions): Promise<TestPlatform> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cleanroom-test-'));
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const dataDir =
+    options.reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'cleanroom-test-')));
+  const schema = options.reuse?.schema ?? `t_${randomBytes(6).toString('hex')}`;
   const config = loadConfig({
     DATA_DIR: dataDir,
     DATABASE_SCHEMA: schema,
@@ -47,21 +56,33 @@ export async function startTestPlatform(options: TestPlatformOptions): Promise<T
     ...(options.backend === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
     ...options.env,
   });
-  const platform = await createPlatform(config, createLogger(config.LOG_LEVEL, 2), options.overrides);
-  const outcome = options.seed === 'none' ? null : await seedDemoWorkspace(platform.context, { size: 'small', dataDir, endDate: '2026-11-30' });
-  const credentials = outcome?.seeded ? outcome.credentials : [];
+  const platform = await createPlatform(config, createLogger(config.LOG_LEVEL, 2), {
+    purpose: 'test',
+  });
+  if (options.seed !== 'none')
+    await seedDemoWorkspace(platform.context, { size: 'small', dataDir, endDate: DEMO_END_DATE });
+  const credentials = await readDemoCredentials(dataDir);
   if (options.startWorker !== false) await platform.startWorker();
   const app = await createHttpServer(platform);
   await app.ready();
 
-  const keyOf = (prefix: string) => credentials.find((credential) => credential.organization.startsWith(prefix))?.apiKey ?? '';
+  const keyOf = (prefix: string) =>
+    credentials.find((credential) => credential.organization.startsWith(prefix))?.apiKey ?? '';
   return {
     platform,
     app,
     dataDir,
     schema,
     credentials,
-    keys: { advertiser: keyOf('Northwind'), publisher: keyOf('Daily Ledger'), retailer: keyOf('Cornerstone') },
+    keys: {
+      advertiser: keyOf('Northwind'),
+      publisher: keyOf('Daily Ledger'),
+      retailer: keyOf('Cornerstone'),
+    },
+    stop: async () => {
+      await app.close();
+      await platform.close();
+    },
     close: async () => {
       await app.close();
       await platform.close();

@@ -26,8 +26,6 @@ export interface JobQueue {
   workRuns(concurrency: number, handler: RunJobHandler): Promise<void>;
   /** Wakes idle workers here and in other processes so a new job starts without waiting for a poll. */
   wake(): Promise<void>;
-  /** Removes a job that has not started yet; a running job is left to its worker. */
-  cancelRun(jobId: string): Promise<void>;
   ping(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -16,7 +16,7 @@ export interface PgBossQueueOptions {
   expireInSeconds: number;
   pollingIntervalSeconds: number;
   /** How often pg-boss looks for expired jobs; bounds how soon an orphaned run is picked up again. */
-  maintenanceIntervalSeconds?: number;
+  maintenanceIntervalSeconds: number;
   wakeChannel: WakeChannel;
   log: Logger;
 }
@@ -33,8 +33,7 @@ export class PgBossQueue implements JobQueue {
       schema: options.schema,
       schedule: false,
       supervise: true,
-      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
-      monitorStateIntervalSeconds: undefined,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
     });
     this.boss.on('error', (err) => options.log.error({ err }, 'job queue error'));
   }
@@ -52,7 +51,9 @@ export class PgBossQueue implements JobQueue {
   }
 
   async enqueueRun(job: RunJob, tx?: Queryable): Promise<string> {
-    const db = tx ? { executeSql: (text: string, values: unknown[]) => executeSql(tx, text, values) } : undefined;
+    const db = tx
+      ? { executeSql: (text: string, values: unknown[]) => executeSql(tx, text, values) }
+      : undefined;
     const jobId = await this.boss.send(RUN_QUEUE, job, {
       retryLimit: this.options.retryLimit,
       retryDelay: this.options.retryDelaySeconds,
@@ -68,10 +69,18 @@ export class PgBossQueue implements JobQueue {
     for (let index = 0; index < concurrency; index += 1) {
       const workerId = await this.boss.work<RunJob>(
         RUN_QUEUE,
-        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds },
+        {
+          batchSize: 1,
+          includeMetadata: true,
+          pollingIntervalSeconds: this.options.pollingIntervalSeconds,
+        },
         async ([job]) => {
           if (!job) return;
-          await handler(job.data, { jobId: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit });
+          await handler(job.data, {
+            jobId: job.id,
+            retryCount: job.retryCount,
+            retryLimit: job.retryLimit,
+          });
         },
       );
       this.workerIds.push(workerId);
@@ -81,10 +90,6 @@ export class PgBossQueue implements JobQueue {
   async wake(): Promise<void> {
     this.wakeLocalWorkers();
     await this.options.wakeChannel.notify();
-  }
-
-  async cancelRun(jobId: string): Promise<void> {
-    await this.boss.cancel(RUN_QUEUE, jobId);
   }
 
   async ping(): Promise<void> {

@@ -25,7 +25,12 @@ export class PostgresWakeChannel implements WakeChannel {
   private onWake: () => void = () => undefined;
 
   constructor(
-    private readonly options: { url: string; channel: string; notifier: { query(sql: string, params: unknown[]): Promise<unknown> }; log: Logger },
+    private readonly options: {
+      url: string;
+      channel: string;
+      notifier: { query(sql: string, params: unknown[]): Promise<unknown> };
+      log: Logger;
+    },
   ) {}
 
   async listen(onWake: () => void): Promise<void> {
@@ -49,7 +54,10 @@ export class PostgresWakeChannel implements WakeChannel {
     const client = new pg.Client({ connectionString: this.options.url });
     client.on('notification', () => this.onWake());
     client.on('error', (err) => {
-      this.options.log.warn({ err, channel: this.options.channel }, 'wake listener connection lost');
+      this.options.log.warn(
+        { err, channel: this.options.channel },
+        'wake listener connection lost',
+      );
       this.reconnectLater(attempt + 1);
     });
     try {
@@ -57,7 +65,10 @@ export class PostgresWakeChannel implements WakeChannel {
       await client.query(`LISTEN "${this.options.channel}"`);
       this.client = client;
     } catch (err) {
-      this.options.log.warn({ err, channel: this.options.channel, attempt }, 'wake listener failed to connect');
+      this.options.log.warn(
+        { err, channel: this.options.channel, attempt },
+        'wake listener failed to connect',
+      );
       await client.end().catch(() => undefined);
       this.reconnectLater(attempt + 1);
     }

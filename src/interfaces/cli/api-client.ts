@@ -9,7 +9,9 @@ export interface ApiClientOptions {
 export class ApiClient {
   constructor(private readonly options: ApiClientOptions) {
     if (!options.apiKey) {
-      throw new CliError('No API key: pass --api-key or set CLEANROOM_API_KEY (`cleanroom demo-keys` prints the demo keys).');
+      throw new CliError(
+        'No API key: pass --api-key or set CLEANROOM_API_KEY (`cleanroom demo-keys` prints the demo keys).',
+      );
     }
   }
 
@@ -18,7 +20,11 @@ export class ApiClient {
   }
 
   async post<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    return this.request<T>(path, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
   }
 
   async delete<T>(path: string): Promise<T> {
@@ -41,7 +47,9 @@ export class ApiClient {
     try {
       response = await fetch(url, { ...init, headers });
     } catch (error) {
-      throw new CliError(`Cannot reach ${url.origin} (${(error as Error).message}); start the server with \`cleanroom start\` or pass --url.`);
+      throw new CliError(
+        `Cannot reach ${url.origin} (${(error as Error).message}); start the server with \`cleanroom start\` or pass --url.`,
+      );
     }
 
     const text = await response.text();
@@ -49,12 +57,17 @@ export class ApiClient {
     if (response.ok) return body as T;
 
     const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new CliError(`${error?.code ?? response.status}: ${error?.message ?? response.statusText}`);
+    throw new CliError(
+      `${error?.code ?? response.status}: ${error?.message ?? response.statusText}`,
+    );
   }
 }
 
 /** Options every API-backed command takes. */
-export function apiOptionsFrom(options: { url?: string; apiKey?: string }, defaultPort: number): ApiClientOptions {
+export function apiOptionsFrom(
+  options: { url?: string; apiKey?: string },
+  defaultPort: number,
+): ApiClientOptions {
   return {
     url: options.url ?? process.env.CLEANROOM_URL ?? `http://127.0.0.1:${defaultPort}`,
     apiKey: options.apiKey ?? process.env.CLEANROOM_API_KEY,

@@ -18,7 +18,10 @@ export function loadConfigOrExit(): Config {
 export function reportFailure(error: unknown): void {
   if (isAppError(error)) process.stderr.write(`Error ${error.code}: ${error.message}\n`);
   else if (error instanceof CliError) process.stderr.write(`Error: ${error.message}\n`);
-  else process.stderr.write(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  else
+    process.stderr.write(
+      `Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   process.exitCode = 1;
 }
 

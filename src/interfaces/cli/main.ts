@@ -10,7 +10,9 @@ import { registerWorkerCommand } from './commands/worker-command.ts';
 
 const program = new Command()
   .name('cleanroom')
-  .description('Cleanroom Copilot: privacy-safe clean room collaboration. Configuration comes from environment variables (see README).')
+  .description(
+    'Cleanroom Copilot: privacy-safe clean room collaboration. Configuration comes from environment variables (see README).',
+  )
   .showHelpAfterError();
 
 registerStartCommand(program);

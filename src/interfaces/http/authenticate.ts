@@ -15,7 +15,10 @@ export function createAuthenticationHook(context: ServiceContext) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     if (!header) {
-      throw new AppError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer crk_..."; create one with `cleanroom api-key create`.');
+      throw new AppError(
+        'UNAUTHENTICATED',
+        'Send an API key as "Authorization: Bearer crk_..."; create one with `cleanroom api-key create`.',
+      );
     }
 
     const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -1,7 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Platform } from '../../app/create-platform.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import { createAuthenticationHook } from './authenticate.ts';
@@ -22,20 +27,34 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
     loggerInstance: platform.context.log as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT_BYTES,
     genReqId: () => crypto.randomUUID(),
-    disableRequestLogging: false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.decorateRequest('caller', null);
   app.setNotFoundHandler((request, reply) =>
-    handleError(new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json.`), request, reply),
+    handleError(
+      new AppError(
+        'NOT_FOUND',
+        `No route ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json.`,
+      ),
+      request,
+      reply,
+    ),
   );
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Cleanroom Copilot API', version: '1.0.0', description: 'Privacy-safe clean room collaboration.' },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key crk_...' } } },
+      info: {
+        title: 'Cleanroom Copilot API',
+        version: '1.0.0',
+        description: 'Privacy-safe clean room collaboration.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'API key crk_...' },
+        },
+      },
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
@@ -47,7 +66,12 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
       await api.register(async (secured) => {
         secured.addHook('onRequest', createAuthenticationHook(platform.context));
         await secured.register(multipart, {
-          limits: { fileSize: platform.context.settings.uploadMaxBytes + 1, files: 1, fields: 20, fieldSize: 10_000 },
+          limits: {
+            fileSize: platform.context.settings.uploadMaxBytes + 1,
+            files: 1,
+            fields: 20,
+            fieldSize: 10_000,
+          },
         });
         await secured.register(cleanRoomRoutes(platform.context));
         await secured.register(datasetRoutes(platform.context));

@@ -5,16 +5,38 @@ import type { ErrorEnvelope } from './error-envelope.ts';
 
 /** Fastify's own error codes mapped to ours, so clients see one registry. */
 const fastifyErrors: Record<string, { code: AppError['code']; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'IMPORT_TOO_LARGE', message: 'The request body is larger than the limit.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'VALIDATION_FAILED', message: 'Unsupported Content-Type; send application/json.' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', message: 'The JSON body is empty; send a JSON object.' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'VALIDATION_FAILED', message: 'The body is not valid JSON.' },
-  FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'VALIDATION_FAILED', message: 'Send the file as multipart/form-data.' },
-  FST_REQ_FILE_TOO_LARGE: { code: 'IMPORT_TOO_LARGE', message: 'The file is larger than the upload limit.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'IMPORT_TOO_LARGE',
+    message: 'The request body is larger than the limit.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'VALIDATION_FAILED',
+    message: 'Unsupported Content-Type; send application/json.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'VALIDATION_FAILED',
+    message: 'The JSON body is empty; send a JSON object.',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'VALIDATION_FAILED',
+    message: 'The body is not valid JSON.',
+  },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    code: 'VALIDATION_FAILED',
+    message: 'Send the file as multipart/form-data.',
+  },
+  FST_REQ_FILE_TOO_LARGE: {
+    code: 'IMPORT_TOO_LARGE',
+    message: 'The file is larger than the upload limit.',
+  },
 };
 
-/** Turns any error into the error envelope; 5xx answers never echo internals. */
-export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+/** Sends any error as the error envelope. 5xx responses carry only the user-safe message. */
+export function handleError(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   const appError = toAppError(error);
   if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
@@ -43,7 +65,8 @@ function toAppError(error: FastifyError | Error): AppError {
   if (known) return new AppError(known.code, known.message);
 
   const status = 'statusCode' in error ? error.statusCode : undefined;
-  if (status && status >= 400 && status < 500) return new AppError('VALIDATION_FAILED', error.message);
+  if (status && status >= 400 && status < 500)
+    return new AppError('VALIDATION_FAILED', error.message);
   return new AppError('INTERNAL', error.message, { cause: error });
 }
 

@@ -27,14 +27,21 @@ export function registerApiKeyCommand(program: Command): void {
   const withApiOptions = (command: Command) =>
     command
       .option('--url <url>', 'server URL (default: CLEANROOM_URL or http://127.0.0.1:PORT)')
-      .option('--api-key <key>', 'an existing API key of the organization (default: CLEANROOM_API_KEY)');
+      .option(
+        '--api-key <key>',
+        'an existing API key of the organization (default: CLEANROOM_API_KEY)',
+      );
 
   withApiOptions(apiKey.command('create'))
-    .description('Create a key; with --organization, directly in the database for a first key (server stopped when embedded)')
+    .description(
+      'Create a key; with --organization, directly in the database for a first key (server stopped when embedded)',
+    )
     .requiredOption('--name <name>', 'label that tells the key apart')
     .option('--organization <name>', 'organization name, for the first key of an organization')
     .action((options: KeyOptions & { name: string; organization?: string }) =>
-      options.organization ? createKeyDirectly(options.organization, options.name) : createKeyThroughApi(options),
+      options.organization
+        ? createKeyDirectly(options.organization, options.name)
+        : createKeyThroughApi(options),
     );
 
   withApiOptions(apiKey.command('list'))
@@ -42,8 +49,17 @@ export function registerApiKeyCommand(program: Command): void {
     .action(async (options: KeyOptions) => {
       const client = new ApiClient(apiOptionsFrom(options, loadConfigOrExit().PORT));
       const { items } = await client.get<{ items: ApiKeyView[] }>('/api-keys');
-      const rows = items.map((key) => [key.id, key.name, `${key.prefix}…`, key.createdAt, key.lastUsedAt, key.revokedAt ?? 'active']);
-      process.stdout.write(`${formatTable(['Id', 'Name', 'Prefix', 'Created', 'Last used', 'Revoked'], rows)}\n`);
+      const rows = items.map((key) => [
+        key.id,
+        key.name,
+        `${key.prefix}…`,
+        key.createdAt,
+        key.lastUsedAt,
+        key.revokedAt ?? 'active',
+      ]);
+      process.stdout.write(
+        `${formatTable(['Id', 'Name', 'Prefix', 'Created', 'Last used', 'Revoked'], rows)}\n`,
+      );
     });
 
   withApiOptions(apiKey.command('revoke'))
@@ -63,14 +79,24 @@ async function createKeyThroughApi(options: KeyOptions & { name: string }): Prom
 
 async function createKeyDirectly(organizationName: string, name: string): Promise<void> {
   const config = loadConfigOrExit();
-  const platform = await createPlatform(config, createLogger(config.LOG_LEVEL, 2), { purpose: 'cleanroom api-key create' });
+  const platform = await createPlatform(config, createLogger(config.LOG_LEVEL, 2), {
+    purpose: 'cleanroom api-key create',
+  });
   try {
     const repos = repositories(platform.context.db);
     const organization = await repos.organizations.findOrganizationByName(organizationName);
-    const user = organization ? await repos.organizations.findFirstAdmin(organization.id) : undefined;
-    if (!organization || !user) throw new CliError(`Organization "${organizationName}" was not found or has no users.`);
+    const user = organization
+      ? await repos.organizations.findFirstAdmin(organization.id)
+      : undefined;
+    if (!organization || !user)
+      throw new CliError(`Organization "${organizationName}" was not found or has no users.`);
 
-    const caller = { organizationId: organization.id, userId: user.id, apiKeyId: null, role: user.role };
+    const caller = {
+      organizationId: organization.id,
+      userId: user.id,
+      apiKeyId: null,
+      role: user.role,
+    };
     printKey(await createApiKey(platform.context.db, caller, name));
   } finally {
     await platform.close();
@@ -78,5 +104,7 @@ async function createKeyDirectly(organizationName: string, name: string): Promis
 }
 
 function printKey(key: ApiKeyView): void {
-  process.stdout.write(`Created API key "${key.name}" (${key.id}). Store it now; it is not shown again:\n${key.key}\n`);
+  process.stdout.write(
+    `Created API key "${key.name}" (${key.id}). Store it now; it is not shown again:\n${key.key}\n`,
+  );
 }

@@ -11,9 +11,15 @@ export function registerDemoKeysCommand(program: Command): void {
       const config = loadConfigOrExit();
       const credentials = await readDemoCredentials(config.dataDir);
       if (credentials.length === 0) {
-        throw new CliError(`No demo workspace was seeded in ${config.dataDir}; run \`cleanroom start\` or \`cleanroom seed\` first.`);
+        throw new CliError(
+          `No demo workspace was seeded in ${config.dataDir}; run \`cleanroom start\` or \`cleanroom seed\` first.`,
+        );
       }
-      const rows = credentials.map((credential) => [credential.organization, credential.email, credential.apiKey]);
+      const rows = credentials.map((credential) => [
+        credential.organization,
+        credential.email,
+        credential.apiKey,
+      ]);
       process.stdout.write(`${formatTable(['Organization', 'User', 'API key'], rows)}\n`);
     });
 }

@@ -20,8 +20,18 @@ interface ImportOptions {
 }
 
 interface ImportAnswer {
-  dataset: { id: string; name: string; rowCount: number; columns: { name: string; dataType: string; identifierType: string | null; isPii: boolean }[] };
-  report: { rowCount: number; invalidRowCount: number; errors: { line: number; column: string | null; code: string; message: string }[]; errorsTruncated: boolean };
+  dataset: {
+    id: string;
+    name: string;
+    rowCount: number;
+    columns: { name: string; dataType: string; identifierType: string | null; isPii: boolean }[];
+  };
+  report: {
+    rowCount: number;
+    invalidRowCount: number;
+    errors: { line: number; column: string | null; code: string; message: string }[];
+    errorsTruncated: boolean;
+  };
 }
 
 export function registerImportCsvCommand(program: Command): void {
@@ -33,10 +43,22 @@ export function registerImportCsvCommand(program: Command): void {
     .option('--description <text>', 'free text shown to partners')
     .option('--data-type <type>', 'CRM, AUDIENCE, EXPOSURES, CONVERSIONS or GENERIC', 'CRM')
     .option('--delimiter <char>', "field delimiter: ',', ';', '|' or tab (default: detected)")
-    .option('--identifier-columns <list>', 'identifier columns as column:TYPE pairs, e.g. email:EMAIL,phone:PHONE (default: detected by name)')
-    .option('--pii-columns <list>', 'comma-separated columns to flag as PII: stored, never shown in results')
-    .option('--max-invalid-rows <count>', 'reject the whole file past this many invalid rows (default: IMPORT_MAX_INVALID_ROWS)')
-    .option('--attach-to <cleanRoom>', 'attach the dataset to this clean room (id or display id) after import')
+    .option(
+      '--identifier-columns <list>',
+      'identifier columns as column:TYPE pairs, e.g. email:EMAIL,phone:PHONE (default: detected by name)',
+    )
+    .option(
+      '--pii-columns <list>',
+      'comma-separated columns to flag as PII: stored, never shown in results',
+    )
+    .option(
+      '--max-invalid-rows <count>',
+      'reject the whole file past this many invalid rows (default: IMPORT_MAX_INVALID_ROWS)',
+    )
+    .option(
+      '--attach-to <cleanRoom>',
+      'attach the dataset to this clean room (id or display id) after import',
+    )
     .option('--url <url>', 'server URL (default: CLEANROOM_URL or http://127.0.0.1:PORT)')
     .option('--api-key <key>', 'API key (default: CLEANROOM_API_KEY)')
     .action((file: string, options: ImportOptions) => importCsv(file, options));
@@ -52,7 +74,8 @@ async function importCsv(file: string, options: ImportOptions): Promise<void> {
   form.set('name', options.name ?? path.basename(file).replace(/\.[^.]+$/, ''));
   if (options.description) form.set('description', options.description);
   form.set('dataType', options.dataType.toUpperCase());
-  if (options.delimiter) form.set('delimiter', options.delimiter === '\\t' ? 'tab' : options.delimiter);
+  if (options.delimiter)
+    form.set('delimiter', options.delimiter === '\\t' ? 'tab' : options.delimiter);
   if (options.identifierColumns) form.set('identifierColumns', options.identifierColumns);
   if (options.piiColumns) form.set('piiColumns', options.piiColumns);
   if (options.maxInvalidRows) form.set('maxInvalidRows', options.maxInvalidRows);
@@ -61,18 +84,35 @@ async function importCsv(file: string, options: ImportOptions): Promise<void> {
   const answer = await client.postForm<ImportAnswer>('/datasets', form);
   printImport(answer);
   if (options.attachTo) {
-    await client.request('PUT', `/cleanrooms/${encodeURIComponent(options.attachTo)}/datasets/${answer.dataset.id}`);
+    await client.request(
+      'PUT',
+      `/cleanrooms/${encodeURIComponent(options.attachTo)}/datasets/${answer.dataset.id}`,
+    );
     process.stdout.write(`Attached to clean room ${options.attachTo}.\n`);
   }
 }
 
 function printImport(answer: ImportAnswer): void {
   const { dataset, report } = answer;
-  process.stdout.write(`Imported dataset "${dataset.name}" (${dataset.id}): ${report.rowCount} rows, ${report.invalidRowCount} invalid rows skipped.\n`);
-  const columns = dataset.columns.map((column) => [column.name, column.dataType, column.identifierType ?? '', column.isPii ? 'yes' : '']);
+  process.stdout.write(
+    `Imported dataset "${dataset.name}" (${dataset.id}): ${report.rowCount} rows, ${report.invalidRowCount} invalid rows skipped.\n`,
+  );
+  const columns = dataset.columns.map((column) => [
+    column.name,
+    column.dataType,
+    column.identifierType ?? '',
+    column.isPii ? 'yes' : '',
+  ]);
   process.stdout.write(`${formatTable(['Column', 'Type', 'Identifier', 'PII'], columns)}\n`);
   if (report.errors.length === 0) return;
 
-  const errors = report.errors.map((error) => [error.line, error.column ?? '', error.code, error.message]);
-  process.stdout.write(`\nInvalid rows${report.errorsTruncated ? ' (first ones)' : ''}:\n${formatTable(['Line', 'Column', 'Code', 'Message'], errors)}\n`);
+  const errors = report.errors.map((error) => [
+    error.line,
+    error.column ?? '',
+    error.code,
+    error.message,
+  ]);
+  process.stdout.write(
+    `\nInvalid rows${report.errorsTruncated ? ' (first ones)' : ''}:\n${formatTable(['Line', 'Column', 'Code', 'Message'], errors)}\n`,
+  );
 }

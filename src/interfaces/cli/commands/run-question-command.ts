@@ -38,22 +38,36 @@ export function registerRunQuestionCommand(program: Command): void {
     .command('run-question')
     .description('Run a question in a clean room, show progress, and print the result table')
     .argument('<cleanRoom>', 'clean room id or display id (CR-000001)')
-    .argument('<question>', 'question id, display id (CRQ-000001) or template name (audience_overlap)')
+    .argument(
+      '<question>',
+      'question id, display id (CRQ-000001) or template name (audience_overlap)',
+    )
     .option('-p, --param <name=value>', 'question parameter; repeat for several', collect, [])
-    .option('-d, --dataset <macro=datasetId>', 'dataset for a macro such as @partner_audience; repeat for several', collect, [])
+    .option(
+      '-d, --dataset <macro=datasetId>',
+      'dataset for a macro such as @partner_audience; repeat for several',
+      collect,
+      [],
+    )
     .option('--name <name>', 'run name')
     .option('--idempotency-key <key>', 'resubmitting with the same key returns the first run')
     .option('--timeout <seconds>', 'stop waiting after this many seconds (the run goes on)', '600')
     .option('--url <url>', 'server URL (default: CLEANROOM_URL or http://127.0.0.1:PORT)')
     .option('--api-key <key>', 'API key (default: CLEANROOM_API_KEY)')
-    .action((cleanRoom: string, question: string, options: RunOptions) => runQuestion(cleanRoom, question, options));
+    .action((cleanRoom: string, question: string, options: RunOptions) =>
+      runQuestion(cleanRoom, question, options),
+    );
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function runQuestion(cleanRoom: string, question: string, options: RunOptions): Promise<void> {
+async function runQuestion(
+  cleanRoom: string,
+  question: string,
+  options: RunOptions,
+): Promise<void> {
   const config = loadConfigOrExit();
   const client = new ApiClient(apiOptionsFrom(options, config.PORT));
   const run = await client.post<Run>(`/cleanrooms/${encodeURIComponent(cleanRoom)}/runs`, {
@@ -67,7 +81,9 @@ async function runQuestion(cleanRoom: string, question: string, options: RunOpti
 
   const finished = await waitForRun(client, run.id, Number(options.timeout) * 1000);
   if (finished.status !== 'COMPLETED') {
-    throw new CliError(`Run ${finished.id} ended ${finished.status}${finished.failureReason ? `: ${finished.failureReason}` : ''}.`);
+    throw new CliError(
+      `Run ${finished.id} ended ${finished.status}${finished.failureReason ? `: ${finished.failureReason}` : ''}.`,
+    );
   }
   await printResults(client, run.id);
 }
@@ -92,7 +108,10 @@ async function waitForRun(client: ApiClient, runId: string, timeoutMs: number): 
       lastProgress = run.progress;
     }
     if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new CliError(`Run ${runId} is still ${run.status} after the timeout; follow it with GET /api/v1/runs/${runId}.`);
+    if (Date.now() > deadline)
+      throw new CliError(
+        `Run ${runId} is still ${run.status} after the timeout; follow it with GET /api/v1/runs/${runId}.`,
+      );
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
 }
@@ -102,12 +121,23 @@ async function printResults(client: ApiClient, runId: string): Promise<void> {
   let page: ResultPage;
   const rows: ResultPage['rows'] = [];
   do {
-    page = await client.get<ResultPage>(`/runs/${runId}/results?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+    page = await client.get<ResultPage>(
+      `/runs/${runId}/results?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     rows.push(...page.rows);
     cursor = page.nextCursor;
   } while (cursor);
 
-  process.stdout.write(`${formatTable(page.columns.map((column) => column.name), rows)}\n`);
-  const noise = page.noiseApplied ? `Laplace noise with scale ${page.privacy.noise.scale}` : 'no noise';
-  process.stdout.write(`\n${page.rowCount} rows; ${page.suppressedRowCount} rows suppressed under the crowd size of ${page.privacy.crowdSize}; ${noise}.\n`);
+  process.stdout.write(
+    `${formatTable(
+      page.columns.map((column) => column.name),
+      rows,
+    )}\n`,
+  );
+  const noise = page.noiseApplied
+    ? `Laplace noise with scale ${page.privacy.noise.scale}`
+    : 'no noise';
+  process.stdout.write(
+    `\n${page.rowCount} rows; ${page.suppressedRowCount} rows suppressed under the crowd size of ${page.privacy.crowdSize}; ${noise}.\n`,
+  );
 }

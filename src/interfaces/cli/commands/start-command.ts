@@ -17,10 +17,15 @@ interface StartOptions {
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('Run the API server and a worker in one process (embedded defaults when DATABASE_URL is unset)')
+    .description(
+      'Run the API server and a worker in one process (embedded defaults when DATABASE_URL is unset)',
+    )
     .option('--port <port>', 'TCP port to listen on (overrides PORT; default 3000)')
     .option('--host <host>', 'interface to listen on (overrides HOST; default 127.0.0.1)')
-    .option('--seed <size>', 'demo workspace on an empty database: full (1M x 2M rows), small (1%) or none (overrides SEED)')
+    .option(
+      '--seed <size>',
+      'demo workspace on an empty database: full (1M x 2M rows), small (1%) or none (overrides SEED)',
+    )
     .option('--no-worker', 'serve the API only; runs wait for a `cleanroom worker` process')
     .action((options: StartOptions) => startServer(options));
 }
@@ -62,16 +67,22 @@ export async function seedIfEmpty(platform: Platform, config: Config): Promise<v
     },
   });
   if (outcome.seeded) {
-    process.stderr.write(`Seeded ${outcome.datasets} datasets in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
+    process.stderr.write(
+      `Seeded ${outcome.datasets} datasets in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`,
+    );
   }
 }
 
 async function printBanner(config: Config, address: string): Promise<void> {
   const credentials = await readDemoCredentials(config.dataDir);
-  const lines = [`Cleanroom Copilot is running at ${config.PUBLIC_URL ?? address}`, `  API: ${address}/api/v1   OpenAPI: ${address}/api/v1/openapi.json`];
+  const lines = [
+    `Cleanroom Copilot is running at ${config.PUBLIC_URL ?? address}`,
+    `  API: ${address}/api/v1   OpenAPI: ${address}/api/v1/openapi.json`,
+  ];
   if (credentials.length > 0) {
     lines.push('  Demo API keys (print them again with `cleanroom demo-keys`):');
-    for (const credential of credentials) lines.push(`    ${credential.organization.padEnd(24)} ${credential.apiKey}`);
+    for (const credential of credentials)
+      lines.push(`    ${credential.organization.padEnd(24)} ${credential.apiKey}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

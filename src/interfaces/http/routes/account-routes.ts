@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ApiKeySchema, CreateApiKeyRequestSchema, CreatedApiKeySchema } from '../../../domain/organizations/organization.ts';
+import {
+  ApiKeySchema,
+  CreateApiKeyRequestSchema,
+  CreatedApiKeySchema,
+} from '../../../domain/organizations/organization.ts';
 import { PageQuerySchema } from '../../../domain/pagination/page.ts';
 import { createApiKey } from '../../../services/api-keys/create-api-key.ts';
 import { listApiKeys } from '../../../services/api-keys/list-api-keys.ts';
@@ -25,7 +29,7 @@ const AuditEventSchema = z.object({
   createdAt: z.string(),
 });
 
-/** The caller's identity, API keys and audit trail. */
+/** Registers the routes of the caller's identity, API keys and audit trail. */
 export function accountRoutes(context: ServiceContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/me', {
@@ -33,19 +37,35 @@ export function accountRoutes(context: ServiceContext): FastifyPluginAsyncZod {
         tags,
         summary: 'Who the API key acts for',
         response: {
-          200: z.object({ organizationId: z.uuid(), organizationName: z.string(), userId: z.uuid(), role: z.string() }),
+          200: z.object({
+            organizationId: z.uuid(),
+            organizationName: z.string(),
+            userId: z.uuid(),
+            role: z.string(),
+          }),
           ...commonErrorResponses,
         },
       },
       handler: async (request) => {
         const caller = callerOf(request);
-        const organization = await repositories(context.db).organizations.findOrganization(caller.organizationId);
-        return { organizationId: caller.organizationId, organizationName: organization?.name ?? '', userId: caller.userId, role: caller.role };
+        const organization = await repositories(context.db).organizations.findOrganization(
+          caller.organizationId,
+        );
+        return {
+          organizationId: caller.organizationId,
+          organizationName: organization?.name ?? '',
+          userId: caller.userId,
+          role: caller.role,
+        };
       },
     });
 
     app.get('/api-keys', {
-      schema: { tags, summary: "List your organization's API keys", response: { 200: z.object({ items: z.array(ApiKeySchema) }), ...commonErrorResponses } },
+      schema: {
+        tags,
+        summary: "List your organization's API keys",
+        response: { 200: z.object({ items: z.array(ApiKeySchema) }), ...commonErrorResponses },
+      },
       handler: async (request) => ({ items: await listApiKeys(context, callerOf(request)) }),
     });
 
@@ -58,7 +78,9 @@ export function accountRoutes(context: ServiceContext): FastifyPluginAsyncZod {
       },
       handler: async (request, reply) => {
         reply.header('Cache-Control', 'no-store');
-        return reply.status(201).send(await createApiKey(context.db, callerOf(request), request.body.name));
+        return reply
+          .status(201)
+          .send(await createApiKey(context.db, callerOf(request), request.body.name));
       },
     });
 
@@ -77,7 +99,10 @@ export function accountRoutes(context: ServiceContext): FastifyPluginAsyncZod {
         tags,
         summary: 'What your organization did, newest first',
         querystring: PageQuerySchema,
-        response: { 200: z.object({ items: z.array(AuditEventSchema), nextCursor: z.string().nullable() }), ...commonErrorResponses },
+        response: {
+          200: z.object({ items: z.array(AuditEventSchema), nextCursor: z.string().nullable() }),
+          ...commonErrorResponses,
+        },
       },
       handler: (request) => listAuditEvents(context, callerOf(request), request.query),
     });

@@ -49,7 +49,8 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         body: CreateCleanRoomRequestSchema,
         response: { 201: CleanRoomSchema, ...commonErrorResponses },
       },
-      handler: async (request, reply) => reply.status(201).send(await createCleanRoom(context, callerOf(request), request.body)),
+      handler: async (request, reply) =>
+        reply.status(201).send(await createCleanRoom(context, callerOf(request), request.body)),
     });
 
     app.get('/cleanrooms/:cleanRoomId', {
@@ -70,7 +71,8 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         body: UpdateCleanRoomRequestSchema,
         response: { 200: CleanRoomSchema, ...commonErrorResponses },
       },
-      handler: (request) => updateCleanRoom(context, callerOf(request), request.params.cleanRoomId, request.body),
+      handler: (request) =>
+        updateCleanRoom(context, callerOf(request), request.params.cleanRoomId, request.body),
     });
 
     app.get('/cleanrooms/:cleanRoomId/partners', {
@@ -80,7 +82,9 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         params: RoomParams,
         response: { 200: z.object({ items: z.array(PartnerSchema) }), ...commonErrorResponses },
       },
-      handler: async (request) => ({ items: await listPartners(context, callerOf(request), request.params.cleanRoomId) }),
+      handler: async (request) => ({
+        items: await listPartners(context, callerOf(request), request.params.cleanRoomId),
+      }),
     });
 
     app.post('/cleanrooms/:cleanRoomId/partners', {
@@ -92,7 +96,11 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         response: { 201: PartnerSchema, ...commonErrorResponses },
       },
       handler: async (request, reply) =>
-        reply.status(201).send(await addPartner(context, callerOf(request), request.params.cleanRoomId, request.body)),
+        reply
+          .status(201)
+          .send(
+            await addPartner(context, callerOf(request), request.params.cleanRoomId, request.body),
+          ),
     });
 
     app.delete('/cleanrooms/:cleanRoomId/partners/:partnerId', {
@@ -103,7 +111,12 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         response: { 204: z.null(), ...commonErrorResponses },
       },
       handler: async (request, reply) => {
-        await removePartner(context, callerOf(request), request.params.cleanRoomId, request.params.partnerId);
+        await removePartner(
+          context,
+          callerOf(request),
+          request.params.cleanRoomId,
+          request.params.partnerId,
+        );
         return reply.status(204).send(null);
       },
     });
@@ -127,7 +140,13 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         params: RoomParams.extend({ datasetId: z.uuid() }),
         response: { 200: DatasetSchema, ...commonErrorResponses },
       },
-      handler: (request) => attachDataset(context, callerOf(request), request.params.cleanRoomId, request.params.datasetId),
+      handler: (request) =>
+        attachDataset(
+          context,
+          callerOf(request),
+          request.params.cleanRoomId,
+          request.params.datasetId,
+        ),
     });
 
     app.delete('/cleanrooms/:cleanRoomId/datasets/:datasetId', {
@@ -138,7 +157,12 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         response: { 204: z.null(), ...commonErrorResponses },
       },
       handler: async (request, reply) => {
-        await detachDataset(context, callerOf(request), request.params.cleanRoomId, request.params.datasetId);
+        await detachDataset(
+          context,
+          callerOf(request),
+          request.params.cleanRoomId,
+          request.params.datasetId,
+        );
         return reply.status(204).send(null);
       },
     });

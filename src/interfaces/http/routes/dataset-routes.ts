@@ -44,20 +44,29 @@ export function datasetRoutes(context: ServiceContext): FastifyPluginAsyncZod {
     app.post('/datasets', {
       schema: {
         tags,
-        summary: 'Import a CSV or Parquet file as a dataset (multipart/form-data, fields before the file)',
+        summary:
+          'Import a CSV or Parquet file as a dataset (multipart/form-data, fields before the file)',
         description:
           'Form fields: name, description, dataType (CRM, AUDIENCE, EXPOSURES, CONVERSIONS, GENERIC), delimiter, identifierColumns ("email:EMAIL,phone:PHONE"), piiColumns, maxInvalidRows; then the file part. Emails and phone numbers are normalised and SHA-256 hashed during import.',
         consumes: ['multipart/form-data'],
-        response: { 201: DatasetImportResponseSchema, 413: ErrorEnvelopeSchema, ...commonErrorResponses },
+        response: {
+          201: DatasetImportResponseSchema,
+          413: ErrorEnvelopeSchema,
+          ...commonErrorResponses,
+        },
       },
       handler: async (request, reply) => {
         const caller = callerOf(request);
         const { fields, file } = await readFieldsThenFile(request);
         try {
-          const imported = await importDataset(context, caller, { fields, fileName: file.filename, content: file.file });
+          const imported = await importDataset(context, caller, {
+            fields,
+            fileName: file.filename,
+            content: file.file,
+          });
           return reply.status(201).send(imported);
         } finally {
-          // Drains what the import did not read, so the connection can answer.
+          // Drains what the import did not read, so the response can be sent.
           file.file.resume();
         }
       },
@@ -72,17 +81,28 @@ async function readFieldsThenFile(request: FastifyRequest) {
     if (part.type === 'file') return { fields: parseFields(raw), file: part as MultipartFile };
     raw[part.fieldname] = String(part.value);
   }
-  throw new AppError('VALIDATION_FAILED', 'The request has no file part; send the CSV or Parquet file as the last form field, named "file".', {
-    details: { field: 'file' },
-  });
+  throw new AppError(
+    'VALIDATION_FAILED',
+    'The request has no file part; send the CSV or Parquet file as the last form field, named "file".',
+    {
+      details: { field: 'file' },
+    },
+  );
 }
 
 function parseFields(raw: Record<string, string>) {
   const parsed = ImportDatasetFieldsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
 
-  const issues = parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(form)', message: issue.message }));
-  throw new AppError('VALIDATION_FAILED', `Invalid import fields: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}.`, {
-    details: { issues },
-  });
+  const issues = parsed.error.issues.map((issue) => ({
+    field: issue.path.join('.') || '(form)',
+    message: issue.message,
+  }));
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `Invalid import fields: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}.`,
+    {
+      details: { issues },
+    },
+  );
 }

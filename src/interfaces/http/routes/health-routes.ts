@@ -4,7 +4,7 @@ import type { Platform } from '../../../app/create-platform.ts';
 /** Time one dependency check may take before the service counts as not ready. */
 const CHECK_TIMEOUT_MS = 2000;
 
-/** Liveness (the process answers) and readiness (the database and the queue answer). */
+/** Registers liveness (the process responds) and readiness (the database and the queue respond). */
 export function healthRoutes(platform: Platform): FastifyPluginAsync {
   return async (app) => {
     app.get('/health/live', async () => ({ status: 'ok' }));
@@ -27,19 +27,28 @@ export function healthRoutes(platform: Platform): FastifyPluginAsync {
   };
 }
 
-async function check(probe: () => Promise<void>): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
+async function check(
+  probe: () => Promise<void>,
+): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       probe(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
       }),
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
+    return {
+      ok: false,
+      latencyMs: Math.round(performance.now() - started),
+      error: (error as Error).message,
+    };
   } finally {
     clearTimeout(timer);
   }

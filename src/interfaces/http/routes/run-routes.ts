@@ -54,7 +54,12 @@ export function runRoutes(context: ServiceContext): FastifyPluginAsyncZod {
     });
 
     app.get('/runs/:runId', {
-      schema: { tags, summary: 'Get a run', params: RunParams, response: { 200: QuestionRunSchema, ...commonErrorResponses } },
+      schema: {
+        tags,
+        summary: 'Get a run',
+        params: RunParams,
+        response: { 200: QuestionRunSchema, ...commonErrorResponses },
+      },
       handler: (request) => getRun(context, callerOf(request), request.params.runId),
     });
 
@@ -71,12 +76,13 @@ export function runRoutes(context: ServiceContext): FastifyPluginAsyncZod {
     app.get('/runs/:runId/results', {
       schema: {
         tags,
-        summary: 'Read one page of a completed run\'s result',
+        summary: "Read one page of a completed run's result",
         params: RunParams,
         querystring: PageQuerySchema,
         response: { 200: QuestionRunResultSchema, ...commonErrorResponses },
       },
-      handler: (request) => getRunResults(context, callerOf(request), request.params.runId, request.query),
+      handler: (request) =>
+        getRunResults(context, callerOf(request), request.params.runId, request.query),
     });
   };
 }
