@@ -108,7 +108,10 @@ export const AddPartnerRequestSchema = z
     role: PartnerRoleSchema.default('ANALYST'),
   })
   .strict()
-  .refine((body) => (body.partnerOrganizationId === undefined) !== (body.partnerAdminEmail === undefined), {
-    message: 'Pass exactly one of partnerOrganizationId or partnerAdminEmail.',
-  });
+  .refine(
+    (body) => (body.partnerOrganizationId === undefined) !== (body.partnerAdminEmail === undefined),
+    {
+      message: 'Pass exactly one of partnerOrganizationId or partnerAdminEmail.',
+    },
+  );
 export type AddPartnerRequest = z.infer<typeof AddPartnerRequestSchema>;

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
-export const OrganizationKindSchema = z.enum(['ADVERTISER', 'PUBLISHER', 'RETAILER', 'AGENCY', 'OTHER']);
+export const OrganizationKindSchema = z.enum([
+  'ADVERTISER',
+  'PUBLISHER',
+  'RETAILER',
+  'AGENCY',
+  'OTHER',
+]);
 
 export const OrganizationSchema = z.object({
   id: z.uuid(),
@@ -26,4 +32,6 @@ export type ApiKey = z.infer<typeof ApiKeySchema>;
 export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() });
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
 
-export const CreateApiKeyRequestSchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+export const CreateApiKeyRequestSchema = z
+  .object({ name: z.string().trim().min(1).max(100) })
+  .strict();

@@ -34,18 +34,27 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
   try {
     const position: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const valid =
-      Array.isArray(position) && position.every((part) => typeof part === 'string' || typeof part === 'number');
+      Array.isArray(position) &&
+      position.every((part) => typeof part === 'string' || typeof part === 'number');
     if (valid) return position as CursorPosition;
   } catch {
     // Falls through to the error below: a cursor that is not base64url JSON is invalid.
   }
-  throw new AppError('CURSOR_INVALID', `Cursor "${cursor}" is invalid; pass the nextCursor of the previous page unchanged.`, {
-    details: { cursor },
-  });
+  throw new AppError(
+    'CURSOR_INVALID',
+    `Cursor "${cursor}" is invalid; pass the nextCursor of the previous page unchanged.`,
+    {
+      details: { cursor },
+    },
+  );
 }
 
 /** Limits a requested page size to the configured maximum; `fallback` when none was requested. */
-export function resolvePageSize(requested: number | undefined, maximum: number, fallback = 50): number {
+export function resolvePageSize(
+  requested: number | undefined,
+  maximum: number,
+  fallback = 50,
+): number {
   return Math.min(requested ?? fallback, maximum);
 }
 

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { DatasetMacroSchema, QuestionOutputColumnSchema, QuestionParameterSchema } from './question-definition.ts';
+import {
+  DatasetMacroSchema,
+  QuestionOutputColumnSchema,
+  QuestionParameterSchema,
+} from './question-definition.ts';
 
 /** An approved question as callers see it. */
 export const QuestionSchema = z.object({

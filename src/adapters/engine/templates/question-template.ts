@@ -1,0 +1,41 @@
+import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { BoundDataset, ResultValue } from '../engine.ts';
+
+/** Input of a template's query: validated parameters and one dataset per macro. */
+export interface TemplateInput {
+  datasets: Map<string, BoundDataset>;
+  parameters: Record<string, unknown>;
+}
+
+/** A prepared statement: SQL with `$name` placeholders, their values and their DuckDB types. */
+export interface TemplateQuery {
+  sql: string;
+  values: Record<string, DuckDBValue>;
+  types: Record<string, DuckDBType>;
+}
+
+/** A dataset column a query groups by. */
+export interface GroupingColumn {
+  macro: string;
+  column: string;
+}
+
+/**
+ * The DuckDB side of an approved question. The query returns the question's
+ * output columns except `derivedColumns`, plus `totalColumns`, each row with
+ * its true counts; the engine's privacy guard does the rest.
+ */
+export interface QuestionTemplate {
+  template: string;
+  /**
+   * Dataset columns the query groups by, read from unvalidated parameters:
+   * the engine rejects identifier and PII columns before anything runs.
+   */
+  groupingColumns(parameters: Record<string, unknown>): GroupingColumn[];
+  buildQuery(input: TemplateInput): TemplateQuery;
+  /** Whole-result counts repeated on every row, noised once per run and used only by `deriveMeasures`. */
+  totalColumns: string[];
+  /** Output measures computed from other measures after suppression and noise, so they agree with the published counts. */
+  derivedColumns: string[];
+  deriveMeasures?(row: Record<string, ResultValue>, totals: Record<string, number>): void;
+}
