@@ -80,7 +80,12 @@ describe.each(Object.keys(backends))('storage on %s', (backend) => {
       [fixture.db.schema],
     );
     expect(tables.map((row) => row.table_name)).toEqual(
-      expect.arrayContaining(['clean_rooms', 'question_runs', 'question_run_results', 'audit_events']),
+      expect.arrayContaining([
+        'clean_rooms',
+        'question_runs',
+        'question_run_results',
+        'audit_events',
+      ]),
     );
   });
 
@@ -95,7 +100,9 @@ describe.each(Object.keys(backends))('storage on %s', (backend) => {
   });
 
   it('rejects an int8 beyond the safe integer range', async () => {
-    await expect(fixture.db.query('SELECT 9007199254740993::int8 AS big')).rejects.toThrow(/MAX_SAFE_INTEGER/);
+    await expect(fixture.db.query('SELECT 9007199254740993::int8 AS big')).rejects.toThrow(
+      /MAX_SAFE_INTEGER/,
+    );
   });
 
   it('returns timestamps as Date and jsonb parsed', async () => {
@@ -113,7 +120,9 @@ describe.each(Object.keys(backends))('storage on %s', (backend) => {
 
     await expect(
       fixture.db.transaction(async (tx) => {
-        await tx.query(`INSERT INTO organizations (id, name, kind) VALUES (gen_random_uuid(), 'Acme', 'ADVERTISER')`);
+        await tx.query(
+          `INSERT INTO organizations (id, name, kind) VALUES (gen_random_uuid(), 'Acme', 'ADVERTISER')`,
+        );
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
@@ -125,7 +134,9 @@ describe.each(Object.keys(backends))('storage on %s', (backend) => {
     await migrate(fixture.db, log);
 
     await fixture.db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO organizations (id, name, kind) VALUES (gen_random_uuid(), 'Acme', 'ADVERTISER')`);
+      await tx.query(
+        `INSERT INTO organizations (id, name, kind) VALUES (gen_random_uuid(), 'Acme', 'ADVERTISER')`,
+      );
     });
     const rows = await fixture.db.query<{ name: string }>('SELECT name FROM organizations');
     expect(rows.map((row) => row.name)).toEqual(['Acme']);

@@ -22,7 +22,9 @@ export class PgliteDatabase implements Database {
     const client = await PGlite.create(directory, {
       parsers: { [types.INT8]: (value: string) => parseInt8(value) },
     });
-    await client.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}", public;`);
+    await client.exec(
+      `CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}", public;`,
+    );
     return new PgliteDatabase(client, schema);
   }
 

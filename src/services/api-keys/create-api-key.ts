@@ -7,7 +7,11 @@ import { repositories } from '../service-context.ts';
 import { toApiKeyView } from './api-key-view.ts';
 
 /** Creates an API key for the caller's user. The secret is returned here only and never stored. */
-export async function createApiKey(db: Queryable, caller: Caller, name: string): Promise<CreatedApiKey> {
+export async function createApiKey(
+  db: Queryable,
+  caller: Caller,
+  name: string,
+): Promise<CreatedApiKey> {
   const { apiKeys, audit } = repositories(db);
   const secret = generateApiKey();
   const row = await apiKeys.insert({
@@ -19,6 +23,11 @@ export async function createApiKey(db: Queryable, caller: Caller, name: string):
     key_hash: secret.hash,
   });
 
-  await audit.record(caller, { action: 'api_key.create', objectType: 'api_key', objectId: row.id, details: { name } });
+  await audit.record(caller, {
+    action: 'api_key.create',
+    objectType: 'api_key',
+    objectId: row.id,
+    details: { name },
+  });
   return { ...toApiKeyView(row), key: secret.key };
 }

@@ -5,11 +5,18 @@ import { repositories, type ServiceContext } from '../service-context.ts';
 import { toApiKeyView } from './api-key-view.ts';
 
 /** Revokes one of the organization's API keys; revoking twice keeps the first revocation time. */
-export async function revokeApiKey(context: ServiceContext, caller: Caller, apiKeyId: string): Promise<ApiKey> {
+export async function revokeApiKey(
+  context: ServiceContext,
+  caller: Caller,
+  apiKeyId: string,
+): Promise<ApiKey> {
   const { apiKeys, audit } = repositories(context.db);
   const row = await apiKeys.revoke(caller.organizationId, apiKeyId);
   if (!row) {
-    throw new AppError('NOT_FOUND', `API key ${apiKeyId} was not found in your organization; list keys to find its id.`);
+    throw new AppError(
+      'NOT_FOUND',
+      `API key ${apiKeyId} was not found in your organization; list keys to find its id.`,
+    );
   }
 
   await audit.record(caller, { action: 'api_key.revoke', objectType: 'api_key', objectId: row.id });

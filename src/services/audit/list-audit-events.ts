@@ -1,5 +1,10 @@
 import type { Caller } from '../../domain/organizations/caller.ts';
-import { decodeCursor, resolvePageSize, toPage, type PageQuery } from '../../domain/pagination/page.ts';
+import {
+  decodeCursor,
+  resolvePageSize,
+  toPage,
+  type PageQuery,
+} from '../../domain/pagination/page.ts';
 import type { AuditEventRow } from '../../adapters/storage/repositories/audit-repository.ts';
 import { toIso } from '../../adapters/storage/repositories/row-mapping.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';

@@ -9,12 +9,19 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /** Resolves a bearer API key to the caller it acts for. */
 export async function authenticateApiKey(context: ServiceContext, key: string): Promise<Caller> {
   if (!looksLikeApiKey(key)) {
-    throw new AppError('API_KEY_INVALID', 'The API key is malformed; keys look like crk_ followed by 32 characters.');
+    throw new AppError(
+      'API_KEY_INVALID',
+      'The API key is malformed; keys look like crk_ followed by 32 characters.',
+    );
   }
 
   const { apiKeys } = repositories(context.db);
   const row = await apiKeys.findByHash(hashApiKey(key));
-  if (!row) throw new AppError('API_KEY_INVALID', 'The API key is not valid; create one with `cleanroom api-key create`.');
+  if (!row)
+    throw new AppError(
+      'API_KEY_INVALID',
+      'The API key is not valid; create one with `cleanroom api-key create`.',
+    );
   if (row.revoked_at) {
     throw new AppError('API_KEY_REVOKED', `API key ${row.prefix}… was revoked; use another key.`);
   }
@@ -22,5 +29,10 @@ export async function authenticateApiKey(context: ServiceContext, key: string): 
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     await apiKeys.touchLastUsed(row.id);
   }
-  return { organizationId: row.organization_id, userId: row.user_id, apiKeyId: row.id, role: row.user_role };
+  return {
+    organizationId: row.organization_id,
+    userId: row.user_id,
+    apiKeyId: row.id,
+    role: row.user_role,
+  };
 }

@@ -1,6 +1,10 @@
 import type { CleanRoom } from '../../domain/clean-rooms/clean-room.ts';
 import type { CleanRoomRow } from '../../adapters/storage/repositories/clean-rooms-repository.ts';
-import { toDateString, toDateStringOrNull, toIso } from '../../adapters/storage/repositories/row-mapping.ts';
+import {
+  toDateString,
+  toDateStringOrNull,
+  toIso,
+} from '../../adapters/storage/repositories/row-mapping.ts';
 
 export function toCleanRoomView(row: CleanRoomRow): CleanRoom {
   return {

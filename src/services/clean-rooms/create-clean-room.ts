@@ -22,9 +22,13 @@ export async function createCleanRoom(
   const parameters = { ...DEFAULT_CLEAN_ROOM_PARAMETERS, ...request.cleanRoomParameters };
   const startAt = request.startAt ?? new Date().toISOString().slice(0, 10);
   if (request.endAt && request.endAt < startAt) {
-    throw new AppError('VALIDATION_FAILED', `endAt ${request.endAt} is before startAt ${startAt}; pass a later endAt.`, {
-      details: { field: 'endAt' },
-    });
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `endAt ${request.endAt} is before startAt ${startAt}; pass a later endAt.`,
+      {
+        details: { field: 'endAt' },
+      },
+    );
   }
 
   const id = randomUUID();
@@ -43,16 +47,29 @@ export async function createCleanRoom(
       noiseScale: parameters.DATA_DECIBEL,
       exportEnabled: parameters.ENABLE_EXPORT,
     });
-    await repos.partners.insert({ id: randomUUID(), cleanRoomId: id, organizationId: caller.organizationId, role: 'OWNER' });
+    await repos.partners.insert({
+      id: randomUUID(),
+      cleanRoomId: id,
+      organizationId: caller.organizationId,
+      role: 'OWNER',
+    });
     await addCatalogQuestions(repos, id);
-    await repos.audit.record(caller, { action: 'clean_room.create', objectType: 'clean_room', objectId: id, cleanRoomId: id });
+    await repos.audit.record(caller, {
+      action: 'clean_room.create',
+      objectType: 'clean_room',
+      objectId: id,
+      cleanRoomId: id,
+    });
   });
 
   const room = await repositories(context.db).cleanRooms.findVisible(caller.organizationId, id);
   return toCleanRoomView(room!);
 }
 
-async function addCatalogQuestions(repos: ReturnType<typeof repositories>, cleanRoomId: string): Promise<void> {
+async function addCatalogQuestions(
+  repos: ReturnType<typeof repositories>,
+  cleanRoomId: string,
+): Promise<void> {
   for (const definition of questionCatalog) {
     const question = await repos.questions.find(definition.template);
     if (question) await repos.questions.addToRoom(cleanRoomId, question.id);

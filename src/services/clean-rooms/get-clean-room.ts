@@ -5,6 +5,10 @@ import { toCleanRoomView } from './clean-room-view.ts';
 import { loadCleanRoom } from './load-clean-room.ts';
 
 /** Returns a clean room the caller is a partner of, by id or display id. */
-export async function getCleanRoom(context: ServiceContext, caller: Caller, reference: string): Promise<CleanRoom> {
+export async function getCleanRoom(
+  context: ServiceContext,
+  caller: Caller,
+  reference: string,
+): Promise<CleanRoom> {
   return toCleanRoomView(await loadCleanRoom(repositories(context.db), caller, reference));
 }

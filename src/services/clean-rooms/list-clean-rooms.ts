@@ -1,6 +1,12 @@
 import type { CleanRoom } from '../../domain/clean-rooms/clean-room.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
-import { decodeCursor, resolvePageSize, toPage, type Page, type PageQuery } from '../../domain/pagination/page.ts';
+import {
+  decodeCursor,
+  resolvePageSize,
+  toPage,
+  type Page,
+  type PageQuery,
+} from '../../domain/pagination/page.ts';
 import { toIso } from '../../adapters/storage/repositories/row-mapping.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { toCleanRoomView } from './clean-room-view.ts';

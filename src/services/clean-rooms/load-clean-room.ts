@@ -8,7 +8,11 @@ import type { Repositories } from '../service-context.ts';
  * Loads a clean room the caller's organization is a partner of. A room of
  * which it is not a partner is "not found", so its existence does not leak.
  */
-export async function loadCleanRoom(repos: Repositories, caller: Caller, reference: string): Promise<CleanRoomRow> {
+export async function loadCleanRoom(
+  repos: Repositories,
+  caller: Caller,
+  reference: string,
+): Promise<CleanRoomRow> {
   const room = await repos.cleanRooms.findVisible(caller.organizationId, reference);
   if (!room) {
     throw new AppError(
@@ -21,7 +25,11 @@ export async function loadCleanRoom(repos: Repositories, caller: Caller, referen
 }
 
 /** Checks the caller's role in the room allows the action. */
-export function requireRole(room: CleanRoomRow, allowed: readonly PartnerRole[], action: string): void {
+export function requireRole(
+  room: CleanRoomRow,
+  allowed: readonly PartnerRole[],
+  action: string,
+): void {
   if (allowed.includes(room.my_role)) return;
 
   throw new AppError(
@@ -35,5 +43,8 @@ export function requireRole(room: CleanRoomRow, allowed: readonly PartnerRole[],
 export function requireWritable(room: CleanRoomRow): void {
   if (room.status !== 'EXPIRED') return;
 
-  throw new AppError('CLEAN_ROOM_READ_ONLY', `Clean room ${room.display_id} has ended and is read-only.`);
+  throw new AppError(
+    'CLEAN_ROOM_READ_ONLY',
+    `Clean room ${room.display_id} has ended and is read-only.`,
+  );
 }

@@ -18,9 +18,13 @@ export async function updateCleanRoom(
   requireRole(room, ['OWNER'], 'updating the clean room');
   const startAt = toDateString(room.start_at);
   if (request.endAt && request.endAt < startAt) {
-    throw new AppError('VALIDATION_FAILED', `endAt ${request.endAt} is before startAt ${startAt}; pass a later endAt.`, {
-      details: { field: 'endAt' },
-    });
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `endAt ${request.endAt} is before startAt ${startAt}; pass a later endAt.`,
+      {
+        details: { field: 'endAt' },
+      },
+    );
   }
 
   const parameters = request.cleanRoomParameters ?? {};

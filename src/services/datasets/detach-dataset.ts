@@ -15,10 +15,19 @@ export async function detachDataset(
   const room = await loadCleanRoom(repos, caller, cleanRoomRef);
   const dataset = await loadOwnedDataset(repos, caller, datasetId);
   if (!(await repos.datasets.detach(room.id, dataset.id))) {
-    throw new AppError('DATASET_NOT_ATTACHED', `Dataset ${dataset.name} is not attached to clean room ${room.display_id}.`, {
-      details: { datasetId },
-    });
+    throw new AppError(
+      'DATASET_NOT_ATTACHED',
+      `Dataset ${dataset.name} is not attached to clean room ${room.display_id}.`,
+      {
+        details: { datasetId },
+      },
+    );
   }
 
-  await repos.audit.record(caller, { action: 'dataset.detach', objectType: 'dataset', objectId: dataset.id, cleanRoomId: room.id });
+  await repos.audit.record(caller, {
+    action: 'dataset.detach',
+    objectType: 'dataset',
+    objectId: dataset.id,
+    cleanRoomId: room.id,
+  });
 }

@@ -6,7 +6,11 @@ import { repositories, type ServiceContext } from '../service-context.ts';
 import { toDatasetView } from './dataset-view.ts';
 
 /** Returns a dataset the caller's organization owns. */
-export async function getDataset(context: ServiceContext, caller: Caller, datasetId: string): Promise<Dataset> {
+export async function getDataset(
+  context: ServiceContext,
+  caller: Caller,
+  datasetId: string,
+): Promise<Dataset> {
   return toDatasetView(await loadOwnedDataset(repositories(context.db), caller, datasetId));
 }
 
@@ -14,7 +18,11 @@ export async function loadOwnedDataset(repos: Repositories, caller: Caller, data
   const row = await repos.datasets.findOwned(caller.organizationId, datasetId);
   if (row) return row;
 
-  throw new AppError('DATASET_NOT_FOUND', `Dataset ${datasetId} was not found among your organization's datasets.`, {
-    details: { datasetId },
-  });
+  throw new AppError(
+    'DATASET_NOT_FOUND',
+    `Dataset ${datasetId} was not found among your organization's datasets.`,
+    {
+      details: { datasetId },
+    },
+  );
 }

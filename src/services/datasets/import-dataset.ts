@@ -31,9 +31,14 @@ export async function importDataset(
   const repos = repositories(context.db);
   await requireUnusedName(repos, caller, upload.fields.name);
 
-  const uploadPath = await context.datasetStore.uploadPath(path.extname(upload.fileName).toLowerCase() || '.upload');
+  const uploadPath = await context.datasetStore.uploadPath(
+    path.extname(upload.fileName).toLowerCase() || '.upload',
+  );
   const datasetId = randomUUID();
-  const targetPath = await context.datasetStore.prepareDatasetPath(caller.organizationId, datasetId);
+  const targetPath = await context.datasetStore.prepareDatasetPath(
+    caller.organizationId,
+    datasetId,
+  );
   try {
     await saveUpload(upload.content, uploadPath, context.settings.uploadMaxBytes);
     const imported = await runImport(context, upload, uploadPath, targetPath);
@@ -56,7 +61,11 @@ export async function importDataset(
       action: 'dataset.import',
       objectType: 'dataset',
       objectId: datasetId,
-      details: { name: upload.fields.name, rowCount: imported.report.rowCount, invalidRowCount: imported.report.invalidRowCount },
+      details: {
+        name: upload.fields.name,
+        rowCount: imported.report.rowCount,
+        invalidRowCount: imported.report.invalidRowCount,
+      },
     });
     const row = await repos.datasets.findOwned(caller.organizationId, datasetId);
     return { dataset: toDatasetView(row!), report: imported.report };
@@ -84,7 +93,10 @@ async function runImport(
   };
   if (await isParquet(sourcePath, upload.fileName)) return context.engine.importParquet(common);
 
-  return context.engine.importCsv({ ...common, delimiter: parseDelimiter(upload.fields.delimiter) });
+  return context.engine.importCsv({
+    ...common,
+    delimiter: parseDelimiter(upload.fields.delimiter),
+  });
 }
 
 /** Parquet files start with the magic bytes PAR1; the extension alone is not trusted. */
@@ -99,12 +111,20 @@ async function isParquet(filePath: string, fileName: string): Promise<boolean> {
   }
 }
 
-async function requireUnusedName(repos: ReturnType<typeof repositories>, caller: Caller, name: string) {
+async function requireUnusedName(
+  repos: ReturnType<typeof repositories>,
+  caller: Caller,
+  name: string,
+) {
   if (await repos.datasets.findByName(caller.organizationId, name)) throw nameTaken(name);
 }
 
 function nameTaken(name: string): AppError {
-  return new AppError('CONFLICT', `Your organization already has a dataset named "${name}"; choose another name.`, {
-    details: { field: 'name', received: name },
-  });
+  return new AppError(
+    'CONFLICT',
+    `Your organization already has a dataset named "${name}"; choose another name.`,
+    {
+      details: { field: 'name', received: name },
+    },
+  );
 }

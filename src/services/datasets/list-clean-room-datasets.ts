@@ -8,7 +8,11 @@ import { toDatasetView } from './dataset-view.ts';
  * Lists the datasets attached to a clean room, every partner's. Partners see
  * descriptions (columns, row counts), never rows or storage locations.
  */
-export async function listCleanRoomDatasets(context: ServiceContext, caller: Caller, cleanRoomRef: string): Promise<Dataset[]> {
+export async function listCleanRoomDatasets(
+  context: ServiceContext,
+  caller: Caller,
+  cleanRoomRef: string,
+): Promise<Dataset[]> {
   const repos = repositories(context.db);
   const room = await loadCleanRoom(repos, caller, cleanRoomRef);
   return (await repos.datasets.listForRoom(room.id)).map(toDatasetView);

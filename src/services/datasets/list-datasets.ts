@@ -1,12 +1,22 @@
 import type { Dataset } from '../../domain/datasets/dataset-view.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
-import { decodeCursor, resolvePageSize, toPage, type Page, type PageQuery } from '../../domain/pagination/page.ts';
+import {
+  decodeCursor,
+  resolvePageSize,
+  toPage,
+  type Page,
+  type PageQuery,
+} from '../../domain/pagination/page.ts';
 import { toIso } from '../../adapters/storage/repositories/row-mapping.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { toDatasetView } from './dataset-view.ts';
 
 /** Lists the datasets the caller's organization owns, newest first. */
-export async function listDatasets(context: ServiceContext, caller: Caller, query: PageQuery): Promise<Page<Dataset>> {
+export async function listDatasets(
+  context: ServiceContext,
+  caller: Caller,
+  query: PageQuery,
+): Promise<Page<Dataset>> {
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax);
   const position = decodeCursor(query.cursor);
   const rows = await repositories(context.db).datasets.listOwned(caller.organizationId, {

@@ -12,7 +12,9 @@ const IDENTIFIER_HINTS: readonly IdentifierHint[] = [
 ];
 
 /** Parses `email:EMAIL,phone:PHONE` into a column-to-identifier map. */
-export function parseIdentifierColumns(text: string | undefined): Record<string, IdentifierHint> | undefined {
+export function parseIdentifierColumns(
+  text: string | undefined,
+): Record<string, IdentifierHint> | undefined {
   if (text === undefined || text.trim() === '') return undefined;
 
   const entries = text.split(',').map((pair) => {
@@ -21,7 +23,9 @@ export function parseIdentifierColumns(text: string | undefined): Record<string,
       throw new AppError(
         'VALIDATION_FAILED',
         `identifierColumns entry "${pair}" is invalid; write column:TYPE with TYPE one of ${IDENTIFIER_HINTS.join(', ')}.`,
-        { details: { field: 'identifierColumns', received: pair, allowedValues: IDENTIFIER_HINTS } },
+        {
+          details: { field: 'identifierColumns', received: pair, allowedValues: IDENTIFIER_HINTS },
+        },
       );
     }
     return [column, hint.toUpperCase() as IdentifierHint] as const;

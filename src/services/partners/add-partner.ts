@@ -30,9 +30,13 @@ export async function addPartner(
     role: request.role,
   });
   if (!added) {
-    throw new AppError('PARTNER_EXISTS', `${organization.name} is already a partner of clean room ${room.display_id}.`, {
-      details: { partnerOrganizationId: organization.id },
-    });
+    throw new AppError(
+      'PARTNER_EXISTS',
+      `${organization.name} is already a partner of clean room ${room.display_id}.`,
+      {
+        details: { partnerOrganizationId: organization.id },
+      },
+    );
   }
 
   await repos.audit.record(caller, {
@@ -52,7 +56,14 @@ async function findPartnerOrganization(repos: Repositories, request: AddPartnerR
   if (organization) return organization;
 
   const value = request.partnerOrganizationId ?? request.partnerAdminEmail;
-  throw new AppError('ORGANIZATION_NOT_FOUND', `No organization matches "${value}"; check the organization id or the admin's email.`, {
-    details: { partnerOrganizationId: request.partnerOrganizationId, partnerAdminEmail: request.partnerAdminEmail },
-  });
+  throw new AppError(
+    'ORGANIZATION_NOT_FOUND',
+    `No organization matches "${value}"; check the organization id or the admin's email.`,
+    {
+      details: {
+        partnerOrganizationId: request.partnerOrganizationId,
+        partnerAdminEmail: request.partnerAdminEmail,
+      },
+    },
+  );
 }

@@ -21,12 +21,19 @@ export async function removePartner(
     const repos = repositories(tx);
     const partner = await repos.partners.find(room.id, partnerId);
     if (!partner) {
-      throw new AppError('PARTNER_NOT_FOUND', `Partner ${partnerId} is not in clean room ${room.display_id}; list partners to find its id.`, {
-        details: { partnerId },
-      });
+      throw new AppError(
+        'PARTNER_NOT_FOUND',
+        `Partner ${partnerId} is not in clean room ${room.display_id}; list partners to find its id.`,
+        {
+          details: { partnerId },
+        },
+      );
     }
     if (partner.role === 'OWNER' && (await repos.partners.countOwners(room.id)) <= 1) {
-      throw new AppError('LAST_OWNER', `${partner.organization_name} is the only owner of ${room.display_id}; add another owner first.`);
+      throw new AppError(
+        'LAST_OWNER',
+        `${partner.organization_name} is the only owner of ${room.display_id}; add another owner first.`,
+      );
     }
 
     await repos.datasets.detachOrganization(room.id, partner.organization_id);

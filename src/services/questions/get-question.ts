@@ -13,7 +13,11 @@ export async function loadQuestion(repos: Repositories, reference: string): Prom
   const row = await repos.questions.find(reference);
   if (row) return row;
 
-  throw new AppError('QUESTION_NOT_FOUND', `Question "${reference}" was not found; pass its id, display id (CRQ-000001) or template name.`, {
-    details: { questionId: reference },
-  });
+  throw new AppError(
+    'QUESTION_NOT_FOUND',
+    `Question "${reference}" was not found; pass its id, display id (CRQ-000001) or template name.`,
+    {
+      details: { questionId: reference },
+    },
+  );
 }

@@ -10,7 +10,11 @@ export async function listQuestions(context: ServiceContext): Promise<Question[]
 }
 
 /** Lists the questions added to a clean room the caller is a partner of. */
-export async function listCleanRoomQuestions(context: ServiceContext, caller: Caller, cleanRoomRef: string): Promise<Question[]> {
+export async function listCleanRoomQuestions(
+  context: ServiceContext,
+  caller: Caller,
+  cleanRoomRef: string,
+): Promise<Question[]> {
   const repos = repositories(context.db);
   const room = await loadCleanRoom(repos, caller, cleanRoomRef);
   return (await repos.questions.listForRoom(room.id)).map(toQuestionView);

@@ -8,7 +8,10 @@ import type { QuestionRow } from '../../adapters/storage/repositories/questions-
 export function definitionOf(row: QuestionRow): QuestionDefinition {
   const definition = questionCatalog.find((candidate) => candidate.template === row.template);
   if (!definition) {
-    throw new AppError('INTERNAL', `Question ${row.display_id} uses template ${row.template}, which this server does not have.`);
+    throw new AppError(
+      'INTERNAL',
+      `Question ${row.display_id} uses template ${row.template}, which this server does not have.`,
+    );
   }
   return definition;
 }

@@ -1,6 +1,9 @@
 import { AppError } from '../../domain/errors/app-error.ts';
 import { checkDatasetFitsMacro } from '../../domain/questions/check-dataset-fits-macro.ts';
-import type { DatasetMacro, QuestionDefinition } from '../../domain/questions/question-definition.ts';
+import type {
+  DatasetMacro,
+  QuestionDefinition,
+} from '../../domain/questions/question-definition.ts';
 import type { CleanRoomRow } from '../../adapters/storage/repositories/clean-rooms-repository.ts';
 import type { DatasetRow } from '../../adapters/storage/repositories/datasets-repository.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
@@ -21,7 +24,9 @@ export async function bindRunDatasets(
 ): Promise<Map<string, DatasetRow>> {
   rejectUnknownMacros(definition, requested);
   const attached = await repos.datasets.listForRoom(room.id);
-  const partnerIds = new Set((await repos.partners.listForRoom(room.id)).map((partner) => partner.organization_id));
+  const partnerIds = new Set(
+    (await repos.partners.listForRoom(room.id)).map((partner) => partner.organization_id),
+  );
   const bound = new Map<string, DatasetRow>();
 
   for (const macro of definition.datasetMacros) {
@@ -36,14 +41,21 @@ export async function bindRunDatasets(
   return bound;
 }
 
-function rejectUnknownMacros(definition: QuestionDefinition, requested: Record<string, string>): void {
+function rejectUnknownMacros(
+  definition: QuestionDefinition,
+  requested: Record<string, string>,
+): void {
   const known = definition.datasetMacros.map((macro) => macro.macro);
   const unknown = Object.keys(requested).filter((macro) => !known.includes(macro));
   if (unknown.length === 0) return;
 
-  throw new AppError('PARAMETER_INVALID', `Unknown dataset macro ${unknown.join(', ')}; this question takes ${known.join(', ')}.`, {
-    details: { field: 'datasets', received: unknown, allowedValues: known },
-  });
+  throw new AppError(
+    'PARAMETER_INVALID',
+    `Unknown dataset macro ${unknown.join(', ')}; this question takes ${known.join(', ')}.`,
+    {
+      details: { field: 'datasets', received: unknown, allowedValues: known },
+    },
+  );
 }
 
 /**
@@ -51,32 +63,64 @@ function rejectUnknownMacros(definition: QuestionDefinition, requested: Record<s
  * the caller's, the error is the same whether it exists or not, so another
  * organization's dataset ids cannot be probed.
  */
-async function requireAttached(repos: Repositories, caller: Caller, room: CleanRoomRow, datasetId: string): Promise<DatasetRow> {
+async function requireAttached(
+  repos: Repositories,
+  caller: Caller,
+  room: CleanRoomRow,
+  datasetId: string,
+): Promise<DatasetRow> {
   const dataset = await repos.datasets.findAttached(room.id, datasetId);
   if (dataset) return dataset;
 
   if (await repos.datasets.findOwned(caller.organizationId, datasetId)) {
-    throw new AppError('DATASET_NOT_ATTACHED', `Dataset ${datasetId} is not attached to clean room ${room.display_id}; attach it first.`, {
-      details: { datasetId },
-    });
+    throw new AppError(
+      'DATASET_NOT_ATTACHED',
+      `Dataset ${datasetId} is not attached to clean room ${room.display_id}; attach it first.`,
+      {
+        details: { datasetId },
+      },
+    );
   }
-  throw new AppError('DATASET_NOT_PARTNER', `Dataset ${datasetId} is not a dataset attached by a partner of clean room ${room.display_id}; only partners' attached datasets can be used.`, {
-    details: { datasetId },
-  });
+  throw new AppError(
+    'DATASET_NOT_PARTNER',
+    `Dataset ${datasetId} is not a dataset attached by a partner of clean room ${room.display_id}; only partners' attached datasets can be used.`,
+    {
+      details: { datasetId },
+    },
+  );
 }
 
-function pickSingleFit(macro: DatasetMacro, attached: DatasetRow[], caller: Caller, room: CleanRoomRow): DatasetRow {
-  const candidates = attached.filter((dataset) => fitsSupplier(macro, dataset, caller) && fitsQuietly(macro, dataset));
+function pickSingleFit(
+  macro: DatasetMacro,
+  attached: DatasetRow[],
+  caller: Caller,
+  room: CleanRoomRow,
+): DatasetRow {
+  const candidates = attached.filter(
+    (dataset) => fitsSupplier(macro, dataset, caller) && fitsQuietly(macro, dataset),
+  );
   if (candidates.length === 1) return candidates[0]!;
 
   if (candidates.length === 0) {
-    throw new AppError('DATASET_UNSUITABLE', `No dataset attached to ${room.display_id} fits ${macro.macro} (${macro.description}); attach one of type ${macro.dataTypes.join(' or ')}.`, {
-      details: { macro: macro.macro, dataTypes: macro.dataTypes },
-    });
+    throw new AppError(
+      'DATASET_UNSUITABLE',
+      `No dataset attached to ${room.display_id} fits ${macro.macro} (${macro.description}); attach one of type ${macro.dataTypes.join(' or ')}.`,
+      {
+        details: { macro: macro.macro, dataTypes: macro.dataTypes },
+      },
+    );
   }
-  throw new AppError('PARAMETER_INVALID', `Several datasets fit ${macro.macro}: ${candidates.map((dataset) => `${dataset.name} (${dataset.id})`).join(', ')}; choose one with datasets: { "${macro.macro}": "<dataset id>" }.`, {
-    details: { field: 'datasets', macro: macro.macro, allowedValues: candidates.map((dataset) => dataset.id) },
-  });
+  throw new AppError(
+    'PARAMETER_INVALID',
+    `Several datasets fit ${macro.macro}: ${candidates.map((dataset) => `${dataset.name} (${dataset.id})`).join(', ')}; choose one with datasets: { "${macro.macro}": "<dataset id>" }.`,
+    {
+      details: {
+        field: 'datasets',
+        macro: macro.macro,
+        allowedValues: candidates.map((dataset) => dataset.id),
+      },
+    },
+  );
 }
 
 function fitsSupplier(macro: DatasetMacro, dataset: DatasetRow, caller: Caller): boolean {
@@ -95,16 +139,29 @@ function fitsQuietly(macro: DatasetMacro, dataset: DatasetRow): boolean {
   }
 }
 
-function requireSupplier(macro: DatasetMacro, dataset: DatasetRow, caller: Caller, partnerIds: Set<string>): void {
+function requireSupplier(
+  macro: DatasetMacro,
+  dataset: DatasetRow,
+  caller: Caller,
+  partnerIds: Set<string>,
+): void {
   if (!partnerIds.has(dataset.organization_id)) {
-    throw new AppError('DATASET_NOT_PARTNER', `Dataset ${dataset.name} belongs to ${dataset.organization_name}, which is not a partner of this clean room.`, {
-      details: { datasetId: dataset.id, macro: macro.macro },
-    });
+    throw new AppError(
+      'DATASET_NOT_PARTNER',
+      `Dataset ${dataset.name} belongs to ${dataset.organization_name}, which is not a partner of this clean room.`,
+      {
+        details: { datasetId: dataset.id, macro: macro.macro },
+      },
+    );
   }
   if (fitsSupplier(macro, dataset, caller)) return;
 
   const who = macro.suppliedBy === 'RUNNER' ? "your organization's" : "a partner's";
-  throw new AppError('DATASET_UNSUITABLE', `${macro.macro} takes ${who} data; dataset ${dataset.name} belongs to ${dataset.organization_name}.`, {
-    details: { datasetId: dataset.id, macro: macro.macro, suppliedBy: macro.suppliedBy },
-  });
+  throw new AppError(
+    'DATASET_UNSUITABLE',
+    `${macro.macro} takes ${who} data; dataset ${dataset.name} belongs to ${dataset.organization_name}.`,
+    {
+      details: { datasetId: dataset.id, macro: macro.macro, suppliedBy: macro.suppliedBy },
+    },
+  );
 }

@@ -10,20 +10,34 @@ import { toRunView } from './run-view.ts';
  * Cancels a queued or running run. A running run in this process stops at
  * once; one in another worker process stops at its next progress check.
  */
-export async function cancelRun(context: ServiceContext, caller: Caller, runId: string): Promise<QuestionRun> {
+export async function cancelRun(
+  context: ServiceContext,
+  caller: Caller,
+  runId: string,
+): Promise<QuestionRun> {
   const repos = repositories(context.db);
   const run = await loadRun(repos, caller, runId);
   const room = await loadCleanRoom(repos, caller, run.clean_room_id);
-  if (run.organization_id !== caller.organizationId) requireRole(room, ['OWNER'], "cancelling another partner's run");
+  if (run.organization_id !== caller.organizationId)
+    requireRole(room, ['OWNER'], "cancelling another partner's run");
 
   const cancelled = await repos.runs.cancel(run.id);
   if (!cancelled) {
-    throw new AppError('RUN_NOT_CANCELLABLE', `Run ${run.id} is ${run.status}; only QUEUED or RUNNING runs can be cancelled.`, {
-      details: { runId: run.id, status: run.status },
-    });
+    throw new AppError(
+      'RUN_NOT_CANCELLABLE',
+      `Run ${run.id} is ${run.status}; only QUEUED or RUNNING runs can be cancelled.`,
+      {
+        details: { runId: run.id, status: run.status },
+      },
+    );
   }
 
   context.runSignals.abort(run.id, 'cancelled by user');
-  await repos.audit.record(caller, { action: 'run.cancel', objectType: 'question_run', objectId: run.id, cleanRoomId: room.id });
+  await repos.audit.record(caller, {
+    action: 'run.cancel',
+    objectType: 'question_run',
+    objectId: run.id,
+    cleanRoomId: room.id,
+  });
   return toRunView(cancelled);
 }

@@ -34,9 +34,13 @@ export async function createRun(
   requireActive(room);
   const question = await loadQuestion(repos, request.questionId);
   if (!(await repos.questions.isInRoom(room.id, question.id))) {
-    throw new AppError('QUESTION_NOT_FOUND', `Question ${question.display_id} is not added to clean room ${room.display_id}.`, {
-      details: { questionId: request.questionId },
-    });
+    throw new AppError(
+      'QUESTION_NOT_FOUND',
+      `Question ${question.display_id} is not added to clean room ${room.display_id}.`,
+      {
+        details: { questionId: request.questionId },
+      },
+    );
   }
 
   const definition = definitionOf(question);
@@ -51,9 +55,13 @@ export async function createRun(
       questionId: question.id,
       organizationId: caller.organizationId,
       userId: caller.userId,
-      name: request.name ?? `${question.name} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+      name:
+        request.name ??
+        `${question.name} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
       parameters,
-      datasetBindings: Object.fromEntries([...bound].map(([macro, dataset]) => [macro, dataset.id])),
+      datasetBindings: Object.fromEntries(
+        [...bound].map(([macro, dataset]) => [macro, dataset.id]),
+      ),
       privacy: {
         crowdSize: room.crowd_size,
         noise: { enabled: room.noise_enabled, scale: room.noise_scale },
@@ -80,5 +88,8 @@ export async function createRun(
 function requireActive(room: CleanRoomRow): void {
   if (room.status === 'ACTIVE') return;
 
-  throw new AppError('CLEAN_ROOM_READ_ONLY', `Clean room ${room.display_id} is ${room.status}; an owner must set it ACTIVE before runs can start.`);
+  throw new AppError(
+    'CLEAN_ROOM_READ_ONLY',
+    `Clean room ${room.display_id} is ${room.status}; an owner must set it ACTIVE before runs can start.`,
+  );
 }

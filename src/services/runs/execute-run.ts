@@ -10,7 +10,11 @@ import { repositories, type ServiceContext } from '../service-context.ts';
  * worker died completes exactly once, and a cancellation always wins.
  * Throwing asks the queue to retry the job.
  */
-export async function executeRun(context: ServiceContext, job: RunJob, jobContext: RunJobContext): Promise<void> {
+export async function executeRun(
+  context: ServiceContext,
+  job: RunJob,
+  jobContext: RunJobContext,
+): Promise<void> {
   const repos = repositories(context.db);
   const run = await repos.runs.claim(job.runId);
   const log = context.log.child({ runId: job.runId, jobId: jobContext.jobId });
@@ -32,7 +36,11 @@ export async function executeRun(context: ServiceContext, job: RunJob, jobContex
   }
 }
 
-async function runOnEngine(context: ServiceContext, run: RunRow, signal: AbortSignal): Promise<QuestionResult> {
+async function runOnEngine(
+  context: ServiceContext,
+  run: RunRow,
+  signal: AbortSignal,
+): Promise<QuestionResult> {
   const datasets = await loadBoundDatasets(context, run);
   const repos = repositories(context.db);
   return context.engine.runQuestion({
@@ -43,8 +51,13 @@ async function runOnEngine(context: ServiceContext, run: RunRow, signal: AbortSi
     maxRows: context.settings.resultRowsMax,
     signal,
     onProgress: async (percent) => {
-      const owned = await repos.runs.updateProgress(run.id, run.attempt, Math.min(99, Math.round(percent)));
-      if (!owned) context.runSignals.abort(run.id, 'run cancelled or taken over by another attempt');
+      const owned = await repos.runs.updateProgress(
+        run.id,
+        run.attempt,
+        Math.min(99, Math.round(percent)),
+      );
+      if (!owned)
+        context.runSignals.abort(run.id, 'run cancelled or taken over by another attempt');
     },
   });
 }
@@ -55,19 +68,33 @@ async function runOnEngine(context: ServiceContext, run: RunRow, signal: AbortSi
  */
 async function loadBoundDatasets(context: ServiceContext, run: RunRow): Promise<BoundDataset[]> {
   const repos = repositories(context.db);
-  const partners = new Set((await repos.partners.listForRoom(run.clean_room_id)).map((partner) => partner.organization_id));
+  const partners = new Set(
+    (await repos.partners.listForRoom(run.clean_room_id)).map((partner) => partner.organization_id),
+  );
   const datasets: BoundDataset[] = [];
   for (const [macro, datasetId] of Object.entries(run.dataset_bindings)) {
     const dataset = await repos.datasets.findAttached(run.clean_room_id, datasetId);
     if (!dataset || !partners.has(dataset.organization_id)) {
-      throw new AppError('DATASET_NOT_ATTACHED', `Dataset ${datasetId} bound to ${macro} is no longer attached by a partner of the clean room.`);
+      throw new AppError(
+        'DATASET_NOT_ATTACHED',
+        `Dataset ${datasetId} bound to ${macro} is no longer attached by a partner of the clean room.`,
+      );
     }
-    datasets.push({ macro, datasetId, location: dataset.storage_location, columns: dataset.columns });
+    datasets.push({
+      macro,
+      datasetId,
+      location: dataset.storage_location,
+      columns: dataset.columns,
+    });
   }
   return datasets;
 }
 
-async function storeResult(context: ServiceContext, run: RunRow, result: QuestionResult): Promise<void> {
+async function storeResult(
+  context: ServiceContext,
+  run: RunRow,
+  result: QuestionResult,
+): Promise<void> {
   await context.db.transaction(async (tx) => {
     const repos = repositories(tx);
     if (!(await repos.runs.markCompleted(run.id, run.attempt))) return;
@@ -84,7 +111,12 @@ async function storeResult(context: ServiceContext, run: RunRow, result: Questio
 }
 
 /** Fails the run for good, or puts it back in the queue and rethrows so the queue retries it. */
-async function recordFailure(context: ServiceContext, run: RunRow, jobContext: RunJobContext, error: unknown): Promise<void> {
+async function recordFailure(
+  context: ServiceContext,
+  run: RunRow,
+  jobContext: RunJobContext,
+  error: unknown,
+): Promise<void> {
   const repos = repositories(context.db);
   const log = context.log.child({ runId: run.id, jobId: jobContext.jobId, attempt: run.attempt });
   if ((await repos.runs.status(run.id)) === 'CANCELLED') {

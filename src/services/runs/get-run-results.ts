@@ -1,6 +1,11 @@
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
-import { decodeCursor, encodeCursor, resolvePageSize, type PageQuery } from '../../domain/pagination/page.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  resolvePageSize,
+  type PageQuery,
+} from '../../domain/pagination/page.ts';
 import type { QuestionRunResult } from '../../domain/runs/question-run.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { loadRun } from './get-run.ts';
@@ -16,9 +21,13 @@ export async function getRunResults(
   const run = await loadRun(repos, caller, runId);
   const header = run.status === 'COMPLETED' ? await repos.results.findHeader(run.id) : undefined;
   if (!header) {
-    throw new AppError('RESULT_NOT_READY', `Run ${run.id} is ${run.status}; results exist once it is COMPLETED.`, {
-      details: { runId: run.id, status: run.status, progress: run.progress },
-    });
+    throw new AppError(
+      'RESULT_NOT_READY',
+      `Run ${run.id} is ${run.status}; results exist once it is COMPLETED.`,
+      {
+        details: { runId: run.id, status: run.status, progress: run.progress },
+      },
+    );
   }
 
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax, 100);
@@ -42,7 +51,11 @@ function decodeOffset(cursor: string | undefined): number {
   const offset = decodeCursor(cursor)?.[0] ?? 0;
   if (typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) return offset;
 
-  throw new AppError('CURSOR_INVALID', `Cursor "${cursor}" is not a result cursor; pass the nextCursor of the previous page.`, {
-    details: { cursor },
-  });
+  throw new AppError(
+    'CURSOR_INVALID',
+    `Cursor "${cursor}" is not a result cursor; pass the nextCursor of the previous page.`,
+    {
+      details: { cursor },
+    },
+  );
 }

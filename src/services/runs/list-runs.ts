@@ -1,5 +1,11 @@
 import type { Caller } from '../../domain/organizations/caller.ts';
-import { decodeCursor, resolvePageSize, toPage, type Page, type PageQuery } from '../../domain/pagination/page.ts';
+import {
+  decodeCursor,
+  resolvePageSize,
+  toPage,
+  type Page,
+  type PageQuery,
+} from '../../domain/pagination/page.ts';
 import type { QuestionRun, RunStatus } from '../../domain/runs/question-run.ts';
 import { toIso } from '../../adapters/storage/repositories/row-mapping.ts';
 import { loadCleanRoom } from '../clean-rooms/load-clean-room.ts';
@@ -12,9 +18,15 @@ export interface ListRunsQuery extends PageQuery {
 }
 
 /** Lists the runs of the caller's clean rooms, newest first, optionally of one room or status. */
-export async function listRuns(context: ServiceContext, caller: Caller, query: ListRunsQuery): Promise<Page<QuestionRun>> {
+export async function listRuns(
+  context: ServiceContext,
+  caller: Caller,
+  query: ListRunsQuery,
+): Promise<Page<QuestionRun>> {
   const repos = repositories(context.db);
-  const room = query.cleanRoomId ? await loadCleanRoom(repos, caller, query.cleanRoomId) : undefined;
+  const room = query.cleanRoomId
+    ? await loadCleanRoom(repos, caller, query.cleanRoomId)
+    : undefined;
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax);
   const position = decodeCursor(query.cursor);
   const rows = await repos.runs.listVisible(caller.organizationId, {

@@ -13,7 +13,10 @@ const FILE_NAME = 'demo-credentials.json';
  * The demo API keys, kept in a file under DATA_DIR readable by its owner only,
  * because the database stores keys as hashes and could not show them again.
  */
-export async function saveDemoCredentials(dataDir: string, credentials: DemoCredential[]): Promise<void> {
+export async function saveDemoCredentials(
+  dataDir: string,
+  credentials: DemoCredential[],
+): Promise<void> {
   const target = path.join(dataDir, FILE_NAME);
   const temporary = `${target}.tmp`;
   await writeFile(temporary, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });

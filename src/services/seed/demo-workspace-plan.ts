@@ -1,7 +1,10 @@
 import type { DemoDatasetKey, DemoDatasetOwner } from '../../seed/generate-demo-datasets.ts';
 
 /** Organizations of the demo workspace, keyed by the role their data plays. */
-export const demoOrganizations: Record<DemoDatasetOwner, { name: string; kind: string; adminEmail: string; adminName: string }> = {
+export const demoOrganizations: Record<
+  DemoDatasetOwner,
+  { name: string; kind: string; adminEmail: string; adminName: string }
+> = {
   advertiser: {
     name: 'Northwind Outfitters',
     kind: 'ADVERTISER',
@@ -33,10 +36,16 @@ export interface DemoCleanRoomPlan {
 export const demoCleanRooms: DemoCleanRoomPlan[] = [
   {
     name: 'Northwind x Daily Ledger Holiday Campaign',
-    description: 'Advertiser CRM and conversions matched with the publisher audience and ad exposures.',
+    description:
+      'Advertiser CRM and conversions matched with the publisher audience and ad exposures.',
     owner: 'advertiser',
     partners: [{ organization: 'publisher', role: 'ANALYST' }],
-    datasets: ['advertiser_crm', 'advertiser_conversions', 'publisher_subscribers', 'publisher_exposures'],
+    datasets: [
+      'advertiser_crm',
+      'advertiser_conversions',
+      'publisher_subscribers',
+      'publisher_exposures',
+    ],
   },
   {
     name: 'Cornerstone Retail Media Insights',

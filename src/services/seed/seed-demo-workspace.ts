@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Caller } from '../../domain/organizations/caller.ts';
-import { generateDemoDatasets, type DemoDataset, type DemoDatasetOwner } from '../../seed/generate-demo-datasets.ts';
+import {
+  generateDemoDatasets,
+  type DemoDataset,
+  type DemoDatasetOwner,
+} from '../../seed/generate-demo-datasets.ts';
 import { createApiKey } from '../api-keys/create-api-key.ts';
 import { createCleanRoom } from '../clean-rooms/create-clean-room.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
@@ -18,14 +22,18 @@ export interface SeedOptions {
   onProgress?: (step: string, percent: number) => void;
 }
 
-export type SeedOutcome = { seeded: false } | { seeded: true; credentials: DemoCredential[]; datasets: number };
+export type SeedOutcome =
+  { seeded: false } | { seeded: true; credentials: DemoCredential[]; datasets: number };
 
 /**
  * Seeds the demo workspace into an empty database: an advertiser, a publisher
  * and a retailer, each with a user and an API key, generated datasets, and
  * two clean rooms. Does nothing when any organization exists.
  */
-export async function seedDemoWorkspace(context: ServiceContext, options: SeedOptions): Promise<SeedOutcome> {
+export async function seedDemoWorkspace(
+  context: ServiceContext,
+  options: SeedOptions,
+): Promise<SeedOutcome> {
   const repos = repositories(context.db);
   if ((await repos.organizations.countOrganizations()) > 0) return { seeded: false };
 
@@ -59,8 +67,18 @@ async function createOrganizations(context: ServiceContext): Promise<Callers> {
       const plan = demoOrganizations[owner];
       const organizationId = randomUUID();
       const userId = randomUUID();
-      await repos.organizations.insertOrganization({ id: organizationId, name: plan.name, kind: plan.kind });
-      await repos.organizations.insertUser({ id: userId, organization_id: organizationId, email: plan.adminEmail, name: plan.adminName, role: 'ADMIN' });
+      await repos.organizations.insertOrganization({
+        id: organizationId,
+        name: plan.name,
+        kind: plan.kind,
+      });
+      await repos.organizations.insertUser({
+        id: userId,
+        organization_id: organizationId,
+        email: plan.adminEmail,
+        name: plan.adminName,
+        role: 'ADMIN',
+      });
       return [owner, { organizationId, userId, apiKeyId: null, role: 'ADMIN' }] as const;
     }),
   );
@@ -68,7 +86,11 @@ async function createOrganizations(context: ServiceContext): Promise<Callers> {
 }
 
 /** Moves each generated file into the dataset store and describes it in the database. */
-async function registerDatasets(context: ServiceContext, callers: Callers, datasets: DemoDataset[]) {
+async function registerDatasets(
+  context: ServiceContext,
+  callers: Callers,
+  datasets: DemoDataset[],
+) {
   const repos = repositories(context.db);
   const ids = new Map<string, string>();
   for (const dataset of datasets) {
@@ -107,12 +129,25 @@ function generatedReport(dataset: DemoDataset) {
   };
 }
 
-async function createRooms(context: ServiceContext, callers: Callers, datasetIds: Map<string, string>) {
+async function createRooms(
+  context: ServiceContext,
+  callers: Callers,
+  datasetIds: Map<string, string>,
+) {
   const repos = repositories(context.db);
   for (const plan of demoCleanRooms) {
-    const room = await createCleanRoom(context, callers[plan.owner], { name: plan.name, description: plan.description, type: 'Hybrid' });
+    const room = await createCleanRoom(context, callers[plan.owner], {
+      name: plan.name,
+      description: plan.description,
+      type: 'Hybrid',
+    });
     for (const partner of plan.partners) {
-      await repos.partners.insert({ id: randomUUID(), cleanRoomId: room.id, organizationId: callers[partner.organization].organizationId, role: partner.role });
+      await repos.partners.insert({
+        id: randomUUID(),
+        cleanRoomId: room.id,
+        organizationId: callers[partner.organization].organizationId,
+        role: partner.role,
+      });
     }
     for (const key of plan.datasets) {
       const datasetId = datasetIds.get(key);
@@ -121,11 +156,18 @@ async function createRooms(context: ServiceContext, callers: Callers, datasetIds
   }
 }
 
-async function createCredentials(context: ServiceContext, callers: Callers): Promise<DemoCredential[]> {
+async function createCredentials(
+  context: ServiceContext,
+  callers: Callers,
+): Promise<DemoCredential[]> {
   const credentials: DemoCredential[] = [];
   for (const owner of Object.keys(callers) as DemoDatasetOwner[]) {
     const key = await createApiKey(context.db, callers[owner], 'Demo key');
-    credentials.push({ organization: demoOrganizations[owner].name, email: demoOrganizations[owner].adminEmail, apiKey: key.key });
+    credentials.push({
+      organization: demoOrganizations[owner].name,
+      email: demoOrganizations[owner].adminEmail,
+      apiKey: key.key,
+    });
   }
   return credentials;
 }

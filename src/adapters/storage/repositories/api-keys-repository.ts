@@ -20,7 +20,9 @@ export interface ApiKeyWithUserRow extends ApiKeyRow {
 export class ApiKeysRepository {
   constructor(private readonly db: Queryable) {}
 
-  async insert(row: Omit<ApiKeyRow, 'created_at' | 'last_used_at' | 'revoked_at'>): Promise<ApiKeyRow> {
+  async insert(
+    row: Omit<ApiKeyRow, 'created_at' | 'last_used_at' | 'revoked_at'>,
+  ): Promise<ApiKeyRow> {
     const rows = await this.db.query<ApiKeyRow>(
       `INSERT INTO api_keys (id, organization_id, user_id, name, prefix, key_hash)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,

@@ -97,10 +97,10 @@ export class CleanRoomsRepository {
 
   /** Rooms visible to the organization whose name equals `name`, ignoring case. */
   async findVisibleByName(organizationId: string, name: string): Promise<CleanRoomRow[]> {
-    return this.db.query<CleanRoomRow>(`${visibleRoomSelect} WHERE lower(r.name) = lower($2) LIMIT 20`, [
-      organizationId,
-      name,
-    ]);
+    return this.db.query<CleanRoomRow>(
+      `${visibleRoomSelect} WHERE lower(r.name) = lower($2) LIMIT 20`,
+      [organizationId, name],
+    );
   }
 
   async listVisible(organizationId: string, filter: CleanRoomFilter): Promise<CleanRoomRow[]> {
@@ -113,11 +113,15 @@ export class CleanRoomsRepository {
     if (filter.status === 'EXPIRED') conditions.push('r.end_at < current_date');
     if (filter.status === 'ACTIVE' || filter.status === 'INACTIVE') {
       params.push(filter.status);
-      conditions.push(`r.status = $${params.length} AND (r.end_at IS NULL OR r.end_at >= current_date)`);
+      conditions.push(
+        `r.status = $${params.length} AND (r.end_at IS NULL OR r.end_at >= current_date)`,
+      );
     }
     if (filter.after) {
       params.push(filter.after.createdAt, filter.after.id);
-      conditions.push(`(r.created_at, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      conditions.push(
+        `(r.created_at, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
     }
     params.push(filter.limit + 1);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';

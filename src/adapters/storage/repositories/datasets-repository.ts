@@ -1,4 +1,8 @@
-import type { DatasetColumn, DatasetDataType, ImportReport } from '../../../domain/datasets/dataset.ts';
+import type {
+  DatasetColumn,
+  DatasetDataType,
+  ImportReport,
+} from '../../../domain/datasets/dataset.ts';
 import type { Queryable } from '../database.ts';
 
 export interface DatasetRow {
@@ -63,10 +67,10 @@ export class DatasetsRepository {
   }
 
   async findOwned(organizationId: string, id: string): Promise<DatasetRow | undefined> {
-    const rows = await this.db.query<DatasetRow>(`${datasetSelect} WHERE d.id = $1 AND d.organization_id = $2`, [
-      id,
-      organizationId,
-    ]);
+    const rows = await this.db.query<DatasetRow>(
+      `${datasetSelect} WHERE d.id = $1 AND d.organization_id = $2`,
+      [id, organizationId],
+    );
     return rows[0];
   }
 

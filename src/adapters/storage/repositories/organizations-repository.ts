@@ -36,7 +36,9 @@ export class OrganizationsRepository {
   }
 
   async findOrganization(id: string): Promise<OrganizationRow | undefined> {
-    const rows = await this.db.query<OrganizationRow>('SELECT * FROM organizations WHERE id = $1', [id]);
+    const rows = await this.db.query<OrganizationRow>('SELECT * FROM organizations WHERE id = $1', [
+      id,
+    ]);
     return rows[0];
   }
 
@@ -62,7 +64,9 @@ export class OrganizationsRepository {
   }
 
   async countOrganizations(): Promise<number> {
-    const rows = await this.db.query<{ count: number }>('SELECT count(*) AS count FROM organizations');
+    const rows = await this.db.query<{ count: number }>(
+      'SELECT count(*) AS count FROM organizations',
+    );
     return rows[0]?.count ?? 0;
   }
 

@@ -20,7 +20,12 @@ const partnerSelect = `
 export class PartnersRepository {
   constructor(private readonly db: Queryable) {}
 
-  async insert(row: { id: string; cleanRoomId: string; organizationId: string; role: string }): Promise<boolean> {
+  async insert(row: {
+    id: string;
+    cleanRoomId: string;
+    organizationId: string;
+    role: string;
+  }): Promise<boolean> {
     const rows = await this.db.query(
       `INSERT INTO clean_room_partners (id, clean_room_id, organization_id, role)
        VALUES ($1, $2, $3, $4) ON CONFLICT (clean_room_id, organization_id) DO NOTHING RETURNING id`,
@@ -30,9 +35,10 @@ export class PartnersRepository {
   }
 
   async listForRoom(cleanRoomId: string): Promise<PartnerRow[]> {
-    return this.db.query<PartnerRow>(`${partnerSelect} WHERE p.clean_room_id = $1 ORDER BY p.added_at, p.id`, [
-      cleanRoomId,
-    ]);
+    return this.db.query<PartnerRow>(
+      `${partnerSelect} WHERE p.clean_room_id = $1 ORDER BY p.added_at, p.id`,
+      [cleanRoomId],
+    );
   }
 
   async find(cleanRoomId: string, partnerId: string): Promise<PartnerRow | undefined> {
@@ -43,7 +49,10 @@ export class PartnersRepository {
     return rows[0];
   }
 
-  async findByOrganization(cleanRoomId: string, organizationId: string): Promise<PartnerRow | undefined> {
+  async findByOrganization(
+    cleanRoomId: string,
+    organizationId: string,
+  ): Promise<PartnerRow | undefined> {
     const rows = await this.db.query<PartnerRow>(
       `${partnerSelect} WHERE p.clean_room_id = $1 AND p.organization_id = $2 AND p.status = 'ACCEPTED'`,
       [cleanRoomId, organizationId],

@@ -20,7 +20,9 @@ export class QuestionsRepository {
   constructor(private readonly db: Queryable) {}
 
   /** Inserts or refreshes the catalog entry of a template; the display id stays stable. */
-  async upsert(question: Omit<QuestionRow, 'id' | 'display_id' | 'status' | 'created_at'> & { id: string }) {
+  async upsert(
+    question: Omit<QuestionRow, 'id' | 'display_id' | 'status' | 'created_at'> & { id: string },
+  ) {
     await this.db.query(
       `INSERT INTO questions (id, display_id, template, version, name, description, category, question_type)
        VALUES ($1, 'CRQ-' || lpad(nextval('question_display_seq')::text, 6, '0'), $2, $3, $4, $5, $6, $7)

@@ -55,7 +55,10 @@ export class ResultsRepository {
   }
 
   async findHeader(runId: string): Promise<ResultRow | undefined> {
-    const rows = await this.db.query<ResultRow>('SELECT * FROM question_run_results WHERE run_id = $1', [runId]);
+    const rows = await this.db.query<ResultRow>(
+      'SELECT * FROM question_run_results WHERE run_id = $1',
+      [runId],
+    );
     return rows[0];
   }
 

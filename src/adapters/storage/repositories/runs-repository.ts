@@ -88,18 +88,18 @@ export class RunsRepository {
     const created = inserted.length > 0;
     const rows = created
       ? await this.db.query<RunRow>(`${runSelect} WHERE r.id = $1`, [run.id])
-      : await this.db.query<RunRow>(`${runSelect} WHERE r.organization_id = $1 AND r.idempotency_key = $2`, [
-          run.organizationId,
-          run.idempotencyKey,
-        ]);
+      : await this.db.query<RunRow>(
+          `${runSelect} WHERE r.organization_id = $1 AND r.idempotency_key = $2`,
+          [run.organizationId, run.idempotencyKey],
+        );
     return { row: rows[0]!, created };
   }
 
   async findVisible(organizationId: string, id: string): Promise<RunRow | undefined> {
-    const rows = await this.db.query<RunRow>(`${runSelect} WHERE ${visibleToOrganization} AND r.id = $2`, [
-      organizationId,
-      id,
-    ]);
+    const rows = await this.db.query<RunRow>(
+      `${runSelect} WHERE ${visibleToOrganization} AND r.id = $2`,
+      [organizationId, id],
+    );
     return rows[0];
   }
 
@@ -121,7 +121,9 @@ export class RunsRepository {
     }
     if (filter.after) {
       params.push(filter.after.submittedAt, filter.after.id);
-      conditions.push(`(r.submitted_at, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      conditions.push(
+        `(r.submitted_at, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
     }
     params.push(filter.limit + 1);
     return this.db.query<RunRow>(
@@ -163,7 +165,12 @@ export class RunsRepository {
     return rows.length > 0;
   }
 
-  async markFailed(id: string, attempt: number, reason: string, isRetryable: boolean): Promise<boolean> {
+  async markFailed(
+    id: string,
+    attempt: number,
+    reason: string,
+    isRetryable: boolean,
+  ): Promise<boolean> {
     const rows = await this.db.query(
       `UPDATE question_runs SET status = 'FAILED', completed_at = now(), failure_reason = $3, is_retryable = $4
         WHERE id = $1 AND attempt = $2 AND status = 'RUNNING' RETURNING id`,
@@ -193,7 +200,10 @@ export class RunsRepository {
   }
 
   async status(id: string): Promise<RunStatus | undefined> {
-    const rows = await this.db.query<{ status: RunStatus }>('SELECT status FROM question_runs WHERE id = $1', [id]);
+    const rows = await this.db.query<{ status: RunStatus }>(
+      'SELECT status FROM question_runs WHERE id = $1',
+      [id],
+    );
     return rows[0]?.status;
   }
 }
