@@ -231,15 +231,14 @@ export function expectedOverlap(
   attributeName: 'age_band' | 'region' | 'interest',
 ) {
   const mine = new Set(data.mine);
-  const overlapTotal = new Set(
-    data.partner.filter((member) => mine.has(member.id)).map((member) => member.id),
-  ).size;
-  const partnerTotal = new Set(data.partner.map((member) => member.id)).size;
   const partnerBySegment = countDistinct(data.partner, (member) => String(member[attributeName]));
   const overlapBySegment = countDistinct(
     data.partner.filter((member) => mine.has(member.id)),
     (member) => String(member[attributeName]),
   );
+  // Shares are over segment memberships, summed across the released segments.
+  const overlapTotal = [...overlapBySegment.values()].reduce((sum, ids) => sum + ids.size, 0);
+  const partnerTotal = [...partnerBySegment.values()].reduce((sum, ids) => sum + ids.size, 0);
 
   return new Map(
     [...partnerBySegment].map(([segment, partnerIds]) => {

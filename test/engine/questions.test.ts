@@ -235,6 +235,23 @@ describe('runQuestion', () => {
       expect(rowObjects(result).map((row) => row.attribute_value)).not.toContain('chess');
     });
 
+    it('derives the index from released rows only', async () => {
+      const crowdSize = 5;
+      const result = await run(overlapQuestion('interest'), {
+        privacy: { ...exactPrivacy, crowdSize },
+      });
+      const rows = rowObjects(result);
+      const overlapTotal = rows.reduce((sum, row) => sum + Number(row.overlap_count), 0);
+      const partnerTotal = rows.reduce((sum, row) => sum + Number(row.partner_count), 0);
+
+      expect(result.suppressedRowCount).toBe(1);
+      for (const row of rows) {
+        const overlapShare = Number(row.overlap_count) / overlapTotal;
+        const partnerShare = Number(row.partner_count) / partnerTotal;
+        expect(row.index).toBeCloseTo((overlapShare / partnerShare) * 100, 1);
+      }
+    });
+
     it('keeps no identity count under the crowd size', async () => {
       const crowdSize = 40;
       const questions = [

@@ -42,7 +42,8 @@ export interface QuestionResult {
 }
 
 /** How an import recognises and normalises an identifier column. */
-export type IdentifierHint = 'EMAIL' | 'PHONE' | 'EMAIL_SHA256' | 'PHONE_SHA256' | 'RAMPID' | 'MAID' | 'CUSTOMER_ID';
+export type IdentifierHint =
+  'EMAIL' | 'PHONE' | 'EMAIL_SHA256' | 'PHONE_SHA256' | 'RAMPID' | 'MAID' | 'CUSTOMER_ID';
 
 export interface ImportOptions {
   /** Path of the uploaded file on local disk. */

@@ -13,13 +13,14 @@ type Row = Record<string, ResultValue>;
  * Privacy guard on a question's result rows, applied in four steps. First,
  * rows whose true identity counts are under the crowd size are dropped and
  * counted. Then the kept rows get Laplace noise when the clean room enables
- * it, and derived measures are recomputed from the noised counts. Last, only
- * the declared output columns leave, in declared order.
+ * it, and derived measures are recomputed from the noised counts and from
+ * totals over the kept rows only. A total that included suppressed rows would
+ * let a reader subtract the visible rows and recover a suppressed count.
+ * Last, only the declared output columns leave, in declared order.
  */
 export class ResultGuard {
   private readonly kept: Row[] = [];
   private readonly identityColumns: string[];
-  private totals: Record<string, number> | null = null;
   private suppressedRowCount = 0;
 
   constructor(
@@ -40,7 +41,6 @@ export class ResultGuard {
       ...this.definition.outputColumns
         .filter((column) => !derived.has(column.name))
         .map((column) => column.name),
-      ...this.template.totalColumns,
     ];
     const same = names.length === expected.length && expected.every((name) => names.includes(name));
     if (same) return;
@@ -53,7 +53,6 @@ export class ResultGuard {
 
   /** Takes one row with true counts: keeps it, or suppresses it under the crowd size. */
   admit(row: Row): void {
-    this.totals ??= this.readTotals(row);
     if (this.identityColumns.some((name) => !(Number(row[name] ?? 0) >= this.privacy.crowdSize))) {
       this.suppressedRowCount++;
       return;
@@ -71,7 +70,7 @@ export class ResultGuard {
 
   finish(): QuestionResult {
     const noiseApplied = this.applyNoise();
-    const totals = this.totals ?? {};
+    const totals = this.releasedTotals();
     for (const row of this.kept) this.template.deriveMeasures?.(row, totals);
 
     return {
@@ -85,13 +84,20 @@ export class ResultGuard {
     };
   }
 
-  private readTotals(row: Row): Record<string, number> {
-    return Object.fromEntries(
-      this.template.totalColumns.map((name) => [name, Number(row[name] ?? 0)]),
-    );
+  /** Sums each numeric measure over the kept rows, after noise. */
+  private releasedTotals(): Record<string, number> {
+    const measures = this.definition.outputColumns.filter((column) => column.kind === 'MEASURE');
+    const totals: Record<string, number> = {};
+    for (const { name } of measures) {
+      totals[name] = this.kept.reduce(
+        (sum, row) => sum + (typeof row[name] === 'number' ? row[name] : 0),
+        0,
+      );
+    }
+    return totals;
   }
 
-  /** Adds noise to every kept row's noised measures, then once to each total. */
+  /** Adds noise to every kept row's noised measures. */
   private applyNoise(): boolean {
     const noised = this.definition.outputColumns.filter((column) => column.noise);
     const { enabled, scale } = this.privacy.noise;
@@ -101,10 +107,6 @@ export class ResultGuard {
     for (const row of this.kept) {
       for (const column of noised)
         row[column.name] = noisy(row[column.name] ?? null, column.dataType, draw);
-    }
-    if (this.totals) {
-      for (const name of Object.keys(this.totals))
-        this.totals[name] = noisy(this.totals[name] ?? 0, 'INTEGER', draw) as number;
     }
     return true;
   }

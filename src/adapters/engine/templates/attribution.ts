@@ -11,7 +11,6 @@ import { templateDatasets } from './template-datasets.ts';
  */
 export const attributionTemplate: QuestionTemplate = {
   template: 'attribution',
-  totalColumns: [],
   derivedColumns: [],
 
   groupingColumns: () => [{ macro: '@exposures', column: 'campaign_id' }],

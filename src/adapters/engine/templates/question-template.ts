@@ -22,8 +22,8 @@ export interface GroupingColumn {
 
 /**
  * The DuckDB side of an approved question. The query returns the question's
- * output columns except `derivedColumns`, plus `totalColumns`, each row with
- * its true counts; the engine's privacy guard does the rest.
+ * output columns except `derivedColumns`, each row with its true counts; the
+ * engine's privacy guard does the rest.
  */
 export interface QuestionTemplate {
   template: string;
@@ -33,9 +33,12 @@ export interface QuestionTemplate {
    */
   groupingColumns(parameters: Record<string, unknown>): GroupingColumn[];
   buildQuery(input: TemplateInput): TemplateQuery;
-  /** Whole-result counts repeated on every row, noised once per run and used only by `deriveMeasures`. */
-  totalColumns: string[];
   /** Output measures computed from other measures after suppression and noise, so they agree with the published counts. */
   derivedColumns: string[];
-  deriveMeasures?(row: Record<string, ResultValue>, totals: Record<string, number>): void;
+  /**
+   * Computes the derived measures of one released row. `releasedTotals` sums
+   * each numeric measure over the released rows only, so no derived value
+   * reveals anything about a suppressed row.
+   */
+  deriveMeasures?(row: Record<string, ResultValue>, releasedTotals: Record<string, number>): void;
 }

@@ -11,7 +11,6 @@ import { templateDatasets } from './template-datasets.ts';
  */
 export const reachFrequencyTemplate: QuestionTemplate = {
   template: 'reach_frequency',
-  totalColumns: [],
   derivedColumns: [],
 
   groupingColumns: () => [{ macro: '@exposures', column: 'campaign_id' }],

@@ -8,7 +8,6 @@ import { templateDatasets } from './template-datasets.ts';
  */
 export const segmentSizingTemplate: QuestionTemplate = {
   template: 'segment_sizing',
-  totalColumns: [],
   derivedColumns: [],
 
   groupingColumns: (parameters) =>
