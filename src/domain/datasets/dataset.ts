@@ -10,11 +10,24 @@ export const IdentifierTypeSchema = z.enum([
 ]);
 export type IdentifierType = z.infer<typeof IdentifierTypeSchema>;
 
-export const ColumnDataTypeSchema = z.enum(['STRING', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP']);
+export const ColumnDataTypeSchema = z.enum([
+  'STRING',
+  'INTEGER',
+  'DOUBLE',
+  'BOOLEAN',
+  'DATE',
+  'TIMESTAMP',
+]);
 export type ColumnDataType = z.infer<typeof ColumnDataTypeSchema>;
 
 /** What a dataset holds; question macros accept datasets by this type (LiveRamp "dataImportType"). */
-export const DatasetDataTypeSchema = z.enum(['CRM', 'AUDIENCE', 'EXPOSURES', 'CONVERSIONS', 'GENERIC']);
+export const DatasetDataTypeSchema = z.enum([
+  'CRM',
+  'AUDIENCE',
+  'EXPOSURES',
+  'CONVERSIONS',
+  'GENERIC',
+]);
 export type DatasetDataType = z.infer<typeof DatasetDataTypeSchema>;
 
 export const DatasetColumnSchema = z.object({
@@ -31,7 +44,13 @@ export const ImportLineErrorSchema = z.object({
   /** 1-based physical line in the file where the record starts. */
   line: z.number().int(),
   column: z.string().nullable(),
-  code: z.enum(['INVALID_EMAIL', 'INVALID_PHONE', 'MISSING_IDENTIFIER', 'MALFORMED_ROW', 'INVALID_VALUE']),
+  code: z.enum([
+    'INVALID_EMAIL',
+    'INVALID_PHONE',
+    'MISSING_IDENTIFIER',
+    'MALFORMED_ROW',
+    'INVALID_VALUE',
+  ]),
   message: z.string(),
 });
 export type ImportLineError = z.infer<typeof ImportLineErrorSchema>;
