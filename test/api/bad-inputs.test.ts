@@ -277,14 +277,20 @@ describe('bad input', () => {
     });
 
     it('rejects a tampered cursor', async () => {
-      const response = await getJson<ErrorBody>(
-        test.app,
-        test.keys.advertiser,
-        '/api/v1/cleanrooms?cursor=%%%',
+      const wellFormedButWrong = Buffer.from(JSON.stringify(['yesterday', 'x'])).toString(
+        'base64url',
       );
-
-      expect(response.status).toBe(400);
-      expect(response.body.error.code).toBe('CURSOR_INVALID');
+      for (const cursor of ['%%%', wellFormedButWrong]) {
+        for (const list of ['cleanrooms', 'datasets', 'runs']) {
+          const response = await getJson<ErrorBody>(
+            test.app,
+            test.keys.advertiser,
+            `/api/v1/${list}?cursor=${cursor}`,
+          );
+          expect(response.status, `${list} ${cursor}`).toBe(400);
+          expect(response.body.error.code).toBe('CURSOR_INVALID');
+        }
+      }
     });
 
     it('answers an unknown route with the error envelope', async () => {

@@ -49,6 +49,39 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
   );
 }
 
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Position in a list sorted by a timestamp and then an id, newest first. */
+export interface TimeKeyset {
+  at: string;
+  id: string;
+}
+
+/**
+ * Decodes the cursor of a list sorted by (timestamp, id). A cursor that
+ * decodes but holds other values is rejected here, so it never reaches SQL.
+ */
+export function decodeTimeKeyset(cursor: string | undefined): TimeKeyset | undefined {
+  const position = decodeCursor(cursor);
+  if (position === null) return undefined;
+
+  const [at, id] = position;
+  const valid =
+    position.length === 2 &&
+    typeof at === 'string' &&
+    !Number.isNaN(Date.parse(at)) &&
+    typeof id === 'string' &&
+    UUID_PATTERN.test(id);
+  if (valid) return { at, id };
+  throw new AppError(
+    'CURSOR_INVALID',
+    `Cursor "${cursor}" does not belong to this list; pass the nextCursor of the previous page unchanged.`,
+    {
+      details: { cursor },
+    },
+  );
+}
+
 /** Limits a requested page size to the configured maximum; `fallback` when none was requested. */
 export function resolvePageSize(
   requested: number | undefined,

@@ -1,7 +1,7 @@
 import type { CleanRoom } from '../../domain/clean-rooms/clean-room.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import {
-  decodeCursor,
+  decodeTimeKeyset,
   resolvePageSize,
   toPage,
   type Page,
@@ -23,11 +23,11 @@ export async function listCleanRooms(
   query: ListCleanRoomsQuery,
 ): Promise<Page<CleanRoom>> {
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax);
-  const position = decodeCursor(query.cursor);
+  const after = decodeTimeKeyset(query.cursor);
   const rows = await repositories(context.db).cleanRooms.listVisible(caller.organizationId, {
     search: query.search,
     status: query.status,
-    after: position ? { createdAt: String(position[0]), id: String(position[1]) } : undefined,
+    after: after && { createdAt: after.at, id: after.id },
     limit,
   });
   return toPage(rows, limit, toCleanRoomView, (row) => [toIso(row.created_at), row.id]);

@@ -1,7 +1,7 @@
 import type { Dataset } from '../../domain/datasets/dataset-view.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import {
-  decodeCursor,
+  decodeTimeKeyset,
   resolvePageSize,
   toPage,
   type Page,
@@ -18,9 +18,9 @@ export async function listDatasets(
   query: PageQuery,
 ): Promise<Page<Dataset>> {
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax);
-  const position = decodeCursor(query.cursor);
+  const after = decodeTimeKeyset(query.cursor);
   const rows = await repositories(context.db).datasets.listOwned(caller.organizationId, {
-    after: position ? { createdAt: String(position[0]), id: String(position[1]) } : undefined,
+    after: after && { createdAt: after.at, id: after.id },
     limit,
   });
   return toPage(rows, limit, toDatasetView, (row) => [toIso(row.created_at), row.id]);

@@ -1,6 +1,6 @@
 import type { Caller } from '../../domain/organizations/caller.ts';
 import {
-  decodeCursor,
+  decodeTimeKeyset,
   resolvePageSize,
   toPage,
   type Page,
@@ -28,11 +28,11 @@ export async function listRuns(
     ? await loadCleanRoom(repos, caller, query.cleanRoomId)
     : undefined;
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax);
-  const position = decodeCursor(query.cursor);
+  const after = decodeTimeKeyset(query.cursor);
   const rows = await repos.runs.listVisible(caller.organizationId, {
     status: query.status,
     cleanRoomId: room?.id,
-    after: position ? { submittedAt: String(position[0]), id: String(position[1]) } : undefined,
+    after: after && { submittedAt: after.at, id: after.id },
     limit,
   });
   return toPage(rows, limit, toRunView, (row) => [toIso(row.submitted_at), row.id]);
