@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import { DatasetStore } from '../adapters/dataset-store/dataset-store.ts';
 import { createDuckDbEngine } from '../adapters/engine/duckdb-engine.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
+import { InProcessRunEventBus } from '../adapters/pubsub/run-event-bus.ts';
 import { PgBossQueue } from '../adapters/queue/pg-boss-queue.ts';
 import {
   LocalWakeChannel,
@@ -79,6 +80,7 @@ export async function createPlatform(
     queue,
     datasetStore,
     runSignals: new RunSignals(),
+    runEvents: new InProcessRunEventBus(),
     settings: {
       pageSizeMax: config.PAGE_SIZE_MAX,
       resultRowsMax: config.RESULT_ROWS_MAX,

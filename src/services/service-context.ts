@@ -1,6 +1,7 @@
 import type { CleanRoomEngine } from '../adapters/engine/engine.ts';
 import type { DatasetStore } from '../adapters/dataset-store/dataset-store.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
+import type { RunEventBus } from '../adapters/pubsub/run-event-bus.ts';
 import type { JobQueue } from '../adapters/queue/job-queue.ts';
 import type { Database, Queryable } from '../adapters/storage/database.ts';
 import { ApiKeysRepository } from '../adapters/storage/repositories/api-keys-repository.ts';
@@ -30,6 +31,8 @@ export interface ServiceContext {
   queue: JobQueue;
   datasetStore: DatasetStore;
   runSignals: RunSignals;
+  /** Status and progress changes of runs, for live views and MCP subscriptions. */
+  runEvents: RunEventBus;
   settings: ServiceSettings;
   log: Logger;
 }

@@ -83,6 +83,24 @@ describe.each<Backend>(['pglite', 'postgres'])('question runs on %s', (backend) 
     expect(results.body.rowCount).toBeGreaterThan(0);
   });
 
+  it('publishes each status change of a run', async () => {
+    const events: { runId: string; status: string; progress: number }[] = [];
+    const unsubscribe = test.platform.context.runEvents.subscribe((event) => events.push(event));
+    try {
+      const started = await submit();
+      await waitForRun(test.app, test.keys.advertiser, started.body.id);
+
+      const statuses = events
+        .filter((event) => event.runId === started.body.id)
+        .map((event) => event.status);
+      expect(statuses[0]).toBe('QUEUED');
+      expect(statuses).toContain('RUNNING');
+      expect(statuses.at(-1)).toBe('COMPLETED');
+    } finally {
+      unsubscribe();
+    }
+  });
+
   it('returns the first run for a repeated idempotency key', async () => {
     const first = await submit(overlapRun, { 'idempotency-key': `key-${backend}` });
     const second = await submit(overlapRun, { 'idempotency-key': `key-${backend}` });

@@ -4,6 +4,7 @@ import type { QuestionRun } from '../../domain/runs/question-run.ts';
 import { loadCleanRoom, requireRole } from '../clean-rooms/load-clean-room.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { loadRun } from './get-run.ts';
+import { publishRunEvent } from './publish-run-event.ts';
 import { toRunView } from './run-view.ts';
 
 /**
@@ -33,6 +34,7 @@ export async function cancelRun(
   }
 
   context.runSignals.abort(run.id, 'cancelled by user');
+  await publishRunEvent(context, run, 'CANCELLED', cancelled.progress);
   await repos.audit.record(caller, {
     action: 'run.cancel',
     objectType: 'question_run',

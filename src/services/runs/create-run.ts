@@ -9,6 +9,7 @@ import { loadQuestion } from '../questions/get-question.ts';
 import { definitionOf } from '../questions/question-view.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { bindRunDatasets } from './bind-run-datasets.ts';
+import { publishRunEvent } from './publish-run-event.ts';
 import { toRunView } from './run-view.ts';
 
 export interface CreateRunOutcome {
@@ -81,7 +82,10 @@ export async function createRun(
     return inserted;
   });
 
-  if (outcome.created) await context.queue.wake();
+  if (outcome.created) {
+    await publishRunEvent(context, outcome.row, 'QUEUED', 0);
+    await context.queue.wake();
+  }
   return { run: toRunView(outcome.row), created: outcome.created };
 }
 

@@ -3,6 +3,7 @@ import type { RunJob, RunJobContext } from '../../adapters/queue/job-queue.ts';
 import type { BoundDataset, QuestionResult } from '../../adapters/engine/engine.ts';
 import type { RunRow } from '../../adapters/storage/repositories/runs-repository.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
+import { publishRunEvent } from './publish-run-event.ts';
 
 /**
  * Executes one queued run on the engine (the worker's job handler). Every
@@ -24,6 +25,7 @@ export async function executeRun(
   }
 
   log.info({ attempt: run.attempt, template: run.question_template }, 'run started');
+  await publishRunEvent(context, run, 'RUNNING', 0);
   const controller = context.runSignals.register(run.id);
   try {
     const result = await runOnEngine(context, run, controller.signal);
@@ -95,9 +97,9 @@ async function storeResult(
   run: RunRow,
   result: QuestionResult,
 ): Promise<void> {
-  await context.db.transaction(async (tx) => {
+  const stored = await context.db.transaction(async (tx) => {
     const repos = repositories(tx);
-    if (!(await repos.runs.markCompleted(run.id, run.attempt))) return;
+    if (!(await repos.runs.markCompleted(run.id, run.attempt))) return false;
 
     await repos.results.insert({
       runId: run.id,
@@ -107,7 +109,9 @@ async function storeResult(
       noiseApplied: result.noiseApplied,
       privacy: { crowdSize: result.privacy.crowdSize, noise: result.privacy.noise },
     });
+    return true;
   });
+  if (stored) await publishRunEvent(context, run, 'COMPLETED', 100);
 }
 
 /** Fails the run for good, or puts it back in the queue and rethrows so the queue retries it. */
@@ -128,12 +132,15 @@ async function recordFailure(
   const reason = failureReason(error);
   if (retryable && jobContext.retryCount < jobContext.retryLimit) {
     log.warn({ err: error, retryCount: jobContext.retryCount }, 'run attempt failed; retrying');
-    await repos.runs.markRequeued(run.id, run.attempt, reason);
+    if (await repos.runs.markRequeued(run.id, run.attempt, reason))
+      await publishRunEvent(context, run, 'QUEUED', 0);
     throw error;
   }
 
   log.error({ err: error }, 'run failed');
-  await repos.runs.markFailed(run.id, run.attempt, reason, retryable);
+  if (await repos.runs.markFailed(run.id, run.attempt, reason, retryable)) {
+    await publishRunEvent(context, run, 'FAILED', run.progress);
+  }
 }
 
 /** Errors from our own checks are final; anything unexpected (I/O, a dropped connection) may pass on retry. */
