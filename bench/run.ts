@@ -16,17 +16,20 @@ import {
 import type { BenchScenario, CpuLayout, ScenarioContext } from './lib/types.ts';
 import { csvImportScenario } from './scenarios/csv-import.ts';
 import { engineOverlapScenario } from './scenarios/engine-overlap.ts';
+import { runStartLatencyScenario } from './scenarios/run-start-latency.ts';
 import { seedGenerationScenario } from './scenarios/seed-generation.ts';
+import { serverMemoryScenario } from './scenarios/server-memory.ts';
 
 /**
- * Scenario registry, in run order. A new scenario (run submit-to-start
- * latency, server RSS after seeding, ...) is a module in bench/scenarios/
- * exporting a BenchScenario, added here.
+ * Scenario registry, in run order. A new scenario is a module in
+ * bench/scenarios/ exporting a BenchScenario, added here.
  */
 const scenarios: readonly BenchScenario[] = [
   csvImportScenario,
   engineOverlapScenario,
   seedGenerationScenario,
+  runStartLatencyScenario,
+  serverMemoryScenario,
 ];
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
