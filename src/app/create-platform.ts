@@ -85,6 +85,7 @@ export async function createPlatform(
       pageSizeMax: config.PAGE_SIZE_MAX,
       resultRowsMax: config.RESULT_ROWS_MAX,
       importMaxInvalidRows: config.IMPORT_MAX_INVALID_ROWS,
+      minCrowdSize: config.PRIVACY_MIN_CROWD_SIZE,
       uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     },
     log,

@@ -21,6 +21,8 @@ export interface ServiceSettings {
   /** Largest result a run may produce, in rows. */
   resultRowsMax: number;
   importMaxInvalidRows: number;
+  /** Lowest crowd size (k-min) any clean room may use. */
+  minCrowdSize: number;
   uploadMaxBytes: number;
 }
 

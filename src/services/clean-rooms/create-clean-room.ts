@@ -8,6 +8,7 @@ import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { questionCatalog } from '../../domain/questions/catalog.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
+import { checkCrowdSizeFloor, checkNoiseScale } from './check-privacy-change.ts';
 import { toCleanRoomView } from './clean-room-view.ts';
 
 /**
@@ -20,6 +21,8 @@ export async function createCleanRoom(
   request: CreateCleanRoomRequest,
 ): Promise<CleanRoom> {
   const parameters = { ...DEFAULT_CLEAN_ROOM_PARAMETERS, ...request.cleanRoomParameters };
+  checkCrowdSizeFloor(parameters.CROWD_SIZE, context.settings.minCrowdSize);
+  checkNoiseScale(parameters.ENABLE_NOISE, parameters.DATA_DECIBEL);
   const startAt = request.startAt ?? new Date().toISOString().slice(0, 10);
   if (request.endAt && request.endAt < startAt) {
     throw new AppError(

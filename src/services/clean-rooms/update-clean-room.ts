@@ -4,6 +4,11 @@ import type { Caller } from '../../domain/organizations/caller.ts';
 import { toDateString } from '../../adapters/storage/repositories/row-mapping.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { toCleanRoomView } from './clean-room-view.ts';
+import {
+  checkCrowdSizeFloor,
+  checkNoiseScale,
+  checkPrivacyNotLoosened,
+} from './check-privacy-change.ts';
 import { loadCleanRoom, requireRole } from './load-clean-room.ts';
 
 /** Updates a clean room's name, description, status, end date or parameters; owners only. */
@@ -28,6 +33,17 @@ export async function updateCleanRoom(
   }
 
   const parameters = request.cleanRoomParameters ?? {};
+  checkCrowdSizeFloor(parameters.CROWD_SIZE, context.settings.minCrowdSize);
+  checkNoiseScale(
+    parameters.ENABLE_NOISE ?? room.noise_enabled,
+    parameters.DATA_DECIBEL ?? room.noise_scale,
+  );
+  const attached = await repos.datasets.listForRoom(room.id);
+  const partnerDataAttached = attached.some(
+    (dataset) => dataset.organization_id !== caller.organizationId,
+  );
+  checkPrivacyNotLoosened(room, parameters, partnerDataAttached);
+
   await repos.cleanRooms.update(room.id, {
     name: request.name,
     description: request.description,

@@ -51,4 +51,13 @@ export class AuditRepository {
       [organizationId, beforeId, limit + 1],
     );
   }
+
+  /** Events about one clean room, by any of its partners, newest first. */
+  async listForCleanRoom(cleanRoomId: string, beforeId: number | null, limit: number) {
+    return this.db.query<AuditEventRow>(
+      `SELECT * FROM audit_events WHERE clean_room_id = $1 AND ($2::bigint IS NULL OR id < $2)
+        ORDER BY id DESC LIMIT $3`,
+      [cleanRoomId, beforeId, limit + 1],
+    );
+  }
 }

@@ -5,6 +5,7 @@ import {
   CreateApiKeyRequestSchema,
   CreatedApiKeySchema,
 } from '../../../domain/organizations/organization.ts';
+import { AuditEventPageSchema } from '../../../domain/audit/audit-event.ts';
 import { PageQuerySchema } from '../../../domain/pagination/page.ts';
 import { createApiKey } from '../../../services/api-keys/create-api-key.ts';
 import { listApiKeys } from '../../../services/api-keys/list-api-keys.ts';
@@ -16,18 +17,6 @@ import { callerOf } from '../authenticate.ts';
 import { commonErrorResponses } from '../error-envelope.ts';
 
 const tags = ['Account'];
-
-const AuditEventSchema = z.object({
-  id: z.number().int(),
-  action: z.string(),
-  objectType: z.string(),
-  objectId: z.string(),
-  cleanRoomId: z.string().nullable(),
-  userId: z.string().nullable(),
-  apiKeyId: z.string().nullable(),
-  details: z.record(z.string(), z.unknown()),
-  createdAt: z.string(),
-});
 
 /** Registers the routes of the caller's identity, API keys and audit trail. */
 export function accountRoutes(context: ServiceContext): FastifyPluginAsyncZod {
@@ -100,7 +89,7 @@ export function accountRoutes(context: ServiceContext): FastifyPluginAsyncZod {
         summary: 'What your organization did, newest first',
         querystring: PageQuerySchema,
         response: {
-          200: z.object({ items: z.array(AuditEventSchema), nextCursor: z.string().nullable() }),
+          200: AuditEventPageSchema,
           ...commonErrorResponses,
         },
       },

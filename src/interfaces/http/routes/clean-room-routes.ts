@@ -8,9 +8,11 @@ import {
   PartnerSchema,
   UpdateCleanRoomRequestSchema,
 } from '../../../domain/clean-rooms/clean-room.ts';
+import { AuditEventPageSchema } from '../../../domain/audit/audit-event.ts';
 import { DatasetSchema } from '../../../domain/datasets/dataset-view.ts';
 import { PageQuerySchema, pageSchema } from '../../../domain/pagination/page.ts';
 import { QuestionSchema } from '../../../domain/questions/question-view.ts';
+import { listCleanRoomAuditEvents } from '../../../services/audit/list-audit-events.ts';
 import { createCleanRoom } from '../../../services/clean-rooms/create-clean-room.ts';
 import { getCleanRoom } from '../../../services/clean-rooms/get-clean-room.ts';
 import { listCleanRooms } from '../../../services/clean-rooms/list-clean-rooms.ts';
@@ -177,6 +179,23 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
       handler: async (request) => ({
         items: await listCleanRoomQuestions(context, callerOf(request), request.params.cleanRoomId),
       }),
+    });
+
+    app.get('/cleanrooms/:cleanRoomId/audit-events', {
+      schema: {
+        tags,
+        summary: 'What every partner did in a clean room, newest first',
+        params: RoomParams,
+        querystring: PageQuerySchema,
+        response: { 200: AuditEventPageSchema, ...commonErrorResponses },
+      },
+      handler: (request) =>
+        listCleanRoomAuditEvents(
+          context,
+          callerOf(request),
+          request.params.cleanRoomId,
+          request.query,
+        ),
     });
   };
 }
