@@ -129,6 +129,38 @@ describe('bad input', () => {
       });
     }
 
+    it('accepts form fields sent after the file', async () => {
+      const form = new FormData();
+      form.set('file', new Blob(['email,tier\nperson6001@example.com,gold\n']), 'late-fields.csv');
+      form.set('name', 'Fields after file');
+      form.set('dataType', 'CRM');
+      const response = await test.app.inject({
+        method: 'POST',
+        url: '/api/v1/datasets',
+        headers: { authorization: `Bearer ${test.keys.advertiser}` },
+        payload: form,
+      });
+
+      expect(response.statusCode).toBe(201);
+      expect(response.json().dataset.name).toBe('Fields after file');
+    });
+
+    it('removes the saved file when the fields are invalid', async () => {
+      const filesBefore = await storedFiles(test.dataDir);
+
+      const response = await importFile(
+        test.app,
+        test.keys.advertiser,
+        { name: 'bad type', dataType: 'LEADS' },
+        'x.csv',
+        'email\na@example.com\n',
+      );
+
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.message).toContain('dataType');
+      expect(await storedFiles(test.dataDir)).toEqual(filesBefore);
+    });
+
     it('rejects a form without a file part', async () => {
       const form = new FormData();
       form.set('name', 'no file');

@@ -14,8 +14,32 @@ import { saveUpload } from './save-upload.ts';
 
 export interface DatasetUpload {
   fields: ImportDatasetFields;
+  /** Name of the file as the client sent it; its extension hints at the format. */
   fileName: string;
-  content: Readable;
+  /** The upload saved by `receiveUpload`; this function deletes it when done. */
+  uploadPath: string;
+}
+
+/**
+ * Streams an uploaded file to the dataset store's upload area, never holding
+ * it in memory, so form fields sent after the file can still be read.
+ * Returns the path; nothing is left behind when saving fails.
+ */
+export async function receiveUpload(
+  context: ServiceContext,
+  content: Readable,
+  fileName: string,
+): Promise<string> {
+  const uploadPath = await context.datasetStore.uploadPath(
+    path.extname(fileName).toLowerCase() || '.upload',
+  );
+  try {
+    await saveUpload(content, uploadPath, context.settings.uploadMaxBytes);
+    return uploadPath;
+  } catch (error) {
+    await context.datasetStore.remove(uploadPath);
+    throw error;
+  }
 }
 
 /**
@@ -29,18 +53,12 @@ export async function importDataset(
   upload: DatasetUpload,
 ): Promise<DatasetImportResponse> {
   const repos = repositories(context.db);
-  await requireUnusedName(repos, caller, upload.fields.name);
-
-  const uploadPath = await context.datasetStore.uploadPath(
-    path.extname(upload.fileName).toLowerCase() || '.upload',
-  );
+  const { uploadPath } = upload;
   const datasetId = randomUUID();
-  const targetPath = await context.datasetStore.prepareDatasetPath(
-    caller.organizationId,
-    datasetId,
-  );
+  const targetPath = context.datasetStore.datasetPath(caller.organizationId, datasetId);
   try {
-    await saveUpload(upload.content, uploadPath, context.settings.uploadMaxBytes);
+    await requireUnusedName(repos, caller, upload.fields.name);
+    await context.datasetStore.prepareDatasetPath(caller.organizationId, datasetId);
     const imported = await runImport(context, upload, uploadPath, targetPath);
     const inserted = await repos.datasets.insert({
       id: datasetId,

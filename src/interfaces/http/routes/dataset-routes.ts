@@ -10,7 +10,7 @@ import {
 import { AppError } from '../../../domain/errors/app-error.ts';
 import { PageQuerySchema, pageSchema } from '../../../domain/pagination/page.ts';
 import { getDataset } from '../../../services/datasets/get-dataset.ts';
-import { importDataset } from '../../../services/datasets/import-dataset.ts';
+import { importDataset, receiveUpload } from '../../../services/datasets/import-dataset.ts';
 import { listDatasets } from '../../../services/datasets/list-datasets.ts';
 import type { ServiceContext } from '../../../services/service-context.ts';
 import { callerOf } from '../authenticate.ts';
@@ -57,37 +57,62 @@ export function datasetRoutes(context: ServiceContext): FastifyPluginAsyncZod {
       },
       handler: async (request, reply) => {
         const caller = callerOf(request);
-        const { fields, file } = await readFieldsThenFile(request);
-        try {
-          const imported = await importDataset(context, caller, {
-            fields,
-            fileName: file.filename,
-            content: file.file,
-          });
-          return reply.status(201).send(imported);
-        } finally {
-          // Drains what the import did not read, so the response can be sent.
-          file.file.resume();
-        }
+        const { fields, fileName, uploadPath } = await readUpload(context, request);
+        const imported = await importDataset(context, caller, { fields, fileName, uploadPath });
+        return reply.status(201).send(imported);
       },
     });
   };
 }
 
-/** Reads the form fields, which must come before the file, and returns at the file part. */
-async function readFieldsThenFile(request: FastifyRequest) {
+/**
+ * Reads the multipart form in any order: the file is saved to disk as it
+ * arrives, then the fields are validated. On any failure the saved file is
+ * removed.
+ */
+async function readUpload(context: ServiceContext, request: FastifyRequest) {
   const raw: Record<string, string> = {};
-  for await (const part of request.parts()) {
-    if (part.type === 'file') return { fields: parseFields(raw), file: part as MultipartFile };
-    raw[part.fieldname] = String(part.value);
+  let upload: { fileName: string; uploadPath: string } | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') upload = await receiveFile(context, part as MultipartFile, upload);
+      else raw[part.fieldname] = String(part.value);
+    }
+    if (!upload) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'The request has no file part; send the CSV or Parquet file as a form field named "file".',
+        {
+          details: { field: 'file' },
+        },
+      );
+    }
+    return { fields: parseFields(raw), ...upload };
+  } catch (error) {
+    if (upload) await context.datasetStore.remove(upload.uploadPath);
+    throw error;
   }
-  throw new AppError(
-    'VALIDATION_FAILED',
-    'The request has no file part; send the CSV or Parquet file as the last form field, named "file".',
-    {
-      details: { field: 'file' },
-    },
-  );
+}
+
+async function receiveFile(
+  context: ServiceContext,
+  part: MultipartFile,
+  previous: { uploadPath: string } | undefined,
+) {
+  if (previous) {
+    part.file.resume();
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'The request has more than one file; send one file per import.',
+      {
+        details: { field: 'file' },
+      },
+    );
+  }
+  return {
+    fileName: part.filename,
+    uploadPath: await receiveUpload(context, part.file, part.filename),
+  };
 }
 
 function parseFields(raw: Record<string, string>) {
