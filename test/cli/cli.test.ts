@@ -114,7 +114,7 @@ describe('cleanroom start with the small demo', () => {
       env,
     );
     expect(imported.stderr).toBe('');
-    expect(imported.stdout).toContain('400 rows, 1 invalid rows skipped');
+    expect(imported.stdout).toContain('400 rows, 1 invalid row skipped');
     expect(imported.stdout).toMatch(/402\s+email\s+INVALID_EMAIL/);
     const datasetId = /\(([0-9a-f-]{36})\)/.exec(imported.stdout)![1]!;
 
@@ -133,6 +133,31 @@ describe('cleanroom start with the small demo', () => {
     expect(ran.status).toBe(0);
     expect(ran.stderr).toContain('COMPLETED 100%');
     expect(ran.stdout).toContain('overlap_count');
-    expect(ran.stdout).toMatch(/rows suppressed under the crowd size of 50/);
+    expect(ran.stdout).toMatch(/rows? suppressed under the crowd size of 50/);
+
+    const sized = runCli(
+      [
+        'run-question',
+        'CR-000001',
+        'segment_sizing',
+        '-p',
+        'attribute=age_band',
+        '-p',
+        'values=["35-44","45-54"]',
+        '-d',
+        `@my_audience=${datasetId}`,
+      ],
+      env,
+    );
+    expect(sized.stderr).toContain('COMPLETED 100%');
+  });
+
+  it('ends quietly when its output is piped into a closed reader', () => {
+    const result = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" --help | head -1`], {
+      encoding: 'utf8',
+    });
+
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
   });
 });

@@ -24,7 +24,7 @@ export class DataDirLock {
     if (holder && isAlive(holder.pid)) {
       throw new AppError(
         'CONFLICT',
-        `Process ${holder.pid} (${holder.purpose}) already uses the embedded database in ${dataDir}; stop it, or talk to it through the API with --url and --api-key.`,
+        `Process ${holder.pid} (${holder.purpose}) already uses the embedded database in ${dataDir}. Stop it first, or set DATABASE_URL so several processes can share PostgreSQL.`,
       );
     }
     await rm(file, { force: true });

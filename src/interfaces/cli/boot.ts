@@ -16,7 +16,7 @@ export function loadConfigOrExit(): Config {
 
 /** Prints an error for a person and sets a failing exit code; stack traces only for unexpected errors. */
 export function reportFailure(error: unknown): void {
-  if (isAppError(error)) process.stderr.write(`Error ${error.code}: ${error.message}\n`);
+  if (isAppError(error)) process.stderr.write(`Error: ${error.code}: ${error.message}\n`);
   else if (error instanceof CliError) process.stderr.write(`Error: ${error.message}\n`);
   else
     process.stderr.write(
@@ -25,7 +25,18 @@ export function reportFailure(error: unknown): void {
   process.exitCode = 1;
 }
 
-/** A failure the CLI explains in one line, such as an API error answer. */
+/**
+ * Ends the process quietly when stdout is closed by its reader (`| head`):
+ * the output is no longer wanted, so EPIPE is not an error to report.
+ */
+export function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+/** A failure the CLI explains in one line, such as an API error response. */
 export class CliError extends Error {
   override name = 'CliError';
 }

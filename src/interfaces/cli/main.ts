@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { reportFailure } from './boot.ts';
+import { exitQuietlyOnClosedStdout, reportFailure } from './boot.ts';
 import { registerApiKeyCommand } from './commands/api-key-command.ts';
 import { registerDemoKeysCommand } from './commands/demo-keys-command.ts';
 import { registerImportCsvCommand } from './commands/import-csv-command.ts';
+import { registerMcpCommand } from './commands/mcp-command.ts';
 import { registerRunQuestionCommand } from './commands/run-question-command.ts';
 import { registerSeedCommand } from './commands/seed-command.ts';
 import { registerStartCommand } from './commands/start-command.ts';
@@ -22,5 +23,7 @@ registerImportCsvCommand(program);
 registerRunQuestionCommand(program);
 registerApiKeyCommand(program);
 registerDemoKeysCommand(program);
+registerMcpCommand(program);
 
+exitQuietlyOnClosedStdout();
 program.parseAsync(process.argv).catch(reportFailure);

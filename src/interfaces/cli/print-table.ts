@@ -14,8 +14,15 @@ export function formatTable(headers: string[], rows: (string | number | null)[][
   );
 }
 
+/** Fractions keep four significant digits, so a small rate such as 0.0002 does not print as 0.00. */
 function formatCell(value: string | number | null): string {
   if (value === null) return '';
-  if (typeof value === 'number' && !Number.isInteger(value)) return value.toFixed(2);
+  if (typeof value === 'number' && !Number.isInteger(value))
+    return String(Number(value.toPrecision(4)));
   return String(value);
+}
+
+/** Writes a count with its noun, in the plural unless the count is one: "1 row", "3 rows". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
 }

@@ -36,7 +36,7 @@ export function registerApiKeyCommand(program: Command): void {
     .description(
       'Create a key; with --organization, directly in the database for a first key (server stopped when embedded)',
     )
-    .requiredOption('--name <name>', 'label that tells the key apart')
+    .requiredOption('--name <name>', 'label that tells the key apart (required)')
     .option('--organization <name>', 'organization name, for the first key of an organization')
     .action((options: KeyOptions & { name: string; organization?: string }) =>
       options.organization

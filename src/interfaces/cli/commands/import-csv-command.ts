@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ApiClient, apiOptionsFrom } from '../api-client.ts';
 import { CliError, loadConfigOrExit } from '../boot.ts';
-import { formatTable } from '../print-table.ts';
+import { formatTable, plural } from '../print-table.ts';
 
 interface ImportOptions {
   name?: string;
@@ -95,7 +95,7 @@ async function importCsv(file: string, options: ImportOptions): Promise<void> {
 function printImport(answer: ImportAnswer): void {
   const { dataset, report } = answer;
   process.stdout.write(
-    `Imported dataset "${dataset.name}" (${dataset.id}): ${report.rowCount} rows, ${report.invalidRowCount} invalid rows skipped.\n`,
+    `Imported dataset "${dataset.name}" (${dataset.id}): ${plural(report.rowCount, 'row')}, ${plural(report.invalidRowCount, 'invalid row')} skipped.\n`,
   );
   const columns = dataset.columns.map((column) => [
     column.name,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ApiClient, apiOptionsFrom } from '../api-client.ts';
 import { CliError, loadConfigOrExit } from '../boot.ts';
-import { formatTable } from '../print-table.ts';
+import { formatTable, plural } from '../print-table.ts';
 
 interface RunOptions {
   param: string[];
@@ -42,7 +42,12 @@ export function registerRunQuestionCommand(program: Command): void {
       '<question>',
       'question id, display id (CRQ-000001) or template name (audience_overlap)',
     )
-    .option('-p, --param <name=value>', 'question parameter; repeat for several', collect, [])
+    .option(
+      '-p, --param <name=value>',
+      'question parameter; repeat for several. A list parameter takes a JSON array (values=\'["a","b"]\') or the same name repeated',
+      collect,
+      [],
+    )
     .option(
       '-d, --dataset <macro=datasetId>',
       'dataset for a macro such as @partner_audience; repeat for several',
@@ -72,7 +77,7 @@ async function runQuestion(
   const client = new ApiClient(apiOptionsFrom(options, config.PORT));
   const run = await client.post<Run>(`/cleanrooms/${encodeURIComponent(cleanRoom)}/runs`, {
     questionId: question,
-    parameters: parsePairs(options.param, '--param'),
+    parameters: parseParameters(options.param),
     datasets: options.dataset.length > 0 ? parsePairs(options.dataset, '--dataset') : undefined,
     name: options.name,
     idempotencyKey: options.idempotencyKey,
@@ -88,14 +93,45 @@ async function runQuestion(
   await printResults(client, run.id);
 }
 
+/** Parses --param pairs: a JSON array value becomes a list, and a name given twice collects its values. */
+function parseParameters(pairs: string[]): Record<string, string | string[]> {
+  const parameters: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(parsePairsInOrder(pairs, '--param'))) {
+    const values = value.map(parseListValue).flat();
+    parameters[name] =
+      values.length === 1 && !value[0]!.trimStart().startsWith('[') ? values[0]! : values;
+  }
+  return parameters;
+}
+
+function parseListValue(value: string): string[] {
+  if (!value.trimStart().startsWith('[')) return [value];
+
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (Array.isArray(parsed)) return parsed.map(String);
+  } catch {
+    // Falls through: the error below names the value.
+  }
+  throw new CliError(`--param value ${value} is not a JSON array; write values='["a","b"]'.`);
+}
+
+function parsePairsInOrder(pairs: string[], option: string): Record<string, string[]> {
+  const collected: Record<string, string[]> = {};
+  for (const [name, value] of pairs.map((pair) => splitPair(pair, option))) {
+    collected[name] = [...(collected[name] ?? []), value];
+  }
+  return collected;
+}
+
+function splitPair(pair: string, option: string): [string, string] {
+  const separator = pair.indexOf('=');
+  if (separator <= 0) throw new CliError(`${option} "${pair}" is invalid; write name=value.`);
+  return [pair.slice(0, separator), pair.slice(separator + 1)];
+}
+
 function parsePairs(pairs: string[], option: string): Record<string, string> {
-  return Object.fromEntries(
-    pairs.map((pair) => {
-      const separator = pair.indexOf('=');
-      if (separator <= 0) throw new CliError(`${option} "${pair}" is invalid; write name=value.`);
-      return [pair.slice(0, separator), pair.slice(separator + 1)];
-    }),
-  );
+  return Object.fromEntries(pairs.map((pair) => splitPair(pair, option)));
 }
 
 async function waitForRun(client: ApiClient, runId: string, timeoutMs: number): Promise<Run> {
@@ -138,6 +174,6 @@ async function printResults(client: ApiClient, runId: string): Promise<void> {
     ? `Laplace noise with scale ${page.privacy.noise.scale}`
     : 'no noise';
   process.stdout.write(
-    `\n${page.rowCount} rows; ${page.suppressedRowCount} rows suppressed under the crowd size of ${page.privacy.crowdSize}; ${noise}.\n`,
+    `\n${plural(page.rowCount, 'row')}; ${plural(page.suppressedRowCount, 'row')} suppressed under the crowd size of ${page.privacy.crowdSize}; ${noise}.\n`,
   );
 }

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import type { Config } from '../../../config/config.ts';
+import { createPlatform, type Platform } from '../../../app/create-platform.ts';
+import { createLogger, type Logger } from '../../../adapters/logging/logger.ts';
+import { isAppError } from '../../../domain/errors/app-error.ts';
+import { serveMcpOverStdio } from '../../mcp/stdio-server.ts';
+import { CliError, loadConfigOrExit } from '../boot.ts';
+
+interface McpOptions {
+  apiKey?: string;
+  worker: boolean;
+}
+
+export function registerMcpCommand(program: Command): void {
+  program
+    .command('mcp')
+    .description(
+      'Serve MCP over stdio for the organization of an API key, on the configured database (stdout carries the protocol, logs go to stderr)',
+    )
+    .option('--api-key <key>', 'API key whose organization the tools act for (default: CLEANROOM_API_KEY)')
+    .option('--no-worker', 'do not execute runs in this process; a `cleanroom worker` or `start` process does')
+    .action((options: McpOptions) => serveStdio(options));
+}
+
+async function serveStdio(options: McpOptions): Promise<void> {
+  const apiKey = options.apiKey ?? process.env.CLEANROOM_API_KEY;
+  if (!apiKey) {
+    throw new CliError(
+      'No API key: pass --api-key crk_... or set CLEANROOM_API_KEY (print the demo keys with `cleanroom demo-keys`).',
+    );
+  }
+  const config = loadConfigOrExit();
+  const log = createLogger(config.LOG_LEVEL, 2);
+
+  const platform = await openPlatform(config, log);
+  try {
+    if (options.worker && config.WORKER_ENABLED) await platform.startWorker();
+    const server = await serveMcpOverStdio({ context: platform.context, apiKey, log });
+    process.once('SIGINT', () => void server.close());
+    process.once('SIGTERM', () => void server.close());
+    await server.closed;
+  } finally {
+    await platform.close();
+  }
+  log.info('stdio MCP server stopped');
+  log.flush();
+  // pg-boss and pino leave timers behind; nothing is pending once the platform has closed.
+  process.exit(process.exitCode ?? 0);
+}
+
+/** Opens the platform without seeding; explains the embedded database's one-process limit. */
+async function openPlatform(config: Config, log: Logger): Promise<Platform> {
+  try {
+    return await createPlatform(config, log, { purpose: 'cleanroom mcp' });
+  } catch (error) {
+    if (config.DATABASE_URL || !isAppError(error) || error.code !== 'CONFLICT') throw error;
+    throw new CliError(
+      `${error.message.replace(/;.*$/s, '')}. The embedded database (PGlite) serves one process, so \`cleanroom mcp\` cannot run beside \`cleanroom start\` on the same DATA_DIR: set DATABASE_URL to a PostgreSQL database both processes share, or point the MCP client at the running server's endpoint http://127.0.0.1:${config.PORT}/mcp with an Authorization: Bearer header.`,
+    );
+  }
+}
