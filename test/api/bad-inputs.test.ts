@@ -325,6 +325,43 @@ describe('bad input', () => {
       }
     });
 
+    it('caps a huge page size instead of failing', async () => {
+      const response = await getJson<{ items: unknown[] }>(
+        test.app,
+        test.keys.advertiser,
+        '/api/v1/cleanrooms?limit=1000000',
+      );
+
+      expect(response.status).toBe(200);
+      expect(response.body.items.length).toBeGreaterThan(0);
+    });
+
+    it('pages the short lists with limit and cursor too', async () => {
+      const lists = [
+        'questions',
+        `cleanrooms/${room.id}/partners`,
+        `cleanrooms/${room.id}/datasets`,
+        `cleanrooms/${room.id}/questions`,
+      ];
+      for (const list of lists) {
+        const first = await getJson<{ items: unknown[]; nextCursor: string | null }>(
+          test.app,
+          test.keys.advertiser,
+          `/api/v1/${list}?limit=1`,
+        );
+        expect(first.body.items, list).toHaveLength(1);
+        expect(first.body.nextCursor, list).not.toBeNull();
+
+        const second = await getJson<{ items: unknown[] }>(
+          test.app,
+          test.keys.advertiser,
+          `/api/v1/${list}?limit=1&cursor=${first.body.nextCursor}`,
+        );
+        expect(second.body.items, list).toHaveLength(1);
+        expect(second.body.items[0], list).not.toEqual(first.body.items[0]);
+      }
+    });
+
     it('answers an unknown route with the error envelope', async () => {
       const response = await getJson<ErrorBody>(
         test.app,

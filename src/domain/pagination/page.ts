@@ -4,7 +4,8 @@ import { AppError } from '../errors/app-error.ts';
 /** Query of every list: an opaque cursor from the previous page and a page size. */
 export const PageQuerySchema = z.object({
   cursor: z.string().max(512).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** Requested page size; larger values are capped at the server's maximum page size. */
+  limit: z.coerce.number().int().min(1).optional(),
 });
 export type PageQuery = z.infer<typeof PageQuerySchema>;
 
@@ -105,4 +106,42 @@ export function toPage<Row, Item>(
     items: pageRows.map(toItem),
     nextCursor: hasMore && last !== undefined ? encodeCursor(positionOf(last)) : null,
   };
+}
+
+/**
+ * Pages a short list that is loaded whole (a room's partners, an
+ * organization's API keys), with an offset cursor, so every list answers
+ * `limit` and `cursor` the same way.
+ */
+export function pageInMemory<Item>(items: Item[], query: PageQuery, maximum: number): Page<Item> {
+  const limit = resolvePageSize(query.limit, maximum);
+  const offset = decodeOffsetCursor(query.cursor);
+  const end = offset + limit;
+  return {
+    items: items.slice(offset, end),
+    nextCursor: end < items.length ? encodeCursor([end]) : null,
+  };
+}
+
+/** Decodes a cursor that holds a row offset; 0 when there is no cursor. */
+export function decodeOffsetCursor(cursor: string | undefined): number {
+  const position = decodeCursor(cursor);
+  if (position === null) return 0;
+
+  const [offset] = position;
+  if (
+    position.length === 1 &&
+    typeof offset === 'number' &&
+    Number.isSafeInteger(offset) &&
+    offset >= 0
+  ) {
+    return offset;
+  }
+  throw new AppError(
+    'CURSOR_INVALID',
+    `Cursor "${cursor}" does not belong to this list; pass the nextCursor of the previous page unchanged.`,
+    {
+      details: { cursor },
+    },
+  );
 }

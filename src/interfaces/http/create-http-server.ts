@@ -9,6 +9,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Platform } from '../../app/create-platform.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
+import { registerMcpEndpoint } from '../mcp/http/mcp-http-routes.ts';
 import { createAuthenticationHook } from './authenticate.ts';
 import { handleError } from './error-handler.ts';
 import { accountRoutes } from './routes/account-routes.ts';
@@ -21,7 +22,10 @@ import { runRoutes } from './routes/run-routes.ts';
 /** Largest JSON body the API accepts, in bytes; uploads go through multipart with their own limit. */
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Builds the HTTP server: REST API under /api/v1, its OpenAPI document and the health checks. */
+/**
+ * Builds the HTTP server: REST API under /api/v1, its OpenAPI document, the
+ * health checks, and the MCP endpoint at /mcp.
+ */
 export async function createHttpServer(platform: Platform): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: platform.context.log as FastifyBaseLogger,
@@ -60,6 +64,7 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
     transform: jsonSchemaTransform,
   });
   await app.register(healthRoutes(platform));
+  await registerMcpEndpoint(app, platform);
   await app.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

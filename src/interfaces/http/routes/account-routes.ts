@@ -6,7 +6,7 @@ import {
   CreatedApiKeySchema,
 } from '../../../domain/organizations/organization.ts';
 import { AuditEventPageSchema } from '../../../domain/audit/audit-event.ts';
-import { PageQuerySchema } from '../../../domain/pagination/page.ts';
+import { pageInMemory, PageQuerySchema, pageSchema } from '../../../domain/pagination/page.ts';
 import { createApiKey } from '../../../services/api-keys/create-api-key.ts';
 import { listApiKeys } from '../../../services/api-keys/list-api-keys.ts';
 import { revokeApiKey } from '../../../services/api-keys/revoke-api-key.ts';
@@ -53,9 +53,15 @@ export function accountRoutes(context: ServiceContext): FastifyPluginAsyncZod {
       schema: {
         tags,
         summary: "List your organization's API keys",
-        response: { 200: z.object({ items: z.array(ApiKeySchema) }), ...commonErrorResponses },
+        querystring: PageQuerySchema,
+        response: { 200: pageSchema(ApiKeySchema), ...commonErrorResponses },
       },
-      handler: async (request) => ({ items: await listApiKeys(context, callerOf(request)) }),
+      handler: async (request) =>
+        pageInMemory(
+          await listApiKeys(context, callerOf(request)),
+          request.query,
+          context.settings.pageSizeMax,
+        ),
     });
 
     app.post('/api-keys', {

@@ -10,7 +10,7 @@ import {
 } from '../../../domain/clean-rooms/clean-room.ts';
 import { AuditEventPageSchema } from '../../../domain/audit/audit-event.ts';
 import { DatasetSchema } from '../../../domain/datasets/dataset-view.ts';
-import { PageQuerySchema, pageSchema } from '../../../domain/pagination/page.ts';
+import { pageInMemory, PageQuerySchema, pageSchema } from '../../../domain/pagination/page.ts';
 import { QuestionSchema } from '../../../domain/questions/question-view.ts';
 import { listCleanRoomAuditEvents } from '../../../services/audit/list-audit-events.ts';
 import { createCleanRoom } from '../../../services/clean-rooms/create-clean-room.ts';
@@ -82,11 +82,15 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         tags,
         summary: 'List the partners of a clean room',
         params: RoomParams,
-        response: { 200: z.object({ items: z.array(PartnerSchema) }), ...commonErrorResponses },
+        querystring: PageQuerySchema,
+        response: { 200: pageSchema(PartnerSchema), ...commonErrorResponses },
       },
-      handler: async (request) => ({
-        items: await listPartners(context, callerOf(request), request.params.cleanRoomId),
-      }),
+      handler: async (request) =>
+        pageInMemory(
+          await listPartners(context, callerOf(request), request.params.cleanRoomId),
+          request.query,
+          context.settings.pageSizeMax,
+        ),
     });
 
     app.post('/cleanrooms/:cleanRoomId/partners', {
@@ -128,11 +132,15 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         tags,
         summary: "List the datasets attached to a clean room, every partner's",
         params: RoomParams,
-        response: { 200: z.object({ items: z.array(DatasetSchema) }), ...commonErrorResponses },
+        querystring: PageQuerySchema,
+        response: { 200: pageSchema(DatasetSchema), ...commonErrorResponses },
       },
-      handler: async (request) => ({
-        items: await listCleanRoomDatasets(context, callerOf(request), request.params.cleanRoomId),
-      }),
+      handler: async (request) =>
+        pageInMemory(
+          await listCleanRoomDatasets(context, callerOf(request), request.params.cleanRoomId),
+          request.query,
+          context.settings.pageSizeMax,
+        ),
     });
 
     app.put('/cleanrooms/:cleanRoomId/datasets/:datasetId', {
@@ -174,11 +182,15 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         tags,
         summary: 'List the questions added to a clean room',
         params: RoomParams,
-        response: { 200: z.object({ items: z.array(QuestionSchema) }), ...commonErrorResponses },
+        querystring: PageQuerySchema,
+        response: { 200: pageSchema(QuestionSchema), ...commonErrorResponses },
       },
-      handler: async (request) => ({
-        items: await listCleanRoomQuestions(context, callerOf(request), request.params.cleanRoomId),
-      }),
+      handler: async (request) =>
+        pageInMemory(
+          await listCleanRoomQuestions(context, callerOf(request), request.params.cleanRoomId),
+          request.query,
+          context.settings.pageSizeMax,
+        ),
     });
 
     app.get('/cleanrooms/:cleanRoomId/audit-events', {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { pageInMemory, PageQuerySchema, pageSchema } from '../../../domain/pagination/page.ts';
 import { QuestionSchema } from '../../../domain/questions/question-view.ts';
 import { getQuestion } from '../../../services/questions/get-question.ts';
 import { listQuestions } from '../../../services/questions/list-questions.ts';
@@ -15,9 +16,11 @@ export function questionRoutes(context: ServiceContext): FastifyPluginAsyncZod {
       schema: {
         tags,
         summary: 'List approved questions',
-        response: { 200: z.object({ items: z.array(QuestionSchema) }), ...commonErrorResponses },
+        querystring: PageQuerySchema,
+        response: { 200: pageSchema(QuestionSchema), ...commonErrorResponses },
       },
-      handler: async () => ({ items: await listQuestions(context) }),
+      handler: async (request) =>
+        pageInMemory(await listQuestions(context), request.query, context.settings.pageSizeMax),
     });
 
     app.get('/questions/:questionId', {
