@@ -27,7 +27,11 @@ export const ImportDatasetFieldsSchema = z
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2000).default(''),
     dataType: DatasetDataTypeSchema.default('CRM'),
-    delimiter: z.enum([',', ';', '\t', '|', 'tab']).optional(),
+    delimiter: z
+      .enum([',', ';', '\t', '|', 'tab'], {
+        error: (issue) => `must be ",", ";", "|" or "tab"; received ${JSON.stringify(issue.input)}`,
+      })
+      .optional(),
     /** `column:TYPE` pairs separated by commas, such as `email:EMAIL,phone:PHONE`. */
     identifierColumns: z.string().max(1000).optional(),
     piiColumns: z.string().max(1000).optional(),

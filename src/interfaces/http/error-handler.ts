@@ -72,9 +72,13 @@ function toAppError(error: FastifyError | Error): AppError {
 
 function fromValidation(error: FastifyError): AppError {
   const issues = (error.validation ?? []).map((issue) => ({
-    field: `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`,
+    field: issue.instancePath
+      ? `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`
+      : (error.validationContext ?? 'body'),
     message: issue.message ?? 'invalid',
   }));
-  const summary = issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
+  const summary = issues
+    .map((issue) => `${issue.field}: ${issue.message.replace(/\.$/, '')}`)
+    .join('; ');
   return new AppError('VALIDATION_FAILED', `Invalid request: ${summary}.`, { details: { issues } });
 }

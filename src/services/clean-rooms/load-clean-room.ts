@@ -17,7 +17,7 @@ export async function loadCleanRoom(
   if (!room) {
     throw new AppError(
       'CLEAN_ROOM_NOT_FOUND',
-      `Clean room "${reference}" was not found among your clean rooms; pass its id or display id (CR-000001).`,
+      `Clean room "${reference}" was not found among your clean rooms; list them with GET /api/v1/cleanrooms to find its id or display id.`,
       { details: { cleanRoomId: reference } },
     );
   }

@@ -20,15 +20,7 @@ export async function getRunResults(
   const repos = repositories(context.db);
   const run = await loadRun(repos, caller, runId);
   const header = run.status === 'COMPLETED' ? await repos.results.findHeader(run.id) : undefined;
-  if (!header) {
-    throw new AppError(
-      'RESULT_NOT_READY',
-      `Run ${run.id} is ${run.status}; results exist once it is COMPLETED.`,
-      {
-        details: { runId: run.id, status: run.status, progress: run.progress },
-      },
-    );
-  }
+  if (!header) throw resultNotReady(run.id, run.status, run.progress);
 
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax, 100);
   const offset = decodeOffset(query.cursor);
@@ -58,4 +50,12 @@ function decodeOffset(cursor: string | undefined): number {
       details: { cursor },
     },
   );
+}
+
+function resultNotReady(runId: string, status: string, progress: number): AppError {
+  const message =
+    status === 'QUEUED' || status === 'RUNNING'
+      ? `Run ${runId} is ${status} (${progress}%); its result exists once it is COMPLETED. Follow it with GET /api/v1/runs/${runId}.`
+      : `Run ${runId} ended ${status}, so it has no result; submit the question again.`;
+  return new AppError('RESULT_NOT_READY', message, { details: { runId, status, progress } });
 }
