@@ -280,6 +280,41 @@ describe('runQuestion', () => {
       }
     });
 
+    it('publishes totals as sums of released rows', async () => {
+      const cases = [
+        {
+          question: reachQuestion(),
+          marker: 'frequency_bucket',
+          total: 'ALL',
+          groupBy: 'campaign_id',
+        },
+        { question: sizingQuestion(null), marker: 'row_type', total: 'TOTAL', groupBy: null },
+      ];
+      let runsWithPartialTotals = 0;
+
+      for (const { question, marker, total, groupBy } of cases) {
+        for (const crowdSize of [1, 40, 130]) {
+          const result = await run(question, { privacy: { ...exactPrivacy, crowdSize } });
+          const rows = rowObjects(result);
+          const group = (row: Record<string, ResultValue>) => (groupBy ? row[groupBy] : null);
+          const measures = result.columns.filter((column) => column.dataType === 'INTEGER');
+
+          for (const totalRow of rows.filter((row) => row[marker] === total)) {
+            const details = rows.filter(
+              (row) => row[marker] !== total && group(row) === group(totalRow),
+            );
+            expect(details.length).toBeGreaterThan(0);
+            for (const { name } of measures)
+              expect(totalRow[name]).toBe(details.reduce((sum, row) => sum + Number(row[name]), 0));
+          }
+          if (result.suppressedRowCount > 0 && rows.some((row) => row[marker] === total))
+            runsWithPartialTotals++;
+        }
+      }
+
+      expect(runsWithPartialTotals).toBeGreaterThan(0);
+    });
+
     it('never outputs an identifier', async () => {
       const results = await Promise.all([
         run(overlapQuestion()),

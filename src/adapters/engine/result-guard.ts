@@ -5,22 +5,41 @@ import type {
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { PrivacySettings, QuestionResult, ResultValue } from './engine.ts';
 import { createLaplaceNoise } from './laplace-noise.ts';
-import type { QuestionTemplate } from './templates/question-template.ts';
+import type { QuestionTemplate, TotalRows } from './templates/question-template.ts';
 
 type Row = Record<string, ResultValue>;
 
 /**
- * Privacy guard on a question's result rows, applied in four steps. First,
- * rows whose true identity counts are under the crowd size are dropped and
- * counted. Then the kept rows get Laplace noise when the clean room enables
- * it, and derived measures are recomputed from the noised counts and from
- * totals over the kept rows only. A total that included suppressed rows would
- * let a reader subtract the visible rows and recover a suppressed count.
- * Last, only the declared output columns leave, in declared order.
+ * Privacy guard on a question's result rows, applied in five steps.
+ *
+ * 1. Rows whose true identity counts are under the crowd size are dropped
+ *    and counted, total rows included.
+ * 2. Each total row that a template declares (`QuestionTemplate.totalRows`)
+ *    is paired with the released detail rows of its group. The total is
+ *    withheld and counted as suppressed when no detail row of its group is
+ *    released, or when the released ones together count fewer true
+ *    identities than the crowd size.
+ * 3. Released detail rows get Laplace noise when the clean room enables it.
+ * 4. Each remaining total gets, for every measure, the sum over its group's
+ *    released detail rows after noise. Derived measures are then computed
+ *    from the noised counts and from sums over the released detail rows.
+ * 5. Only the declared output columns leave, in declared order.
+ *
+ * Totals are rebuilt because a total counted by the query includes
+ * suppressed rows, so subtracting the published detail rows would reveal a
+ * suppressed count. The query's total is not published even when every
+ * detail row of its group is suppressed, because two runs with different
+ * filters could then be subtracted. A rebuilt total is a sum of published
+ * numbers: it reveals nothing the detail rows do not, and it needs no noise
+ * of its own to agree with them. It equals the query's total when nothing is
+ * suppressed only if the detail rows partition the total's identities.
  */
 export class ResultGuard {
   private readonly kept: Row[] = [];
+  private readonly keptTotals = new Set<Row>();
   private readonly identityColumns: string[];
+  /** Measures the query computes, as opposed to measures derived after noise. */
+  private readonly queriedMeasures: string[];
   private suppressedRowCount = 0;
 
   constructor(
@@ -29,9 +48,14 @@ export class ResultGuard {
     private readonly privacy: PrivacySettings,
     private readonly maxRows: number,
   ) {
+    const derived = new Set(template.derivedColumns);
     this.identityColumns = definition.outputColumns
       .filter((column) => column.isIdentity)
       .map((column) => column.name);
+    this.queriedMeasures = definition.outputColumns
+      .filter((column) => column.kind === 'MEASURE' && !derived.has(column.name))
+      .map((column) => column.name);
+    if (template.totalRows) checkTotalRows(template.totalRows, definition, template.template);
   }
 
   /** Checks once that the query returns exactly the columns the guard expects, so nothing undeclared can leave. */
@@ -51,13 +75,18 @@ export class ResultGuard {
     );
   }
 
-  /** Takes one row with true counts: keeps it, or suppresses it under the crowd size. */
+  /**
+   * Takes one row with true counts: keeps it, or suppresses it under the
+   * crowd size. A total row must reach the crowd size here too, before
+   * `finish` checks its released detail rows.
+   */
   admit(row: Row): void {
-    if (this.identityColumns.some((name) => !(Number(row[name] ?? 0) >= this.privacy.crowdSize))) {
+    if (!this.meetsCrowdSize(row)) {
       this.suppressedRowCount++;
       return;
     }
 
+    if (this.isTotal(row)) this.keptTotals.add(row);
     this.kept.push(row);
     if (this.kept.length > this.maxRows) {
       throw new AppError(
@@ -69,13 +98,18 @@ export class ResultGuard {
   }
 
   finish(): QuestionResult {
-    const noiseApplied = this.applyNoise();
-    const totals = this.releasedTotals();
-    for (const row of this.kept) this.template.deriveMeasures?.(row, totals);
+    const details = this.kept.filter((row) => !this.keptTotals.has(row));
+    const totals = this.pairTotalsWithDetails(details);
+    const noiseApplied = this.applyNoise(details);
+    for (const [total, group] of totals) this.rebuildTotal(total, group);
+
+    const released = this.kept.filter((row) => !this.keptTotals.has(row) || totals.has(row));
+    const detailSums = sumMeasures(details, this.queriedMeasures);
+    for (const row of released) this.template.deriveMeasures?.(row, detailSums);
 
     return {
       columns: this.definition.outputColumns.map(({ name, dataType }) => ({ name, dataType })),
-      rows: this.kept.map((row) =>
+      rows: released.map((row) =>
         this.definition.outputColumns.map((column) => row[column.name] ?? null),
       ),
       suppressedRowCount: this.suppressedRowCount,
@@ -84,32 +118,107 @@ export class ResultGuard {
     };
   }
 
-  /** Sums each numeric measure over the kept rows, after noise. */
-  private releasedTotals(): Record<string, number> {
-    const measures = this.definition.outputColumns.filter((column) => column.kind === 'MEASURE');
-    const totals: Record<string, number> = {};
-    for (const { name } of measures) {
-      totals[name] = this.kept.reduce(
-        (sum, row) => sum + (typeof row[name] === 'number' ? row[name] : 0),
-        0,
-      );
+  private meetsCrowdSize(row: Row): boolean {
+    return this.identityColumns.every((name) => Number(row[name] ?? 0) >= this.privacy.crowdSize);
+  }
+
+  private isTotal(row: Row): boolean {
+    const totalRows = this.template.totalRows;
+    return totalRows !== undefined && row[totalRows.column] === totalRows.value;
+  }
+
+  /**
+   * Maps each kept total to the released detail rows of its group, and
+   * withholds the totals whose detail rows are all suppressed or count too
+   * few true identities together. Runs before noise, on true counts.
+   */
+  private pairTotalsWithDetails(details: Row[]): Map<Row, Row[]> {
+    const totals = new Map<Row, Row[]>();
+    const totalRows = this.template.totalRows;
+    if (!totalRows) return totals;
+
+    const detailsByGroup = groupRows(details, totalRows.groupBy);
+    for (const total of this.keptTotals) {
+      const group = detailsByGroup.get(groupKey(total, totalRows.groupBy)) ?? [];
+      const safe =
+        group.length > 0 && this.meetsCrowdSize(sumMeasures(group, this.identityColumns));
+      if (safe) totals.set(total, group);
+      else this.suppressedRowCount++;
     }
     return totals;
   }
 
-  /** Adds noise to every kept row's noised measures. */
-  private applyNoise(): boolean {
+  /** Replaces the query's measures of a total with sums over its released detail rows. */
+  private rebuildTotal(total: Row, group: Row[]): void {
+    const sums = sumMeasures(group, this.queriedMeasures);
+    for (const name of this.queriedMeasures) {
+      const counted = group.some((row) => typeof row[name] === 'number');
+      total[name] = counted ? (sums[name] ?? 0) : null;
+    }
+  }
+
+  /** Adds noise to the noised measures of every released detail row. */
+  private applyNoise(details: Row[]): boolean {
     const noised = this.definition.outputColumns.filter((column) => column.noise);
     const { enabled, scale } = this.privacy.noise;
     if (!enabled || noised.length === 0) return false;
 
     const draw = createLaplaceNoise(scale, this.privacy.noiseSeed);
-    for (const row of this.kept) {
+    for (const row of details) {
       for (const column of noised)
         row[column.name] = noisy(row[column.name] ?? null, column.dataType, draw);
     }
     return true;
   }
+}
+
+/** Rejects a total declaration that names anything but the definition's dimensions. */
+function checkTotalRows(
+  totalRows: TotalRows,
+  definition: QuestionDefinition,
+  templateKey: string,
+): void {
+  const dimensions = new Set(
+    definition.outputColumns
+      .filter((column) => column.kind === 'DIMENSION')
+      .map((column) => column.name),
+  );
+  const named = [totalRows.column, ...totalRows.groupBy];
+  const invalid = named.filter((name) => !dimensions.has(name));
+  if (invalid.length === 0 && !totalRows.groupBy.includes(totalRows.column)) return;
+
+  throw new AppError(
+    'ENGINE_FAILED',
+    `Template ${templateKey} declares total rows by ${named.join(', ')}; each must be a distinct dimension of ${[...dimensions].join(', ')}.`,
+  );
+}
+
+/** Sums each named measure over the rows, skipping values that are not numbers as SQL sum skips NULL. */
+function sumMeasures(rows: Row[], names: string[]): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const name of names) {
+    sums[name] = rows.reduce(
+      (sum, row) => sum + (typeof row[name] === 'number' ? row[name] : 0),
+      0,
+    );
+  }
+  return sums;
+}
+
+function groupRows(rows: Row[], groupBy: string[]): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = groupKey(row, groupBy);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}
+
+/** A key that distinguishes NULL from the text "null", so a NULL group never merges with another. */
+function groupKey(row: Row, groupBy: string[]): string {
+  return JSON.stringify(groupBy.map((name) => row[name] ?? null));
 }
 
 /** Counts stay whole numbers and no measure goes below zero. */

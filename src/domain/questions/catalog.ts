@@ -105,7 +105,7 @@ const measure = (
 
 const audienceOverlap: QuestionDefinition = {
   template: 'audience_overlap',
-  version: 1,
+  version: 2,
   name: 'Audience overlap and index',
   description:
     "How many of your customers the partner also reaches, per value of a partner attribute. overlap_rate is the share of the partner's segment that is in your audience; index compares the segment's share of the overlap with its share of the partner's whole audience (100 = average).",
@@ -133,10 +133,10 @@ const audienceOverlap: QuestionDefinition = {
 
 const reachFrequency: QuestionDefinition = {
   template: 'reach_frequency',
-  version: 1,
+  version: 2,
   name: 'Reach and frequency',
   description:
-    'Distinct people of your audience reached per campaign and how often they saw it: frequency buckets 1, 2, 3, 4 and 5+, plus an ALL row per campaign.',
+    "Distinct people of your audience reached per campaign and how often they saw it: frequency buckets 1, 2, 3, 4 and 5+, plus an ALL row per campaign. The ALL row sums the campaign's published buckets, so it leaves out buckets suppressed under the crowd size and is withheld when all of them are.",
   category: 'Media Measurement',
   questionType: 'ANALYTICAL',
   datasetMacros: [exposures(SHARED_IDENTIFIERS), myAudience],
@@ -202,10 +202,10 @@ const attribution: QuestionDefinition = {
 
 const segmentSizing: QuestionDefinition = {
   template: 'segment_sizing',
-  version: 1,
+  version: 2,
   name: 'Segment sizing',
   description:
-    'How many of your customers match each value of a partner attribute, with a TOTAL row for the people matched in any of the chosen values.',
+    'How many of your customers match each value of a partner attribute, with a TOTAL row that sums the published segments. The TOTAL leaves out segments suppressed under the crowd size and is withheld when all of them are. It counts a customer once per matching value, so it counts people only when each person has one value of the attribute.',
   category: 'Audience Insights',
   questionType: 'ANALYTICAL',
   datasetMacros: [

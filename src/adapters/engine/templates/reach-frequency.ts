@@ -5,13 +5,16 @@ import { templateDatasets } from './template-datasets.ts';
 /**
  * Reach and frequency of my audience per campaign. Each matched person's
  * exposures in the date window are counted per campaign, and the count puts
- * the person in a frequency bucket (1, 2, 3, 4, 5+). An ALL row per campaign
- * counts every person reached. Impressions are the exposures of the people
- * in the row.
+ * the person in a frequency bucket (1, 2, 3, 4, 5+). Impressions are the
+ * exposures of the people in the row. The guard publishes each campaign's
+ * ALL row as the sum of its released buckets. The buckets partition the
+ * campaign's people and their exposures, so that sum equals the query's ALL
+ * row when no bucket is suppressed.
  */
 export const reachFrequencyTemplate: QuestionTemplate = {
   template: 'reach_frequency',
   derivedColumns: [],
+  totalRows: { column: 'frequency_bucket', value: 'ALL', groupBy: ['campaign_id'] },
 
   groupingColumns: () => [{ macro: '@exposures', column: 'campaign_id' }],
 

@@ -4,11 +4,18 @@ import { templateDatasets } from './template-datasets.ts';
 
 /**
  * Matched people per value of a partner attribute (row_type SEGMENT), and
- * one TOTAL row counting each person matched in any chosen value once.
+ * one TOTAL row. The query's TOTAL counts each person matched in any chosen
+ * value once, and the guard uses it only for the crowd size check. The guard
+ * publishes the sum of the released SEGMENT rows instead. That sum counts
+ * segment memberships, which equal people only when each person has one
+ * value of the attribute. Publishing the distinct count whenever no segment
+ * is suppressed would leak, because with several values per person the
+ * segments minus the distinct count reveal how many people share values.
  */
 export const segmentSizingTemplate: QuestionTemplate = {
   template: 'segment_sizing',
   derivedColumns: [],
+  totalRows: { column: 'row_type', value: 'TOTAL', groupBy: [] },
 
   groupingColumns: (parameters) =>
     typeof parameters.attribute === 'string'
