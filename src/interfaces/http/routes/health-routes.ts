@@ -7,9 +7,10 @@ const CHECK_TIMEOUT_MS = 2000;
 /** Registers liveness (the process responds) and readiness (the database and the queue respond). */
 export function healthRoutes(platform: Platform): FastifyPluginAsync {
   return async (app) => {
-    app.get('/health/live', async () => ({ status: 'ok' }));
+    const schema = { tags: ['Health'], security: [] };
+    app.get('/health/live', { schema }, async () => ({ status: 'ok' }));
 
-    app.get('/health/ready', async (_request, reply) => {
+    app.get('/health/ready', { schema }, async (_request, reply) => {
       const [database, queue] = await Promise.all([
         check(() => platform.context.db.ping()),
         check(() => platform.context.queue.ping()),
