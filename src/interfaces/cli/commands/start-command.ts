@@ -95,7 +95,11 @@ export function stopOnSignals(log: Logger, close: () => Promise<void>): void {
     stopping = true;
     log.info({ signal }, 'shutting down');
     close()
-      .then(() => process.exit(0))
+      .then(() => {
+        log.info({ signal }, 'stopped');
+        log.flush();
+        process.exit(0);
+      })
       .catch((err: unknown) => {
         log.error({ err }, 'shutdown failed');
         process.exit(1);
