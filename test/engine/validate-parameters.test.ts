@@ -156,6 +156,17 @@ describe('validateParameters', () => {
     expect(error.message).toBe('Parameter "date_end" is required; expected a date as YYYY-MM-DD.');
   });
 
+  it('lists attribute columns for a missing column', () => {
+    const error = rejection(() =>
+      validateParameters(definition('audience_overlap'), {}, audienceMacros),
+    );
+
+    expect(error.message).toBe(
+      'Parameter "attribute" is required; expected one of age_band, region, interest.',
+    );
+    expect(error.details?.allowedValues).toEqual(['age_band', 'region', 'interest']);
+  });
+
   it('rejects an impossible date', () => {
     expect(
       rejection(() =>

@@ -113,6 +113,21 @@ describe.each<Backend>(['pglite', 'postgres'])('question runs on %s', (backend) 
     await waitForRun(test.app, test.keys.advertiser, first.body.id);
   });
 
+  it('rejects a reused idempotency key for another request', async () => {
+    const first = await submit(overlapRun, { 'idempotency-key': `reuse-${backend}` });
+    const other = await submit(
+      { questionId: 'audience_overlap', parameters: { attribute: 'region' } },
+      { 'idempotency-key': `reuse-${backend}` },
+    );
+
+    expect(first.status).toBe(202);
+    expect(other.status).toBe(409);
+    expect((other.body as unknown as { error: { message: string } }).error.message).toContain(
+      first.body.id,
+    );
+    await waitForRun(test.app, test.keys.advertiser, first.body.id);
+  });
+
   it('retries a transient engine failure and completes once', async () => {
     const restore = failNextRuns(
       test.platform.context.engine,

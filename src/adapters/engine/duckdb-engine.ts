@@ -6,6 +6,7 @@ import type { CleanRoomEngine } from './engine.ts';
 import { EngineOperations } from './engine-operations.ts';
 import { importParquet } from './parquet-import.ts';
 import { runQuestion } from './question-runner.ts';
+import { estimateSuppression } from './suppression-estimate.ts';
 
 export interface DuckDbEngineOptions {
   /** DuckDB worker threads; DuckDB's default is one per core. */
@@ -42,6 +43,10 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     runQuestion: (input) =>
       operations.run(`question ${input.template}`, input.signal, (connection) =>
         runQuestion(connection, input, log),
+      ),
+    estimateSuppression: (input) =>
+      operations.run(`suppression estimate of ${input.template}`, input.signal, (connection) =>
+        estimateSuppression(connection, input, log),
       ),
     close: () => operations.close(),
   };

@@ -54,7 +54,8 @@ export async function runQuestion(
   return result;
 }
 
-function findQuestion(templateKey: string): {
+/** Returns a question's catalog definition and DuckDB template; ENGINE_FAILED for an unknown key. */
+export function findQuestion(templateKey: string): {
   definition: QuestionDefinition;
   template: QuestionTemplate;
 } {
@@ -75,7 +76,7 @@ function findQuestion(templateKey: string): {
  * Rejects privacy settings that would weaken the guards. They come from the
  * clean room, so they are reported for fixing rather than corrected here.
  */
-function checkPrivacySettings(privacy: PrivacySettings): void {
+export function checkPrivacySettings(privacy: PrivacySettings): void {
   if (!Number.isInteger(privacy.crowdSize) || privacy.crowdSize < 1) {
     throw new AppError(
       'PRIVACY_VIOLATION',
@@ -92,7 +93,7 @@ function checkPrivacySettings(privacy: PrivacySettings): void {
 }
 
 /** Maps each macro to its dataset, checking that every macro has exactly one and that its columns fit. */
-function bindDatasets(
+export function bindDatasets(
   definition: QuestionDefinition,
   bound: BoundDataset[],
 ): Map<string, BoundDataset> {

@@ -9,6 +9,8 @@ import {
 export const QuestionSchema = z.object({
   id: z.uuid(),
   displayId: z.string(),
+  /** Template key such as audience_overlap; accepted wherever a question id is. */
+  template: z.string(),
   name: z.string(),
   description: z.string(),
   category: z.string(),

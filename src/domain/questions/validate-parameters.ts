@@ -59,7 +59,7 @@ function validateParameter(
   value: unknown,
   datasetsByMacro: Map<string, DatasetColumn[]>,
 ): unknown {
-  if (value === undefined || value === null) return absentValue(parameter);
+  if (value === undefined || value === null) return absentValue(parameter, datasetsByMacro);
 
   switch (parameter.type) {
     case 'STRING':
@@ -79,10 +79,17 @@ function validateParameter(
   }
 }
 
-function absentValue(parameter: QuestionParameter): unknown {
+function absentValue(
+  parameter: QuestionParameter,
+  datasetsByMacro: Map<string, DatasetColumn[]>,
+): unknown {
   if (parameter.default !== null) return parameter.default;
   if (!parameter.required) return null;
-  const expected = expectedText(parameter, parameter.allowedValues ?? []);
+  const allowed =
+    parameter.type === 'COLUMN'
+      ? attributeColumns(parameter, datasetsByMacro)
+      : (parameter.allowedValues ?? []);
+  const expected = expectedText(parameter, allowed);
   throw new AppError(
     'PARAMETER_INVALID',
     `Parameter "${parameter.name}" is required; expected ${expected}.`,
@@ -91,7 +98,7 @@ function absentValue(parameter: QuestionParameter): unknown {
         parameter: parameter.name,
         expected,
         received: null,
-        allowedValues: parameter.allowedValues,
+        allowedValues: parameter.type === 'COLUMN' ? allowed : parameter.allowedValues,
       },
     },
   );
@@ -168,6 +175,11 @@ function attributeColumns(
       },
     );
   }
+  return attributeColumnNames(columns);
+}
+
+/** Names of the columns a COLUMN parameter may take: never identifier or PII columns. */
+export function attributeColumnNames(columns: DatasetColumn[]): string[] {
   return columns
     .filter((column) => column.identifierType === null && !column.isPii)
     .map((column) => column.name);

@@ -43,7 +43,7 @@ function notFound(name: string, suggestions: CleanRoom[]): AppError {
       : 'List your clean rooms to see their names and display ids.';
   return new AppError(
     'CLEAN_ROOM_NOT_FOUND',
-    `No clean room of yours is named "${name}". ${hint}`,
+    `Clean room "${name}" was not found among your clean rooms. ${hint}`,
     {
       details: {
         cleanRoomId: name,

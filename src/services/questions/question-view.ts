@@ -21,6 +21,7 @@ export function toQuestionView(row: QuestionRow): Question {
   return {
     id: row.id,
     displayId: row.display_id,
+    template: row.template,
     name: row.name,
     description: row.description,
     category: row.category,

@@ -96,9 +96,7 @@ function pickSingleFit(
   caller: Caller,
   room: CleanRoomRow,
 ): DatasetRow {
-  const candidates = attached.filter(
-    (dataset) => fitsSupplier(macro, dataset, caller) && fitsQuietly(macro, dataset),
-  );
+  const candidates = fittingDatasets(macro, attached, caller);
   if (candidates.length === 1) return candidates[0]!;
 
   if (candidates.length === 0) {
@@ -120,6 +118,21 @@ function pickSingleFit(
         allowedValues: candidates.map((dataset) => dataset.id),
       },
     },
+  );
+}
+
+/**
+ * Returns the attached datasets a macro could take when the request names
+ * none: those of the right supplier that fit the macro. A run binds the
+ * macro by default only when exactly one dataset fits.
+ */
+export function fittingDatasets(
+  macro: DatasetMacro,
+  attached: DatasetRow[],
+  caller: Caller,
+): DatasetRow[] {
+  return attached.filter(
+    (dataset) => fitsSupplier(macro, dataset, caller) && fitsQuietly(macro, dataset),
   );
 }
 

@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../domain/organizations/caller.ts';
-import { AppError } from '../../domain/errors/app-error.ts';
-import { validateParameters } from '../../domain/questions/validate-parameters.ts';
 import type { CreateRunRequest, QuestionRun } from '../../domain/runs/question-run.ts';
-import type { CleanRoomRow } from '../../adapters/storage/repositories/clean-rooms-repository.ts';
-import { loadCleanRoom, requireRole, requireWritable } from '../clean-rooms/load-clean-room.ts';
-import { loadQuestion } from '../questions/get-question.ts';
-import { definitionOf } from '../questions/question-view.ts';
+import { AppError } from '../../domain/errors/app-error.ts';
+import type { RunRow } from '../../adapters/storage/repositories/runs-repository.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
-import { bindRunDatasets } from './bind-run-datasets.ts';
+import { prepareRun } from './prepare-run.ts';
 import { publishRunEvent } from './publish-run-event.ts';
 import { toRunView } from './run-view.ts';
 
@@ -29,25 +25,12 @@ export async function createRun(
   request: CreateRunRequest,
 ): Promise<CreateRunOutcome> {
   const repos = repositories(context.db);
-  const room = await loadCleanRoom(repos, caller, cleanRoomRef);
-  requireRole(room, ['OWNER', 'ANALYST'], 'running questions');
-  requireWritable(room);
-  requireActive(room);
-  const question = await loadQuestion(repos, request.questionId);
-  if (!(await repos.questions.isInRoom(room.id, question.id))) {
-    throw new AppError(
-      'QUESTION_NOT_FOUND',
-      `Question ${question.display_id} is not added to clean room ${room.display_id}.`,
-      {
-        details: { questionId: request.questionId },
-      },
-    );
-  }
-
-  const definition = definitionOf(question);
-  const bound = await bindRunDatasets(repos, caller, room, definition, request.datasets);
-  const columnsByMacro = new Map([...bound].map(([macro, dataset]) => [macro, dataset.columns]));
-  const parameters = validateParameters(definition, request.parameters, columnsByMacro);
+  const { room, question, bound, parameters } = await prepareRun(
+    repos,
+    caller,
+    cleanRoomRef,
+    request,
+  );
 
   const outcome = await context.db.transaction(async (tx) => {
     const inserted = await repositories(tx).runs.insertOrGetExisting({
@@ -85,15 +68,51 @@ export async function createRun(
   if (outcome.created) {
     await publishRunEvent(context, outcome.row, 'QUEUED', 0);
     await context.queue.wake();
+  } else {
+    requireSameRequest(outcome.row, {
+      cleanRoomId: room.id,
+      questionId: question.id,
+      parameters,
+      bindings: Object.fromEntries([...bound].map(([macro, dataset]) => [macro, dataset.id])),
+    });
   }
   return { run: toRunView(outcome.row), created: outcome.created };
 }
 
-function requireActive(room: CleanRoomRow): void {
-  if (room.status === 'ACTIVE') return;
+/**
+ * Rejects an idempotency key reused for a different request: returning the
+ * first run would silently answer another question than the one asked.
+ */
+function requireSameRequest(
+  existing: RunRow,
+  request: {
+    cleanRoomId: string;
+    questionId: string;
+    parameters: Record<string, unknown>;
+    bindings: Record<string, string>;
+  },
+): void {
+  const same =
+    existing.clean_room_id === request.cleanRoomId &&
+    existing.question_id === request.questionId &&
+    canonicalJson(existing.parameters) === canonicalJson(request.parameters) &&
+    canonicalJson(existing.dataset_bindings) === canonicalJson(request.bindings);
+  if (same) return;
 
   throw new AppError(
-    'CLEAN_ROOM_READ_ONLY',
-    `Clean room ${room.display_id} is ${room.status}; an owner must set it ACTIVE before runs can start.`,
+    'CONFLICT',
+    `Idempotency key "${existing.idempotency_key}" was already used for run ${existing.id} with another question, clean room, parameters or datasets; send a new key for a new request.`,
+    { details: { field: 'idempotencyKey', runId: existing.id } },
+  );
+}
+
+/** JSON with object keys sorted, so two values compare equal whatever order jsonb returned. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(
+          Object.entries(inner).sort(([left], [right]) => left.localeCompare(right)),
+        )
+      : inner,
   );
 }

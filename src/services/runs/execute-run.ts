@@ -53,13 +53,11 @@ async function runOnEngine(
     maxRows: context.settings.resultRowsMax,
     signal,
     onProgress: async (percent) => {
-      const owned = await repos.runs.updateProgress(
-        run.id,
-        run.attempt,
-        Math.min(99, Math.round(percent)),
-      );
-      if (!owned)
-        context.runSignals.abort(run.id, 'run cancelled or taken over by another attempt');
+      // 100 is published with COMPLETED, once the result is stored.
+      const progress = Math.min(99, Math.round(percent));
+      const owned = await repos.runs.updateProgress(run.id, run.attempt, progress);
+      if (owned) await publishRunEvent(context, run, 'RUNNING', progress);
+      else context.runSignals.abort(run.id, 'run cancelled or taken over by another attempt');
     },
   });
 }

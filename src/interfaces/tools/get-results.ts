@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { encodeCursor } from '../../domain/pagination/page.ts';
+import { QuestionRunResultSchema, type QuestionRunResult } from '../../domain/runs/question-run.ts';
+import { getRunResults } from '../../services/runs/get-run-results.ts';
+import { lenientInput } from './lenient-input.ts';
+import { defineTool } from './tool-definition.ts';
+import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
+import { countOf, formatTable } from './tool-text.ts';
+
+/** Rows per call when the call sets no limit, so that one result does not flood a model's context. */
+const ROWS_DEFAULT = 50;
+const ROWS_MAX = 200;
+
+export const getResultsTool = defineTool({
+  name: 'get_results',
+  title: 'Get run results',
+  description: `Reads the result of a COMPLETED run, one page at a time: ${ROWS_DEFAULT} rows by default, at most ${ROWS_MAX}. Returns the column names and types, the rows as arrays in column order, rowCount for the whole result, truncated (true when more rows follow this page) and nextCursor to read them. suppressedRowCount tells how many rows were withheld because they counted fewer people than the crowd size; noiseApplied tells whether counts carry Laplace noise. Mention both when you report numbers. A run that is not COMPLETED yet is rejected with its status: call get_run first.`,
+  inputSchema: lenientInput({
+    runId: toolFields.runId,
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(ROWS_MAX)
+      .optional()
+      .describe(`Rows to return, 1 to ${ROWS_MAX}; ${ROWS_DEFAULT} when omitted.`),
+    offset: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Rows to skip from the start of the result; ignored when cursor is given.'),
+    cursor: toolFields.cursor,
+  }),
+  outputSchema: QuestionRunResultSchema.extend({
+    /** Rows in this page. */
+    returnedRowCount: z.number().int(),
+    /** True when rows follow this page: read them with nextCursor. */
+    truncated: z.boolean(),
+  }),
+  annotations: READ_ONLY_ANNOTATIONS,
+
+  async handler(input, { services, caller }) {
+    const cursor = input.cursor ?? (input.offset ? encodeCursor([input.offset]) : undefined);
+    const result = await getRunResults(services, caller, input.runId, {
+      cursor,
+      limit: input.limit ?? ROWS_DEFAULT,
+    });
+    const truncated = result.offset + result.rows.length < result.rowCount;
+    return {
+      structuredContent: { ...result, returnedRowCount: result.rows.length, truncated },
+      text: describeResult(result, truncated),
+    };
+  },
+});
+
+function describeResult(result: QuestionRunResult, truncated: boolean): string {
+  const first = result.rows.length > 0 ? result.offset + 1 : result.offset;
+  const last = result.offset + result.rows.length;
+  const privacy = [
+    `${countOf(result.suppressedRowCount, 'row')} suppressed for counting fewer than ${result.privacy.crowdSize} people`,
+    result.noiseApplied
+      ? `counts carry Laplace noise of scale ${result.privacy.noise.scale}`
+      : 'no noise added',
+  ].join('; ');
+  const lines = [
+    `Rows ${first} to ${last} of ${result.rowCount} (run ${result.runId}); ${privacy}.`,
+    formatTable(
+      result.columns.map((column) => column.name),
+      result.rows,
+    ),
+  ];
+  if (truncated)
+    lines.push(`More rows follow: call get_results with cursor "${result.nextCursor}".`);
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+import { isAppError, type AppError } from '../../domain/errors/app-error.ts';
+import type { ToolCallContext, ToolDefinition } from './tool-definition.ts';
+
+/** A tool call's outcome in the shape MCP and the chat assistant both turn into their own results. */
+export type ToolOutcome =
+  | { isError: false; structuredContent: Record<string, unknown>; text: string }
+  | { isError: true; text: string };
+
+const UNEXPECTED_ERROR_TEXT =
+  'The tool failed because of an unexpected server error. Try again; if it keeps failing, report it to the platform operator.';
+
+/**
+ * Runs a tool's handler on input that already passed its input schema. An
+ * AppError becomes an error outcome whose text names what was wrong and the
+ * valid values, so a model can correct the call. Any other failure is
+ * logged and becomes a generic error outcome that reveals nothing internal.
+ */
+export async function invokeTool(
+  tool: ToolDefinition,
+  input: Record<string, unknown>,
+  context: ToolCallContext,
+): Promise<ToolOutcome> {
+  const log = context.services.log.child({
+    tool: tool.name,
+    organizationId: context.caller.organizationId,
+  });
+  try {
+    const result = await tool.handler(input, context);
+    const checked = tool.outputSchema.safeParse(result.structuredContent);
+    if (checked.success)
+      return { isError: false, structuredContent: checked.data, text: result.text };
+
+    log.error({ issues: checked.error.issues }, 'tool result does not match its output schema');
+    return { isError: true, text: UNEXPECTED_ERROR_TEXT };
+  } catch (error) {
+    return toErrorOutcome(error, log, context.signal);
+  }
+}
+
+function toErrorOutcome(
+  error: unknown,
+  log: ToolCallContext['services']['log'],
+  signal: AbortSignal,
+): ToolOutcome {
+  if (isAppError(error) && error.status < 500) {
+    log.info({ code: error.code }, 'tool call rejected');
+    return { isError: true, text: describeAppError(error) };
+  }
+  if (signal.aborted) {
+    log.info('tool call cancelled by the client');
+    return { isError: true, text: 'The call was cancelled.' };
+  }
+
+  log.error({ err: error }, 'tool call failed');
+  return {
+    isError: true,
+    text: isAppError(error)
+      ? `${error.userMessage}. ${UNEXPECTED_ERROR_TEXT}`
+      : UNEXPECTED_ERROR_TEXT,
+  };
+}
+
+/**
+ * Formats an AppError for a model: the code, the message, and the allowed
+ * values from its details when the message does not list them already.
+ */
+export function describeAppError(error: AppError): string {
+  const text = `${error.code}: ${error.userMessage}`;
+  const allowed = error.details?.allowedValues;
+  if (!Array.isArray(allowed) || allowed.length === 0) return text;
+
+  const values = allowed.map(String);
+  const listed = values.every((value) => error.userMessage.includes(value));
+  return listed ? text : `${text} Allowed values: ${values.join(', ')}.`;
+}

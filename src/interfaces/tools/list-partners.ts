@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { PartnerSchema } from '../../domain/clean-rooms/clean-room.ts';
+import { listPartners } from '../../services/partners/list-partners.ts';
+import { lenientInput } from './lenient-input.ts';
+import { defineTool } from './tool-definition.ts';
+import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
+import { countOf, formatTable } from './tool-text.ts';
+
+export const listPartnersTool = defineTool({
+  name: 'list_partners',
+  title: 'List clean room partners',
+  description:
+    'Lists the partner organizations of a clean room, your own included: name, kind (ADVERTISER, PUBLISHER, RETAILER...), role in the room (OWNER, ANALYST, VIEWER) and invitation status. OWNER and ANALYST partners can run questions; VIEWER partners only read results. Next: list_datasets to see what data each partner brought.',
+  inputSchema: lenientInput({ cleanRoomId: toolFields.cleanRoomId }),
+  outputSchema: z.object({ cleanRoomId: z.string(), items: z.array(PartnerSchema) }),
+  annotations: READ_ONLY_ANNOTATIONS,
+
+  async handler(input, { services, caller }) {
+    const partners = await listPartners(services, caller, input.cleanRoomId);
+    const table = formatTable(
+      ['name', 'kind', 'role', 'status', 'partnerOrganizationId'],
+      partners.map((partner) => [
+        partner.name,
+        partner.kind,
+        partner.role,
+        partner.status,
+        partner.partnerOrganizationId,
+      ]),
+    );
+    return {
+      structuredContent: { cleanRoomId: input.cleanRoomId, items: partners },
+      text: `${countOf(partners.length, 'partner')} in ${input.cleanRoomId}:\n${table}`,
+    };
+  },
+});

@@ -1,0 +1,49 @@
+import { RunPreviewSchema, type RunPreview } from '../../domain/runs/run-preview.ts';
+import { previewRun } from '../../services/runs/preview-run.ts';
+import { lenientInput } from './lenient-input.ts';
+import { defineTool } from './tool-definition.ts';
+import { READ_ONLY_ANNOTATIONS, runRequestFields } from './tool-fields.ts';
+import { countOf, listValues } from './tool-text.ts';
+
+export const previewRunTool = defineTool({
+  name: 'preview_run',
+  title: 'Preview a question run',
+  description:
+    'Checks a run request exactly as start_run would (your role, the room, the question, the dataset binding and every parameter) without running the question or using a run, and estimates which output rows the crowd size would suppress. Segments (attribute values or campaigns) whose upper bound on people is under the crowd size WILL_BE_SUPPRESSED for certain; the others MAY_PASS, because the bounds ignore the match between the parties. No counts are returned. Values of certainly suppressed segments are named only when they come from your own data. Use it before start_run to fix parameters and to pick parameters (a wider date range, another attribute) whose result will not be mostly suppressed. Next: start_run with the same arguments.',
+  inputSchema: lenientInput(runRequestFields),
+  outputSchema: RunPreviewSchema,
+  annotations: READ_ONLY_ANNOTATIONS,
+
+  async handler(input, { services, caller, signal }) {
+    const preview = await previewRun(services, caller, input.cleanRoomId, input, signal);
+    return { structuredContent: preview, text: describePreview(preview) };
+  },
+});
+
+function describePreview(preview: RunPreview): string {
+  const { estimate, privacy } = preview;
+  const parameters = Object.entries(preview.parameters)
+    .filter(([, value]) => value !== null)
+    .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
+    .join(', ');
+  const datasets = preview.datasets
+    .map((dataset) => `${dataset.macro} = ${dataset.name} (${dataset.ownerOrganization.name})`)
+    .join('; ');
+  const suppressedValues =
+    estimate.willBeSuppressed.values === null
+      ? "values withheld: they come from another organization's data"
+      : listValues(estimate.willBeSuppressed.values);
+  const lines = [
+    `${preview.question.name} in ${preview.cleanRoom.displayId}: the request is valid, so start_run with the same arguments will be accepted.`,
+    `Parameters: ${parameters || 'none'}. Datasets: ${datasets}.`,
+    `Crowd size ${privacy.crowdSize}; noise ${privacy.noise.enabled ? `on (scale ${privacy.noise.scale})` : 'off'}.`,
+    `May pass: ${countOf(estimate.mayPass.count, `${estimate.dimension} segment`)}${estimate.mayPass.count > 0 ? ` (${listValues(estimate.mayPass.values)})` : ''}.`,
+    `Will be suppressed: ${countOf(estimate.willBeSuppressed.count, 'segment')}${estimate.willBeSuppressed.count > 0 ? ` (${suppressedValues})` : ''}.`,
+  ];
+  if (estimate.totalRow)
+    lines.push(
+      `TOTAL row: ${estimate.totalRow === 'MAY_PASS' ? 'may pass' : 'will be suppressed'}.`,
+    );
+  lines.push(`Method: ${estimate.method}`);
+  return lines.join('\n');
+}

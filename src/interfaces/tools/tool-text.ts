@@ -1,0 +1,38 @@
+/** Widest cell of a text table, in characters; longer values are cut with an ellipsis. */
+const CELL_WIDTH_MAX = 48;
+
+type Cell = string | number | boolean | null | undefined;
+
+/**
+ * Formats rows as a compact pipe-separated table for people reading a tool
+ * result. Empty cells show as "-", so columns stay countable.
+ */
+export function formatTable(header: string[], rows: Cell[][]): string {
+  const lines = [header.join(' | '), header.map(() => '---').join(' | ')];
+  for (const row of rows) lines.push(row.map(formatCell).join(' | '));
+  return lines.join('\n');
+}
+
+export function formatCell(value: Cell): string {
+  if (value === null || value === undefined || value === '') return '-';
+  const text = typeof value === 'number' ? formatNumber(value) : String(value);
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > CELL_WIDTH_MAX ? `${line.slice(0, CELL_WIDTH_MAX - 1)}…` : line;
+}
+
+/** Shows whole numbers as they are and others with at most four decimals. */
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 10_000) / 10_000);
+}
+
+/** "1 clean room" or "3 clean rooms": the plural adds an s. */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Joins up to `maximum` values with commas, followed by the count of those left out. */
+export function listValues(values: readonly (string | null)[], maximum = 20): string {
+  const listed = values.slice(0, maximum).map((value) => value ?? '(empty)');
+  const more = values.length - listed.length;
+  return more > 0 ? `${listed.join(', ')} and ${more} more` : listed.join(', ');
+}
