@@ -129,7 +129,9 @@ class VerdictTally {
         count: this.suppressedCount,
         values: this.nameSuppressedValues ? sortValues(this.suppressed) : null,
       },
-      totalRow: this.totalRow,
+      // A published TOTAL sums the released segments, so it exists only when a segment may pass.
+      totalRow:
+        this.totalRow === null ? null : this.mayPassCount > 0 ? 'MAY_PASS' : 'WILL_BE_SUPPRESSED',
       method: query.method,
     };
   }

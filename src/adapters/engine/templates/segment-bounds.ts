@@ -58,7 +58,7 @@ function segmentSizingBounds(input: TemplateInput): SegmentBoundsQuery {
     dimension: 'attribute_value',
     dimensionMacro: '@partner_audience',
     method:
-      "Each segment's matched count is at most the partner's people with that value and at most your audience size; the TOTAL row at most the partner's people in any chosen value.",
+      "Each segment's matched count is at most the partner's people with that value and at most your audience size. The TOTAL row sums the published segments, so it is published only when a segment may pass.",
     sql: `
       WITH mine AS (${audienceSizeSql(join.left)}),
       partner AS (
