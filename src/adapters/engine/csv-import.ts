@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.ts';
 import { findCsvLineErrors } from './csv-line-errors.ts';
 import { sniffCsv, type CsvSniffResult } from './csv-sniff.ts';
 import type { ImportOptions, ImportResult } from './engine.ts';
+import { redactPaths, withoutPaths } from './import-error-paths.ts';
 import { planImportColumns, type SourceColumn } from './import-plan.ts';
 import { runImport } from './import-pipeline.ts';
 import type { ImportRelation } from './import-sql.ts';
@@ -18,6 +19,18 @@ const REJECT_SCANS_TABLE = 'import_reject_scans';
  * in JavaScript, locates rejected rows and runs only when there are some.
  */
 export async function importCsv(
+  connection: DuckDBConnection,
+  options: ImportOptions,
+  log: Logger,
+): Promise<ImportResult> {
+  try {
+    return await importCsvFile(connection, options, log);
+  } catch (error) {
+    throw toCsvImportError(error, options);
+  }
+}
+
+async function importCsvFile(
   connection: DuckDBConnection,
   options: ImportOptions,
   log: Logger,
@@ -52,11 +65,7 @@ export async function importCsv(
       }),
   };
 
-  try {
-    return await runImport(connection, job, log);
-  } catch (error) {
-    throw toCsvImportError(error);
-  }
+  return runImport(connection, job, log);
 }
 
 /** DuckDB reads the columns under position names, so header text never reaches SQL. */
@@ -118,12 +127,18 @@ async function countRejectedRecords(connection: DuckDBConnection): Promise<numbe
   return Number(reader.getRowsJS()[0]?.[0] ?? 0);
 }
 
-/** Errors DuckDB's CSV reader raises even with `ignore_errors`, such as mixed line endings, become IMPORT_MALFORMED_CSV. */
-function toCsvImportError(error: unknown): unknown {
+/**
+ * Errors DuckDB's CSV reader raises even with `ignore_errors`, such as mixed
+ * line endings, become IMPORT_MALFORMED_CSV. Other errors pass on without
+ * the server paths in their message.
+ */
+function toCsvImportError(error: unknown, options: ImportOptions): unknown {
   if (isAppError(error) || !(error instanceof Error) || error.name === 'AbortError') return error;
-  if (!/CSV|Invalid Input Error/i.test(error.message)) return error;
+  // Tested without paths, because an upload's path may end in ".csv" whatever the error is about.
+  const message = redactPaths(error.message, options);
+  if (!/CSV|Invalid Input Error/i.test(message)) return withoutPaths(error, options);
 
-  const reason = error.message.split('\n')[0] ?? error.message;
+  const reason = message.split('\n')[0] ?? message;
   return new AppError(
     'IMPORT_MALFORMED_CSV',
     `The CSV file cannot be parsed (${reason}). Check that it uses one line ending throughout and closes every quoted field, then upload it again.`,

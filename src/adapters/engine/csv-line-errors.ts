@@ -100,12 +100,12 @@ function checkFieldCount(record: CsvRecord, expected: number): ImportLineError |
   return importLineErrors.fieldCount(record.line, found, expected);
 }
 
-/** JavaScript twin of `validRowSql`: the first present but invalid identifier, or an error when none is present. */
+/** JavaScript twin of `validRowSql`: the first present but invalid key identifier, or an error when none is present. */
 function findIdentifierError(record: CsvRecord, plan: PlannedColumn[]): ImportLineError | null {
   let present = false;
 
   for (const [index, column] of plan.entries()) {
-    if (!column.identifier) continue;
+    if (!column.identifier || column.role !== 'KEY_IDENTIFIER') continue;
     const rule = identifierRules[column.identifier];
     const normalized = rule.normalize(emptyToNull(record.fields[index]));
     if (normalized === null) continue;

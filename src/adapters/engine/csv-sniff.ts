@@ -42,7 +42,7 @@ export async function sniffCsv(
   const { sample, sourceBytes } = await readSample(sourcePath);
   const wholeFile = sample.length === sourceBytes;
 
-  if (sourceBytes === 0) throw emptyFileError(sourcePath);
+  if (sourceBytes === 0) throw emptyFileError();
   checkText(sample, wholeFile);
 
   const bom = sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf;
@@ -58,7 +58,7 @@ export async function sniffCsv(
     (record) => !isBlank(record),
   );
   const first = records[0];
-  if (!first) throw emptyFileError(sourcePath);
+  if (!first) throw emptyFileError();
 
   const hasHeader = looksLikeHeader(first.fields);
   const header = hasHeader ? first.fields : first.fields.map((_, index) => `column_${index + 1}`);
@@ -80,13 +80,10 @@ async function readSample(sourcePath: string): Promise<{ sample: Buffer; sourceB
   }
 }
 
-function emptyFileError(sourcePath: string): AppError {
+function emptyFileError(): AppError {
   return new AppError(
     'IMPORT_EMPTY_FILE',
     'The file is empty: it contains no CSV records. Upload a file with a header line and data rows.',
-    {
-      details: { sourcePath },
-    },
   );
 }
 

@@ -1,4 +1,5 @@
 import type { DatasetColumn, ImportReport } from '../../domain/datasets/dataset.ts';
+import type { SuppressionEstimate } from '../../domain/runs/run-preview.ts';
 
 /** Privacy settings in force for one run, copied from the clean room when the run is submitted. */
 export interface PrivacySettings {
@@ -41,9 +42,25 @@ export interface QuestionResult {
   privacy: PrivacySettings;
 }
 
+export interface EstimateSuppressionInput {
+  template: string;
+  /** Parameters already validated against the question definition, with defaults filled in. */
+  parameters: Record<string, unknown>;
+  datasets: BoundDataset[];
+  crowdSize: number;
+  /**
+   * Macros bound to datasets of the organization asking. Values of certainly
+   * suppressed segments are named only when their dimension comes from one of
+   * these, because a value of another party's data could describe fewer
+   * people than the crowd size.
+   */
+  ownMacros: string[];
+  signal?: AbortSignal;
+}
+
 /** How an import recognises and normalises an identifier column. */
 export type IdentifierHint =
-  'EMAIL' | 'PHONE' | 'EMAIL_SHA256' | 'PHONE_SHA256' | 'RAMPID' | 'MAID' | 'CUSTOMER_ID';
+  'EMAIL' | 'PHONE' | 'EMAIL_SHA256' | 'PHONE_SHA256' | 'RAMPID' | 'MAID' | 'CUSTOMER_ID' | 'NONE';
 
 export interface ImportOptions {
   /** Path of the uploaded file on local disk. */
@@ -52,7 +69,10 @@ export interface ImportOptions {
   targetPath: string;
   /** Delimiter the user declared; undefined means detect it. */
   delimiter?: string;
-  /** Identifier columns by source column name; undefined means detect them by name and content. */
+  /**
+   * Identifier columns by source column name; NONE stores a column untouched.
+   * Columns not named here are still detected by name and content.
+   */
   identifierColumns?: Record<string, IdentifierHint>;
   /** Extra columns to flag as PII: they are stored but never projected in results. */
   piiColumns?: string[];
@@ -77,5 +97,7 @@ export interface CleanRoomEngine {
   importCsv(options: ImportOptions): Promise<ImportResult>;
   importParquet(options: Omit<ImportOptions, 'delimiter'>): Promise<ImportResult>;
   runQuestion(input: RunQuestionInput): Promise<QuestionResult>;
+  /** Estimates which output rows the crowd size would suppress, without running the question. */
+  estimateSuppression(input: EstimateSuppressionInput): Promise<SuppressionEstimate>;
   close(): Promise<void>;
 }

@@ -1,10 +1,11 @@
 import { AppError } from '../../domain/errors/app-error.ts';
+import { sampledIdentifierKind, sampleHoldsHashes } from './column-content.ts';
 import type { IdentifierHint } from './engine.ts';
-import { identifierRules } from './identifier-rules.ts';
+import type { IdentifierKind } from './identifier-rules.ts';
 import { normalizeColumnName } from './column-names.ts';
 
 /** Column names, after `normalizeColumnName`, that mark an identifier column. */
-const IDENTIFIER_NAMES: Record<IdentifierHint, string[]> = {
+const IDENTIFIER_NAMES: Record<IdentifierKind, string[]> = {
   EMAIL: ['email', 'email_address', 'emailaddress', 'e_mail', 'e_mail_address', 'mail'],
   PHONE: [
     'phone',
@@ -31,48 +32,58 @@ const IDENTIFIER_NAMES: Record<IdentifierHint, string[]> = {
 };
 
 /** A raw email or phone column that turns out to contain SHA-256 hashes is imported as hashed. */
-const HASHED_FORM: Partial<Record<IdentifierHint, IdentifierHint>> = {
+const HASHED_FORM: Partial<Record<IdentifierKind, IdentifierKind>> = {
   EMAIL: 'EMAIL_SHA256',
   PHONE: 'PHONE_SHA256',
 };
 
-/** Share of sampled values that must be valid for a column to be recognised by its content. */
-const CONTENT_MATCH_SHARE = 0.8;
+/** Identifier columns of an upload by column index, before its content is read in full. */
+export interface DetectedIdentifiers {
+  /** Identifiers that decide whether a row is valid: every row needs one, and an invalid one rejects the row. */
+  keys: Map<number, IdentifierKind>;
+  /** Identifiers recognised by name besides the declared ones: a value that is invalid is stored as NULL. */
+  extras: Map<number, IdentifierKind>;
+  /** Columns declared NONE, which are never treated as identifiers. */
+  notIdentifiers: Set<number>;
+}
 
 /**
- * Picks the identifier columns of an upload and their kind, by column
- * index. Declared columns are taken as given. Otherwise columns are
- * recognised by name, or a column of email addresses by its sampled values
- * when no name matches. Raises IMPORT_MISSING_COLUMN, listing the columns
- * found, when a declared column is absent or none is recognised.
+ * Picks the identifier columns of an upload and their kind. Declared
+ * columns are taken as given and decide row validity. Without declared
+ * identifiers, the columns recognised by name decide it, or else the
+ * columns whose sampled values are at least `KEY_MATCH_SHARE` emails or
+ * phone numbers in international form. Raises IMPORT_MISSING_COLUMN,
+ * listing the columns found, when a declared column is absent or no
+ * identifier is found.
  */
 export function detectIdentifierColumns(
   sourceNames: string[],
   sampleRows: (string | null)[][],
   declared: Record<string, IdentifierHint> | undefined,
-): Map<number, IdentifierHint> {
-  const identifiers =
-    declared === undefined
-      ? detectByName(sourceNames, sampleRows)
-      : findDeclared(sourceNames, declared);
-  if (identifiers.size === 0 && declared === undefined)
-    detectByContent(sampleRows, sourceNames.length, identifiers);
-
-  if (identifiers.size === 0) {
-    throw new AppError(
-      'IMPORT_MISSING_COLUMN',
-      `No identifier column found; the file has the columns ${listNames(sourceNames)}. Name one column email, phone, email_sha256, rampid, maid or customer_id, or declare the identifier columns.`,
-      { details: { columnsFound: sourceNames } },
-    );
+): DetectedIdentifiers {
+  const declaredHints = findDeclared(sourceNames, declared ?? {});
+  const declaredKeys = new Map<number, IdentifierKind>();
+  const notIdentifiers = new Set<number>();
+  for (const [index, hint] of declaredHints) {
+    if (hint === 'NONE') notIdentifiers.add(index);
+    else declaredKeys.set(index, hint);
   }
-  return identifiers;
+
+  const undeclared = sourceNames.map((_, index) => index).filter((i) => !declaredHints.has(i));
+  const named = detectByName(sourceNames, sampleRows, undeclared);
+  if (declaredKeys.size > 0) return { keys: declaredKeys, extras: named, notIdentifiers };
+  if (named.size > 0) return { keys: named, extras: new Map(), notIdentifiers };
+
+  const sampled = detectBySample(sampleRows, undeclared);
+  if (sampled.size === 0) throw missingIdentifierError(sourceNames, sampleRows, undeclared);
+  return { keys: sampled, extras: new Map(), notIdentifiers };
 }
 
 function findDeclared(
   sourceNames: string[],
   declared: Record<string, IdentifierHint>,
 ): Map<number, IdentifierHint> {
-  const identifiers = new Map<number, IdentifierHint>();
+  const hints = new Map<number, IdentifierHint>();
   for (const [name, hint] of Object.entries(declared)) {
     const index = findColumn(sourceNames, name);
     if (index === -1) {
@@ -82,9 +93,9 @@ function findDeclared(
         { details: { column: name, columnsFound: sourceNames } },
       );
     }
-    identifiers.set(index, hint);
+    hints.set(index, hint);
   }
-  return identifiers;
+  return hints;
 }
 
 /** Finds a column by its exact name, then by its name ignoring case and surrounding spaces. */
@@ -98,46 +109,55 @@ export function findColumn(sourceNames: string[], name: string): number {
 function detectByName(
   sourceNames: string[],
   sampleRows: (string | null)[][],
-): Map<number, IdentifierHint> {
-  const identifiers = new Map<number, IdentifierHint>();
-  sourceNames.forEach((sourceName, index) => {
-    const hint = hintForName(normalizeColumnName(sourceName));
-    if (hint === null) return;
-    const values = sampleRows.map((row) => row[index] ?? null);
-    identifiers.set(index, containsHashes(values) ? (HASHED_FORM[hint] ?? hint) : hint);
-  });
+  indexes: number[],
+): Map<number, IdentifierKind> {
+  const identifiers = new Map<number, IdentifierKind>();
+  for (const index of indexes) {
+    const kind = kindForName(normalizeColumnName(sourceNames[index] ?? ''));
+    if (kind === null) continue;
+    const hashed = sampleHoldsHashes(columnValues(sampleRows, index));
+    identifiers.set(index, hashed ? (HASHED_FORM[kind] ?? kind) : kind);
+  }
   return identifiers;
 }
 
-function hintForName(name: string): IdentifierHint | null {
+function kindForName(name: string): IdentifierKind | null {
   const entry = Object.entries(IDENTIFIER_NAMES).find(([, names]) => names.includes(name));
-  return entry ? (entry[0] as IdentifierHint) : null;
+  return entry ? (entry[0] as IdentifierKind) : null;
 }
 
-function containsHashes(values: (string | null)[]): boolean {
-  return mostlyValid(values, 'EMAIL_SHA256');
-}
-
-/**
- * Tells whether most sampled values are valid for `hint`. A few invalid rows
- * must not hide the column, because the import reports them line by line.
- */
-function mostlyValid(values: (string | null)[], hint: IdentifierHint): boolean {
-  const rule = identifierRules[hint];
-  const present = values.map((value) => rule.normalize(value)).filter((value) => value !== null);
-  const valid = present.filter((value) => rule.isValid(value)).length;
-  return present.length > 0 && valid >= present.length * CONTENT_MATCH_SHARE;
-}
-
-function detectByContent(
+function detectBySample(
   sampleRows: (string | null)[][],
-  columnCount: number,
-  identifiers: Map<number, IdentifierHint>,
-): void {
-  for (let index = 0; index < columnCount; index++) {
-    const values = sampleRows.map((row) => row[index] ?? null);
-    if (mostlyValid(values, 'EMAIL')) identifiers.set(index, 'EMAIL');
+  indexes: number[],
+): Map<number, IdentifierKind> {
+  const identifiers = new Map<number, IdentifierKind>();
+  for (const index of indexes) {
+    const kind = sampledIdentifierKind(columnValues(sampleRows, index));
+    if (kind !== null) identifiers.set(index, kind);
   }
+  return identifiers;
+}
+
+function columnValues(sampleRows: (string | null)[][], index: number): (string | null)[] {
+  return sampleRows.map((row) => row[index] ?? null);
+}
+
+/** Names a column of hashes in the message, because only the user knows whether they hash emails or phones. */
+function missingIdentifierError(
+  sourceNames: string[],
+  sampleRows: (string | null)[][],
+  indexes: number[],
+): AppError {
+  const hashColumn = indexes.find((index) => sampleHoldsHashes(columnValues(sampleRows, index)));
+  const hashName = hashColumn === undefined ? null : sourceNames[hashColumn];
+  const hashAdvice = hashName
+    ? ` Column "${hashName}" contains SHA-256 hashes: declare it as ${hashName}:EMAIL_SHA256 or ${hashName}:PHONE_SHA256.`
+    : '';
+  return new AppError(
+    'IMPORT_MISSING_COLUMN',
+    `No identifier column found; the file has the columns ${listNames(sourceNames)}. Name one column email, phone, email_sha256, rampid, maid or customer_id, or declare the identifier columns.${hashAdvice}`,
+    { details: { columnsFound: sourceNames } },
+  );
 }
 
 function listNames(names: string[]): string {

@@ -8,6 +8,9 @@ import {
   WHITESPACE_EDGES,
 } from './sql-fragments.ts';
 
+/** Identifier kinds that have a rule. The hint NONE declares a column that is not an identifier. */
+export type IdentifierKind = Exclude<IdentifierHint, 'NONE'>;
+
 /**
  * Normalisation, validation and storage of one kind of identifier. Each
  * rule exists twice, as DuckDB SQL for the import itself and as JavaScript
@@ -151,7 +154,7 @@ function opaqueRule(storedType: IdentifierType): IdentifierRule {
   };
 }
 
-export const identifierRules: Record<IdentifierHint, IdentifierRule> = {
+export const identifierRules: Record<IdentifierKind, IdentifierRule> = {
   EMAIL: email,
   PHONE: phone,
   EMAIL_SHA256: hashedRule('EMAIL_SHA256'),

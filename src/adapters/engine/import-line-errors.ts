@@ -51,7 +51,7 @@ const PROBLEM_MESSAGES: Record<Exclude<CsvRecordProblem, 'INVALID_UTF8'>, string
 
 function missingIdentifier(line: number, plan: PlannedColumn[]): ImportLineError {
   const names = plan
-    .filter((column) => column.identifier !== null)
+    .filter((column) => column.role === 'KEY_IDENTIFIER')
     .map((column) => column.source.sourceName);
   const listed = names.map((name) => `"${name}"`).join(', ');
   const message =

@@ -10,7 +10,8 @@ import type { Logger } from '../logging/logger.ts';
 import { throwIfAborted } from './abort.ts';
 import type { TypedColumnType } from './column-typing.ts';
 import type { ImportOptions, ImportResult } from './engine.ts';
-import { describeStoredColumns, type PlannedColumn } from './import-plan.ts';
+import { listColumnFindings, logColumnFindings, recognizeContentKinds } from './column-findings.ts';
+import { applyContentKinds, describeStoredColumns, type PlannedColumn } from './import-plan.ts';
 import { copyToParquetSql, importStatsSql, statsAlias, type ImportRelation } from './import-sql.ts';
 import { writeFileAtomically } from './write-file-atomically.ts';
 
@@ -38,9 +39,10 @@ interface ImportStats {
 }
 
 /**
- * Imports a source in two DuckDB passes: one that counts rows, rejected rows
- * and which types fit, then one that writes the valid rows to Parquet. The
- * file appears at `targetPath` only when everything succeeded.
+ * Imports a source in two DuckDB passes: one that counts rows, rejected rows,
+ * which types fit and what the text columns contain, then one that writes
+ * the valid rows to Parquet. The file appears at `targetPath` only when
+ * everything succeeded.
  */
 export async function runImport(
   connection: DuckDBConnection,
@@ -52,23 +54,26 @@ export async function runImport(
   const invalidRowCount = stats.invalidRows + rejectedRecords;
   await checkRowCounts(job, stats, invalidRowCount);
 
-  const types = chooseTypes(job.plan, stats.values);
-  const columns = describeStoredColumns(job.plan, types);
+  const plan = applyContentKinds(job.plan, recognizeContentKinds(job.plan, stats.values));
+  const types = chooseTypes(plan, stats.values);
+  const columns = describeStoredColumns(plan, types);
   let rowCount = 0;
   let errors: ImportLineError[] = [];
 
   await writeFileAtomically(job.options.targetPath, async (temporaryPath) => {
     const result = await connection.run(
-      copyToParquetSql(job.plan, job.copyRelation, types, temporaryPath),
+      copyToParquetSql(plan, job.copyRelation, types, temporaryPath),
     );
     rowCount = result.rowsChanged;
     throwIfAborted(job.options.signal);
     errors = await job.findLineErrors(job.options.maxReportedErrors, invalidRowCount);
   });
   warnOnMissingLineErrors(log, job, errors.length, invalidRowCount);
+  const columnFindings = listColumnFindings(plan, stats.values, textColumns(types));
+  logColumnFindings(log, job.format, columnFindings);
 
   const { size: sizeBytes } = await stat(job.options.targetPath);
-  const report = buildReport(job, { rowCount, invalidRowCount, errors });
+  const report = { ...buildReport(job, { rowCount, invalidRowCount, errors }), columnFindings };
   log.info(
     { format: job.format, rowCount, invalidRowCount, durationMs: report.durationMs, sizeBytes },
     'dataset imported',
@@ -120,14 +125,18 @@ async function checkRowCounts(
   }
 }
 
-/** Picks for each text column the narrowest candidate type that fit every value; a column with no value stays text. */
+/**
+ * Picks for each text column other than identifiers the narrowest candidate
+ * type that fit every value. A column with no value or no fitting type
+ * stays text.
+ */
 function chooseTypes(
   plan: PlannedColumn[],
   values: Record<string, unknown>,
 ): Map<string, ColumnDataType> {
   const types = new Map<string, ColumnDataType>();
   for (const column of plan) {
-    if (column.candidates.length === 0) continue;
+    if (column.source.knownType !== null || column.identifier || column.content) continue;
     const hasValues = Number(values[statsAlias.present(column)] ?? 0) > 0;
     const fitting = column.candidates.find(
       (type: TypedColumnType) => values[statsAlias.fits(column, type)] === true,
@@ -135,6 +144,10 @@ function chooseTypes(
     types.set(column.alias, hasValues && fitting ? fitting : 'STRING');
   }
   return types;
+}
+
+function textColumns(types: Map<string, ColumnDataType>): Set<string> {
+  return new Set([...types].filter(([, type]) => type === 'STRING').map(([alias]) => alias));
 }
 
 /**

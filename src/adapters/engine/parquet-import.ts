@@ -4,10 +4,13 @@ import type { ColumnDataType, ImportLineError } from '../../domain/datasets/data
 import { AppError, isAppError } from '../../domain/errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ImportOptions, ImportResult } from './engine.ts';
+import { redactPaths, withoutPaths } from './import-error-paths.ts';
 import { importLineErrors } from './import-line-errors.ts';
 import { planImportColumns, type PlannedColumn, type SourceColumn } from './import-plan.ts';
 import { runImport } from './import-pipeline.ts';
 import { rejectedRowsSql, type ImportRelation } from './import-sql.ts';
+
+type ParquetImportOptions = Omit<ImportOptions, 'delimiter'>;
 
 /** Rows read to recognise identifier columns and candidate types. */
 const SAMPLE_ROWS = 1000;
@@ -30,42 +33,49 @@ const TYPE_MAPPINGS: { prefix: RegExp; type: ColumnDataType; cast: string }[] = 
 /** Imports a Parquet file: the same identifier hashing, typing and atomic write as CSV, with row numbers for line errors. */
 export async function importParquet(
   connection: DuckDBConnection,
-  options: Omit<ImportOptions, 'delimiter'>,
+  options: ParquetImportOptions,
+  log: Logger,
+): Promise<ImportResult> {
+  try {
+    return await importParquetFile(connection, options, log);
+  } catch (error) {
+    throw toParquetImportError(error, options);
+  }
+}
+
+async function importParquetFile(
+  connection: DuckDBConnection,
+  options: ParquetImportOptions,
   log: Logger,
 ): Promise<ImportResult> {
   const startedAt = performance.now();
   const sourceBytes = await checkParquetFile(options.sourcePath);
   const fromSql = `read_parquet(${quotedString(options.sourcePath)}, file_row_number = true)`;
+  const columns = await describeColumns(connection, fromSql);
+  const sampleRows = await readSample(connection, fromSql, columns);
+  const plan = planImportColumns(columns, sampleRows, options);
+  const relation: ImportRelation = {
+    fromSql,
+    rowFilterSql: null,
+    rowNumberSql: 'file_row_number',
+  };
 
-  try {
-    const columns = await describeColumns(connection, fromSql);
-    const sampleRows = await readSample(connection, fromSql, columns);
-    const plan = planImportColumns(columns, sampleRows, options);
-    const relation: ImportRelation = {
-      fromSql,
-      rowFilterSql: null,
-      rowNumberSql: 'file_row_number',
-    };
-
-    return await runImport(
-      connection,
-      {
-        format: 'PARQUET',
-        options,
-        plan,
-        statsRelation: relation,
-        copyRelation: relation,
-        detected: null,
-        sourceBytes,
-        startedAt,
-        countRejectedRecords: async () => 0,
-        findLineErrors: (limit) => findRejectedRows(connection, plan, relation, limit),
-      },
-      log,
-    );
-  } catch (error) {
-    throw toParquetImportError(error);
-  }
+  return runImport(
+    connection,
+    {
+      format: 'PARQUET',
+      options,
+      plan,
+      statsRelation: relation,
+      copyRelation: relation,
+      detected: null,
+      sourceBytes,
+      startedAt,
+      countRejectedRecords: async () => 0,
+      findLineErrors: (limit) => findRejectedRows(connection, plan, relation, limit),
+    },
+    log,
+  );
 }
 
 /** Checks the "PAR1" magic number at both ends, which every Parquet file has, and returns the file size. */
@@ -84,18 +94,15 @@ async function checkParquetFile(sourcePath: string): Promise<number> {
     await handle.read(head, 0, 4, 0);
     await handle.read(tail, 0, 4, Math.max(0, size - 4));
     if (size < 12 || !head.equals(PARQUET_MAGIC) || !tail.equals(PARQUET_MAGIC))
-      throw notParquetError(null);
+      throw notParquetError('the Parquet magic number "PAR1" is missing', null);
     return size;
   } finally {
     await handle.close();
   }
 }
 
-function notParquetError(cause: unknown): AppError {
-  const reason =
-    cause instanceof Error
-      ? (cause.message.split('\n')[0] ?? '')
-      : 'the Parquet magic number "PAR1" is missing';
+/** `reason` must carry no server path: it is part of the message and the details. */
+function notParquetError(reason: string, cause: unknown): AppError {
   return new AppError(
     'IMPORT_PARQUET_INVALID',
     `The file is not a readable Parquet file (${reason}). Export it again as Parquet, or import it as CSV.`,
@@ -168,10 +175,17 @@ async function findRejectedRows(
   );
 }
 
-/** DuckDB errors about the file's content mean a damaged or unsupported file; others, such as a full disk, pass on. */
-function toParquetImportError(error: unknown): unknown {
+/**
+ * DuckDB errors about the file's content mean a damaged or unsupported
+ * file. Others, such as a full disk, pass on without the server paths in
+ * their message.
+ */
+function toParquetImportError(error: unknown, options: ParquetImportOptions): unknown {
   if (isAppError(error) || !(error instanceof Error) || error.name === 'AbortError') return error;
-  return /parquet|magic|thrift|Invalid Input Error|Conversion Error/i.test(error.message)
-    ? notParquetError(error)
-    : error;
+  // Tested without paths, which end in ".parquet" whatever the error is about.
+  const message = redactPaths(error.message, options);
+  if (!/parquet|magic|thrift|Invalid Input Error|Conversion Error/i.test(message))
+    return withoutPaths(error, options);
+
+  return notParquetError(message.split('\n')[0] ?? '', error);
 }

@@ -55,6 +55,23 @@ export const ImportLineErrorSchema = z.object({
 });
 export type ImportLineError = z.infer<typeof ImportLineErrorSchema>;
 
+/** Why the import changed a column: hashed it, flagged it as PII, or replaced values in it. */
+export const ColumnFindingSchema = z.object({
+  /** Column name in the uploaded file. */
+  column: z.string(),
+  storedName: z.string(),
+  reason: z.enum([
+    'EMAIL_CONTENT',
+    'PHONE_CONTENT',
+    'SHA256_CONTENT',
+    'INVALID_IDENTIFIERS',
+    'PERSONAL_DATA_IN_TEXT',
+  ]),
+  /** Values stored as NULL or with personal data replaced, over every data row read. */
+  changedValues: z.number().int(),
+});
+export type ColumnFinding = z.infer<typeof ColumnFindingSchema>;
+
 export const ImportReportSchema = z.object({
   format: z.enum(['CSV', 'PARQUET']),
   sourceBytes: z.number().int(),
@@ -73,5 +90,7 @@ export const ImportReportSchema = z.object({
     })
     .nullable(),
   durationMs: z.number(),
+  /** Columns the import hashed, flagged or cleaned because of their content; absent in older reports. */
+  columnFindings: z.array(ColumnFindingSchema).optional(),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;

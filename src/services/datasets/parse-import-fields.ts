@@ -9,9 +9,14 @@ const IDENTIFIER_HINTS: readonly IdentifierHint[] = [
   'RAMPID',
   'MAID',
   'CUSTOMER_ID',
+  'NONE',
 ];
 
-/** Parses `email:EMAIL,phone:PHONE` into a column-to-identifier map. */
+/**
+ * Parses `email:EMAIL,phone:PHONE` into a column-to-identifier map. The type
+ * NONE declares a column that is not an identifier: the import then stores
+ * its values without looking for identifiers or email addresses in them.
+ */
 export function parseIdentifierColumns(
   text: string | undefined,
 ): Record<string, IdentifierHint> | undefined {
@@ -22,7 +27,7 @@ export function parseIdentifierColumns(
     if (!column || !hint || !IDENTIFIER_HINTS.includes(hint.toUpperCase() as IdentifierHint)) {
       throw new AppError(
         'VALIDATION_FAILED',
-        `identifierColumns entry "${pair}" is invalid; write column:TYPE with TYPE one of ${IDENTIFIER_HINTS.join(', ')}.`,
+        `identifierColumns entry "${pair}" is invalid; write column:TYPE with TYPE one of ${IDENTIFIER_HINTS.join(', ')} (NONE marks a column that is not an identifier).`,
         {
           details: { field: 'identifierColumns', received: pair, allowedValues: IDENTIFIER_HINTS },
         },

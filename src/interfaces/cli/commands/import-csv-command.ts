@@ -45,7 +45,7 @@ export function registerImportCsvCommand(program: Command): void {
     .option('--delimiter <char>', "field delimiter: ',', ';', '|' or tab (default: detected)")
     .option(
       '--identifier-columns <list>',
-      'identifier columns as column:TYPE pairs, e.g. email:EMAIL,phone:PHONE (default: detected by name)',
+      'identifier columns as column:TYPE pairs, e.g. email:EMAIL,phone:PHONE; column:NONE stores a column untouched (default: detected by name and content)',
     )
     .option(
       '--pii-columns <list>',

@@ -47,7 +47,7 @@ export function datasetRoutes(context: ServiceContext): FastifyPluginAsyncZod {
         summary:
           'Import a CSV or Parquet file as a dataset (multipart/form-data, fields before the file)',
         description:
-          'Form fields: name, description, dataType (CRM, AUDIENCE, EXPOSURES, CONVERSIONS, GENERIC), delimiter, identifierColumns ("email:EMAIL,phone:PHONE"), piiColumns, maxInvalidRows; then the file part. Emails and phone numbers are normalised and SHA-256 hashed during import.',
+          'Form fields, in any order with the file part: name, description, dataType (CRM, AUDIENCE, EXPOSURES, CONVERSIONS, GENERIC), delimiter, identifierColumns ("email:EMAIL,phone:PHONE"; "notes:NONE" stores a column untouched), piiColumns, maxInvalidRows. Emails and phone numbers are normalised and SHA-256 hashed during import, also in columns recognised by their content; report.columnFindings lists those columns.',
         consumes: ['multipart/form-data'],
         response: {
           201: DatasetImportResponseSchema,
