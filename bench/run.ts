@@ -16,6 +16,7 @@ import {
 import type { BenchScenario, CpuLayout, ScenarioContext } from './lib/types.ts';
 import { csvImportScenario } from './scenarios/csv-import.ts';
 import { engineOverlapScenario } from './scenarios/engine-overlap.ts';
+import { mcpToolCallScenario } from './scenarios/mcp-tool-call.ts';
 import { runStartLatencyScenario } from './scenarios/run-start-latency.ts';
 import { seedGenerationScenario } from './scenarios/seed-generation.ts';
 import { serverMemoryScenario } from './scenarios/server-memory.ts';
@@ -30,6 +31,7 @@ const scenarios: readonly BenchScenario[] = [
   seedGenerationScenario,
   runStartLatencyScenario,
   serverMemoryScenario,
+  mcpToolCallScenario,
 ];
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -11,6 +11,49 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+/** A comma-separated list; blanks around items and empty items are dropped. */
+const commaList = <Item extends z.ZodType<string, string>>(item: Item) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    )
+    .pipe(z.array(item).min(1, 'must list at least one value'));
+
+/** `host` or `host:port` as a Host header carries it, or `*` for any host. */
+const hostPattern = z
+  .string()
+  .regex(
+    /^(\*|\[[0-9a-f:.]+\](:\d{1,5})?|[a-z0-9.-]+(:\d{1,5})?)$/i,
+    'must be host or host:port, such as mcp.example.com or localhost:3000, or *',
+  );
+
+/** An origin as browsers send it (scheme://host[:port], no path), or `*` for any origin. */
+const originPattern = z
+  .string()
+  .regex(
+    /^(\*|https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?)$/i,
+    'must be an origin such as https://app.example.com or http://localhost:5173, or *',
+  );
+
+/** JWS algorithms an access token may be signed with: asymmetric only, because keys come from a JWKS. */
+export const accessTokenAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+
 export const configSchema = z
   .object({
     HOST: z.string().min(1).default('127.0.0.1'),
@@ -48,9 +91,37 @@ export const configSchema = z
       .optional(),
     RESULT_ROWS_MAX: integer(1, 10_000_000).default(100_000),
     PAGE_SIZE_MAX: integer(1, 10_000).default(500),
+    PRIVACY_MIN_CROWD_SIZE: integer(2, 100_000).default(10),
     WORKER_ENABLED: booleanFlag.default(true),
+    MCP_STATELESS: booleanFlag.default(false),
+    MCP_SESSION_IDLE_SECONDS: integer(1, 86_400).default(1800),
+    MCP_MAX_SESSIONS: integer(1, 1_000_000).default(1000),
+    MCP_ALLOWED_HOSTS: commaList(hostPattern).optional(),
+    MCP_ALLOWED_ORIGINS: commaList(originPattern).optional(),
+    MCP_BODY_LIMIT_BYTES: integer(1, 64 * 1024 ** 2).default(1024 ** 2),
+    MCP_EVENT_RETENTION_SECONDS: integer(10, 7 * 86_400).default(600),
+    MCP_RESOURCE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    MCP_OAUTH_ISSUER: z.url().optional(),
+    MCP_OAUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    MCP_OAUTH_AUDIENCE: z.string().min(1).optional(),
+    MCP_OAUTH_ALGORITHMS: commaList(z.enum(accessTokenAlgorithms)).default(['RS256', 'ES256']),
+    MCP_OAUTH_CLOCK_TOLERANCE_SECONDS: integer(0, 300).default(30),
+    MCP_OAUTH_ORGANIZATION_CLAIM: z.string().min(1).default('org_id'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    const oauthVariables = ['MCP_OAUTH_ISSUER', 'MCP_OAUTH_JWKS_URL', 'MCP_RESOURCE_URL'] as const;
+    if (config.MCP_OAUTH_ISSUER === undefined && config.MCP_OAUTH_JWKS_URL === undefined) return;
+
+    for (const name of oauthVariables) {
+      if (config[name] !== undefined) continue;
+      context.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `is required when OAuth access tokens are enabled (set ${oauthVariables.join(', ')} together)`,
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema> & {
   /** Absolute path of DATA_DIR. */
@@ -80,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '');
+        if (input[name] === undefined) return `${name} is missing: it ${issue.message}`;
         return `${name}=${JSON.stringify(input[name])} is invalid: ${issue.message}`;
       }),
     );

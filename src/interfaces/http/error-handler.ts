@@ -10,7 +10,7 @@ const fastifyErrors: Record<string, { code: AppError['code']; message: string }>
     message: 'The request body is larger than the limit.',
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    code: 'VALIDATION_FAILED',
+    code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'Unsupported Content-Type; send application/json.',
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {

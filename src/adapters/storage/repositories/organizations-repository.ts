@@ -82,4 +82,18 @@ export class OrganizationsRepository {
     const rows = await this.db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
     return rows[0];
   }
+
+  /** Finds a user of one organization by id or by email (case-insensitive). */
+  async findOrganizationUser(
+    organizationId: string,
+    user: { id: string } | { email: string },
+  ): Promise<UserRow | undefined> {
+    const [condition, value] =
+      'id' in user ? ['id = $2', user.id] : ['lower(email) = lower($2)', user.email];
+    const rows = await this.db.query<UserRow>(
+      `SELECT * FROM users WHERE organization_id = $1 AND ${condition}`,
+      [organizationId, value],
+    );
+    return rows[0];
+  }
 }

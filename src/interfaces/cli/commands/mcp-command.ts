@@ -17,8 +17,14 @@ export function registerMcpCommand(program: Command): void {
     .description(
       'Serve MCP over stdio for the organization of an API key, on the configured database (stdout carries the protocol, logs go to stderr)',
     )
-    .option('--api-key <key>', 'API key whose organization the tools act for (default: CLEANROOM_API_KEY)')
-    .option('--no-worker', 'do not execute runs in this process; a `cleanroom worker` or `start` process does')
+    .option(
+      '--api-key <key>',
+      'API key whose organization the tools act for (default: CLEANROOM_API_KEY)',
+    )
+    .option(
+      '--no-worker',
+      'do not execute runs in this process; a `cleanroom worker` or `start` process does',
+    )
     .action((options: McpOptions) => serveStdio(options));
 }
 
@@ -43,9 +49,6 @@ async function serveStdio(options: McpOptions): Promise<void> {
     await platform.close();
   }
   log.info('stdio MCP server stopped');
-  log.flush();
-  // pg-boss and pino leave timers behind; nothing is pending once the platform has closed.
-  process.exit(process.exitCode ?? 0);
 }
 
 /** Opens the platform without seeding; explains the embedded database's one-process limit. */
@@ -55,7 +58,7 @@ async function openPlatform(config: Config, log: Logger): Promise<Platform> {
   } catch (error) {
     if (config.DATABASE_URL || !isAppError(error) || error.code !== 'CONFLICT') throw error;
     throw new CliError(
-      `${error.message.replace(/;.*$/s, '')}. The embedded database (PGlite) serves one process, so \`cleanroom mcp\` cannot run beside \`cleanroom start\` on the same DATA_DIR: set DATABASE_URL to a PostgreSQL database both processes share, or point the MCP client at the running server's endpoint http://127.0.0.1:${config.PORT}/mcp with an Authorization: Bearer header.`,
+      `${error.message}\n\`cleanroom mcp\` opens the database itself, and the embedded database (PGlite) serves one process, so it cannot run beside \`cleanroom start\` on the same DATA_DIR. Set DATABASE_URL to a PostgreSQL database both processes share, or point the MCP client at the running server's endpoint http://127.0.0.1:${config.PORT}/mcp with an "Authorization: Bearer <API key>" header.`,
     );
   }
 }

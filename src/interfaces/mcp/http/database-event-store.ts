@@ -1,0 +1,152 @@
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import type {
+  EventId,
+  EventStore,
+  StreamId,
+} from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../../../adapters/logging/logger.ts';
+import { EVENT_BATCH_SIZE, type McpStreamStore } from './mcp-stream-store.ts';
+
+/** A client's position in one stream: the stream and the sequence of the last event it received. */
+export interface EventCursor {
+  streamId: string;
+  /** Sequence of the last event received; 0 for the priming event that opens a stream. */
+  after: number;
+}
+
+/**
+ * Formats an SSE event id: the stream id, a colon and the event's sequence
+ * in its session. The stream is readable from the id alone, so resuming
+ * needs no lookup and any web process can resume any stream of the session.
+ */
+export function formatEventId(streamId: string, sequence: number): EventId {
+  return `${streamId}:${sequence}`;
+}
+
+export function parseEventId(eventId: string): EventCursor | null {
+  const separator = eventId.lastIndexOf(':');
+  if (separator <= 0) return null;
+
+  const after = Number(eventId.slice(separator + 1));
+  if (!Number.isSafeInteger(after) || after < 0) return null;
+  return { streamId: eventId.slice(0, separator), after };
+}
+
+/**
+ * The SDK's resumability store for one session, kept in the database.
+ *
+ * Events are numbered here, in the order the transport sends them, and
+ * written behind: the transport gets the event id at once and the row is
+ * inserted afterwards, so a response does not wait for a database round
+ * trip. Each stream's rows are inserted one at a time, in sequence order.
+ *
+ * A replay waits for the stream's pending inserts, so it reads every event
+ * sent before it. Events sent during a replay wait until the transport has
+ * registered the resumed stream, so they go to it live instead of falling
+ * between the replay's read and the new stream.
+ *
+ * NOTE: an event is in the database only once its insert ran. A process that
+ * dies with inserts pending loses those rows, together with the session
+ * itself, which lived in that process.
+ */
+export class DatabaseEventStore implements EventStore {
+  private lastSequence = 0;
+  /** Tail of each stream's queue of inserts and replays. */
+  private readonly queues = new Map<StreamId, Promise<unknown>>();
+  /** Replays in progress, per stream; they settle once the resumed stream is registered. */
+  private readonly replays = new Map<StreamId, Promise<unknown>>();
+
+  constructor(
+    private readonly store: McpStreamStore,
+    private readonly sessionId: string,
+    private readonly log: Logger,
+  ) {}
+
+  async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    // The SDK stores an empty message as the priming event of a new stream
+    // (protocol 2025-11-25). Nothing precedes it, so it needs no row.
+    if (Object.keys(message).length === 0) return formatEventId(streamId, 0);
+
+    await this.replays.get(streamId);
+    this.lastSequence += 1;
+    const sequence = this.lastSequence;
+    this.enqueue(streamId, () =>
+      this.store.insertEvent(this.sessionId, streamId, sequence, message),
+    ).catch((err: unknown) => {
+      this.log.warn(
+        { err, sessionId: this.sessionId, streamId, sequence },
+        'storing an MCP event failed; a resumed stream will miss it',
+      );
+    });
+    return formatEventId(streamId, sequence);
+  }
+
+  async getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
+    return parseEventId(eventId)?.streamId;
+  }
+
+  async replayEventsAfter(
+    lastEventId: EventId,
+    { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<StreamId> {
+    const cursor = parseEventId(lastEventId);
+    if (cursor === null) {
+      throw new Error(`Last-Event-ID "${lastEventId}" is not an event id of this server`);
+    }
+
+    const replay = this.enqueue(cursor.streamId, async () => {
+      for await (const event of readEventsAfter(this.store, this.sessionId, cursor)) {
+        await send(formatEventId(cursor.streamId, event.sequence), event.message);
+      }
+    });
+    this.trackReplay(cursor.streamId, replay);
+    await replay;
+    return cursor.streamId;
+  }
+
+  /**
+   * Holds the stream's new events until one macrotask after the replay: the
+   * transport registers the resumed stream in the microtasks that follow it.
+   */
+  private trackReplay(streamId: StreamId, replay: Promise<void>): void {
+    const registered = replay.then(
+      () => nextMacrotask(),
+      () => undefined,
+    );
+    this.replays.set(streamId, registered);
+    void registered.then(() => {
+      if (this.replays.get(streamId) === registered) this.replays.delete(streamId);
+    });
+  }
+
+  private enqueue<T>(streamId: StreamId, operation: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(streamId) ?? Promise.resolve();
+    const result = previous.then(operation);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(streamId, tail);
+    void tail.then(() => {
+      if (this.queues.get(streamId) === tail) this.queues.delete(streamId);
+    });
+    return result;
+  }
+}
+
+/** Reads a stream's events after the cursor in batches, oldest first. */
+export async function* readEventsAfter(
+  store: McpStreamStore,
+  sessionId: string,
+  cursor: EventCursor,
+): AsyncGenerator<{ sequence: number; message: JSONRPCMessage }> {
+  let after = cursor.after;
+  for (;;) {
+    const events = await store.listEventsAfter(sessionId, cursor.streamId, after);
+    yield* events;
+    const last = events.at(-1);
+    if (last === undefined || events.length < EVENT_BATCH_SIZE) return;
+    after = last.sequence;
+  }
+}

@@ -1,0 +1,146 @@
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import type { Platform } from '../../../app/create-platform.ts';
+import { AppError } from '../../../domain/errors/app-error.ts';
+import {
+  MCP_PATH,
+  PROTECTED_RESOURCE_METADATA_PATH,
+  type ProtectedResource,
+} from '../auth/protected-resource.ts';
+import { answerPreflight, setCorsHeaders } from './cors.ts';
+import { describeMcpHttpError } from './json-rpc-error.ts';
+import { McpHttpEndpoint } from './mcp-http-endpoint.ts';
+import { methodNotAllowed } from './mcp-request-handler.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The MCP endpoint's state: its sessions, for health pages and tests. */
+    mcp: McpHttpEndpoint;
+  }
+}
+
+/**
+ * Adds the MCP Streamable HTTP endpoint at /mcp and its OAuth protected
+ * resource metadata under /.well-known/, and closes the endpoint's sessions
+ * and streams before the server stops, so open SSE streams do not hold it.
+ */
+export async function registerMcpEndpoint(app: FastifyInstance, platform: Platform): Promise<void> {
+  const endpoint = new McpHttpEndpoint(platform, platform.context.log);
+  app.decorate('mcp', endpoint);
+  app.addHook('preClose', () => endpoint.close());
+  await app.register(mcpRoutes(endpoint));
+  await app.register(protectedResourceMetadataRoutes(endpoint.protectedResource));
+}
+
+function mcpRoutes(endpoint: McpHttpEndpoint): FastifyPluginAsync {
+  return async (app) => {
+    const { handler } = endpoint;
+    const hidden = { schema: { hide: true } };
+    app.decorateRequest('mcpAuthentication', null);
+    app.setErrorHandler((error: FastifyError, request, reply) =>
+      sendMcpError(endpoint, error, request, reply),
+    );
+    app.addHook('onRequest', (request, reply) => guardRequest(endpoint, request, reply));
+
+    app.post(MCP_PATH, { ...hidden, bodyLimit: endpoint.bodyLimitBytes }, (request, reply) =>
+      handler.post(request, reply),
+    );
+    app.get(MCP_PATH, { ...hidden, exposeHeadRoute: false }, (request, reply) =>
+      handler.get(request, reply),
+    );
+    app.delete(MCP_PATH, hidden, (request, reply) => handler.delete(request, reply));
+    app.options(MCP_PATH, hidden, async (_request, reply) =>
+      answerPreflight(reply, handler.allowedMethods),
+    );
+    app.route({
+      method: ['PUT', 'PATCH', 'HEAD'],
+      url: MCP_PATH,
+      ...hidden,
+      handler: async (request, reply) => {
+        throw methodNotAllowed(
+          reply,
+          request.method,
+          handler.allowedMethods,
+          'is not part of the Streamable HTTP transport',
+        );
+      },
+    });
+  };
+}
+
+/**
+ * Checks Host and Origin against the allow-lists (403 outside them), adds
+ * CORS headers for an allowed Origin, and authenticates every request but a
+ * preflight, before Fastify reads the body.
+ */
+async function guardRequest(
+  endpoint: McpHttpEndpoint,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const localPort = request.raw.socket.localPort ?? 0;
+  const { host, origin } = request.headers;
+  if (!endpoint.originPolicy.allowsHost(host, localPort)) {
+    throw new AppError(
+      'MCP_HOST_NOT_ALLOWED',
+      `Forbidden: Host "${host ?? ''}" is not allowed; the server operator can add it to MCP_ALLOWED_HOSTS.`,
+    );
+  }
+  if (!endpoint.originPolicy.allowsOrigin(origin, localPort)) {
+    throw new AppError(
+      'MCP_ORIGIN_NOT_ALLOWED',
+      `Forbidden: Origin "${origin ?? ''}" is not allowed; the server operator can add it to MCP_ALLOWED_ORIGINS.`,
+    );
+  }
+  if (origin !== undefined) setCorsHeaders(reply.raw, origin);
+  if (request.method === 'OPTIONS') return;
+
+  request.mcpAuthentication = await endpoint.authenticator.authenticate(
+    request.headers.authorization,
+  );
+}
+
+function sendMcpError(
+  endpoint: McpHttpEndpoint,
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const { status, body, appError } = describeMcpHttpError(error, endpoint.bodyLimitBytes);
+  if (status >= 500) request.log.error({ err: error }, 'MCP request failed');
+  else request.log.info({ code: appError.code, status }, 'MCP request rejected');
+
+  if (status === 401) {
+    const resourceUrl = endpoint.protectedResource.resourceUrl(request.headers.host);
+    void reply.header(
+      'www-authenticate',
+      endpoint.protectedResource.challenge(resourceUrl, appError),
+    );
+  }
+  return reply.status(status).send(body);
+}
+
+/**
+ * RFC 9728 metadata of the MCP endpoint, at the root well-known URL and at
+ * the one with /mcp appended, the two URLs MCP clients try in turn.
+ */
+function protectedResourceMetadataRoutes(resource: ProtectedResource): FastifyPluginAsync {
+  return async (app) => {
+    const paths = [
+      PROTECTED_RESOURCE_METADATA_PATH,
+      `${PROTECTED_RESOURCE_METADATA_PATH}${MCP_PATH}`,
+    ];
+    for (const path of paths) {
+      app.get(path, { schema: { hide: true } }, async (request, reply) => {
+        void reply.header('access-control-allow-origin', '*');
+        void reply.header('cache-control', 'public, max-age=300');
+        return resource.metadataDocument(resource.resourceUrl(request.headers.host));
+      });
+    }
+  };
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../../../adapters/logging/logger.ts';
+import { AppError } from '../../../domain/errors/app-error.ts';
+import type { Caller } from '../../../domain/organizations/caller.ts';
+import type { McpAuthentication } from '../auth/mcp-authenticator.ts';
+import { DatabaseEventStore, parseEventId } from './database-event-store.ts';
+import { forwardToTransport } from './forward-to-transport.ts';
+import {
+  authenticationOf,
+  sessionIdOf,
+  type McpRequestHandler,
+  type McpServerFactory,
+} from './mcp-request-handler.ts';
+import { McpSession } from './mcp-session.ts';
+import type { McpSessionRegistry } from './mcp-session-registry.ts';
+import type { McpStreamStore } from './mcp-stream-store.ts';
+import { relayStoredStream } from './stored-stream-relay.ts';
+
+export interface StatefulMcpHandlerOptions {
+  createServer: McpServerFactory;
+  sessions: McpSessionRegistry;
+  store: McpStreamStore;
+  log: Logger;
+}
+
+/**
+ * Streamable HTTP with sessions, as the MCP specification describes them.
+ * An initialize request opens a session bound to its caller. Later requests
+ * name it in Mcp-Session-Id, and get 400 without it and 404 when it is
+ * unknown, expired or another caller's. DELETE ends a session. GET opens its
+ * server-to-client stream, or with Last-Event-ID resumes a dropped stream
+ * from the database, also one that another web process holds.
+ */
+export class StatefulMcpHandler implements McpRequestHandler {
+  readonly allowedMethods = ['GET', 'POST', 'DELETE', 'OPTIONS'] as const;
+  private readonly shutdown = new AbortController();
+
+  constructor(private readonly options: StatefulMcpHandlerOptions) {}
+
+  async post(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const authentication = authenticationOf(request);
+    const sessionId = sessionIdOf(request);
+    if (sessionId !== undefined) {
+      const session = this.findOwnSession(request, sessionId, authentication.caller);
+      return this.forward(request, reply, session, authentication);
+    }
+
+    if (!containsInitializeRequest(request.body)) {
+      throw new AppError(
+        'MCP_SESSION_REQUIRED',
+        'Bad Request: Mcp-Session-Id header is required; send the id the initialize response returned, or start a session with an initialize request.',
+      );
+    }
+    return this.initialize(request, reply, authentication);
+  }
+
+  async get(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const authentication = authenticationOf(request);
+    const sessionId = requireSessionId(request);
+    const lastEventId = request.headers['last-event-id'];
+    if (this.options.sessions.get(sessionId) === undefined && typeof lastEventId === 'string') {
+      return this.relay(request, reply, sessionId, lastEventId, authentication.caller);
+    }
+
+    const session = this.findOwnSession(request, sessionId, authentication.caller);
+    return this.forward(request, reply, session, authentication);
+  }
+
+  async delete(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const authentication = authenticationOf(request);
+    const session = this.findOwnSession(request, requireSessionId(request), authentication.caller);
+    return this.forward(request, reply, session, authentication);
+  }
+
+  async close(): Promise<void> {
+    this.shutdown.abort();
+    this.options.sessions.stopSweeping();
+    await this.options.sessions.closeAll('shutdown');
+  }
+
+  /** Opens a session for the caller and lets its transport respond to the initialize request. */
+  private async initialize(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    authentication: McpAuthentication,
+  ): Promise<void> {
+    const releaseSlot = this.options.sessions.reserveSlot();
+    try {
+      const session = await this.openSession(authentication.caller);
+      await this.forward(request, reply, session, authentication);
+      // An initialize the transport rejected (a second one, a bad batch) opened no session.
+      if (session.transport.sessionId === undefined) await this.discard(session);
+    } finally {
+      releaseSlot();
+    }
+  }
+
+  /** Stores the session row, then builds the caller's server and a transport that issues this session's id. */
+  private async openSession(caller: Caller): Promise<McpSession> {
+    const { sessions, store } = this.options;
+    const sessionId = randomUUID();
+    await store.insertSession(sessionId, caller);
+
+    const server = this.options.createServer(caller);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => sessionId,
+      eventStore: new DatabaseEventStore(store, sessionId, this.options.log),
+      onsessioninitialized: () => sessions.add(session),
+      onsessionclosed: () => sessions.forget(sessionId, 'ended by the client'),
+    });
+    const session = new McpSession(sessionId, caller, server, transport, Date.now());
+    transport.onclose = () => void sessions.forget(sessionId, 'transport closed');
+    try {
+      await server.connect(transport);
+    } catch (error) {
+      await this.discard(session);
+      throw error;
+    }
+    return session;
+  }
+
+  private async discard(session: McpSession): Promise<void> {
+    await session.server.close();
+    await this.options.store.deleteSession(session.id);
+  }
+
+  private async forward(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: McpSession,
+    authentication: McpAuthentication,
+  ): Promise<void> {
+    const now = Date.now();
+    reply.raw.once('close', session.beginRequest(now));
+    this.options.sessions.recordActivity(session, now);
+    await forwardToTransport(request, reply, session.transport, authentication);
+  }
+
+  /**
+   * Resumes a stream of a session this process does not hold, from the
+   * stored events, when the session is still live and the caller's own.
+   */
+  private async relay(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    sessionId: string,
+    lastEventId: string,
+    caller: Caller,
+  ): Promise<void> {
+    const cursor = parseEventId(lastEventId);
+    if (cursor === null) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Bad Request: Last-Event-ID "${lastEventId}" is not an event id of this server; reconnect without it.`,
+      );
+    }
+
+    const { store, sessions } = this.options;
+    const row = await store.findLiveSession(sessionId, sessions.liveWindowSeconds);
+    if (
+      row === undefined ||
+      row.organization_id !== caller.organizationId ||
+      row.user_id !== caller.userId
+    ) {
+      throw sessionNotFound(sessionId);
+    }
+
+    request.log.info(
+      { sessionId, streamId: cursor.streamId },
+      'MCP stream resumed from stored events',
+    );
+    reply.hijack();
+    try {
+      await relayStoredStream({
+        store,
+        sessionId,
+        cursor,
+        response: reply.raw,
+        aliveSeconds: sessions.liveWindowSeconds,
+        signal: this.shutdown.signal,
+        log: this.options.log,
+      });
+    } catch (err) {
+      // The relay has ended the response; the client reconnects with its last event id.
+      request.log.warn({ err, sessionId }, 'relaying stored MCP events failed');
+    }
+  }
+
+  /** Returns the session when it exists here and belongs to the caller, else throws 404 so the client initializes anew. */
+  private findOwnSession(request: FastifyRequest, sessionId: string, caller: Caller): McpSession {
+    const session = this.options.sessions.get(sessionId);
+    if (session === undefined) throw sessionNotFound(sessionId);
+    if (!session.belongsTo(caller)) {
+      request.log.warn(
+        { sessionId, organizationId: caller.organizationId, userId: caller.userId },
+        'MCP session used by another caller',
+      );
+      throw sessionNotFound(sessionId);
+    }
+    return session;
+  }
+}
+
+function containsInitializeRequest(body: unknown): boolean {
+  return Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
+}
+
+function requireSessionId(request: FastifyRequest): string {
+  const sessionId = sessionIdOf(request);
+  if (sessionId === undefined) {
+    throw new AppError(
+      'MCP_SESSION_REQUIRED',
+      `Bad Request: Mcp-Session-Id header is required on ${request.method}; send the id the initialize response returned.`,
+    );
+  }
+  return sessionId;
+}
+
+function sessionNotFound(sessionId: string): AppError {
+  return new AppError(
+    'MCP_SESSION_NOT_FOUND',
+    `Session not found: MCP session ${sessionId} does not exist or has expired; start a new session with an initialize request.`,
+  );
+}

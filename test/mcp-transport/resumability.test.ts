@@ -1,0 +1,201 @@
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { McpSession } from '../../src/interfaces/mcp/http/mcp-session.ts';
+import { McpStreamStore } from '../../src/interfaces/mcp/http/mcp-stream-store.ts';
+import { ControlledFetch } from './support/controlled-fetch.ts';
+import {
+  connectClient,
+  jsonRpcHeaders,
+  startMcpTestServer,
+  type ConnectedClient,
+  type McpTestServer,
+} from './support/mcp-test-server.ts';
+
+/** Quick reconnects: the test, not a timer, decides when the resuming GET goes through. */
+const reconnectionOptions = {
+  initialReconnectionDelay: 10,
+  maxReconnectionDelay: 50,
+  reconnectionDelayGrowFactor: 1,
+  maxRetries: 5,
+};
+
+interface ResumableClient extends ConnectedClient {
+  controlledFetch: ControlledFetch;
+  /** The `data` of each log notification received, in order. */
+  received: unknown[];
+}
+
+async function connectResumableClient(server: McpTestServer): Promise<ResumableClient> {
+  const controlledFetch = new ControlledFetch();
+  const connected = await connectClient(server.url, server.platform.keys.advertiser, {
+    fetch: controlledFetch.fetch,
+    reconnectionOptions,
+  });
+  const received: unknown[] = [];
+  connected.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+    received.push(notification.params.data);
+  });
+  await controlledFetch.whenStreamOpen();
+  return { ...connected, controlledFetch, received };
+}
+
+function sessionOf(server: McpTestServer, client: ConnectedClient): McpSession {
+  const session = server.platform.app.mcp.sessions!.get(client.transport.sessionId!);
+  if (session === undefined) throw new Error('the client has no session on this server');
+  return session;
+}
+
+async function notify(session: McpSession, ...messages: string[]): Promise<void> {
+  for (const data of messages) await session.server.sendLoggingMessage({ level: 'info', data });
+}
+
+/** Drops the client's GET stream and waits until the server has seen the connection close. */
+async function dropStream(client: ResumableClient, session: McpSession): Promise<void> {
+  client.controlledFetch.dropStream();
+  await vi.waitFor(() => expect(session.openRequestCount).toBe(0), { timeout: 5_000 });
+}
+
+describe('resuming a dropped SSE stream', () => {
+  let server: McpTestServer;
+  const clients: ConnectedClient[] = [];
+
+  beforeAll(async () => {
+    server = await startMcpTestServer();
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map(({ client }) => client.close()));
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('replays notifications sent while the stream was down', async () => {
+    const client = await connectResumableClient(server);
+    clients.push(client);
+    const session = sessionOf(server, client);
+
+    await notify(session, 'n1');
+    await vi.waitFor(() => expect(client.received).toEqual(['n1']));
+    await dropStream(client, session);
+    await notify(session, 'n2', 'n3', 'n4');
+    client.controlledFetch.releaseResume();
+    await vi.waitFor(() => expect(client.received).toHaveLength(4), { timeout: 5_000 });
+    await client.controlledFetch.whenStreamOpen();
+    await notify(session, 'n5');
+
+    await vi.waitFor(() => expect(client.received).toHaveLength(5));
+    expect(client.received).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+    expect(client.controlledFetch.resumedFrom).toHaveLength(1);
+    expect(client.controlledFetch.resumedFrom[0]).toMatch(/^_GET_stream:\d+$/);
+  });
+
+  it('prunes events older than the retention time', async () => {
+    const client = await connectResumableClient(server);
+    clients.push(client);
+    const session = sessionOf(server, client);
+    await notify(session, 'old', 'recent');
+    const { db } = server.platform.platform.context;
+    const readMessages = async () => {
+      const rows = await db.query<{ data: string }>(
+        `SELECT message->'params'->>'data' AS data FROM mcp_stream_events
+          WHERE session_id = $1 AND message->>'method' = 'notifications/message'
+          ORDER BY sequence`,
+        [session.id],
+      );
+      return rows.map((row) => row.data);
+    };
+    // Events are written behind the transport, so wait for both rows.
+    await vi.waitFor(async () => expect(await readMessages()).toEqual(['old', 'recent']));
+    await db.query(
+      `UPDATE mcp_stream_events SET created_at = now() - interval '1 hour'
+        WHERE session_id = $1 AND message->'params'->>'data' = 'old'`,
+      [session.id],
+    );
+
+    await new McpStreamStore(db).prune(600, 3600);
+
+    expect(await readMessages()).toEqual(['recent']);
+  });
+
+  it('rejects a Last-Event-ID of another stream format with 400', async () => {
+    const client = await connectResumableClient(server);
+    clients.push(client);
+
+    const response = await fetch(server.url, {
+      method: 'GET',
+      headers: {
+        ...jsonRpcHeaders(server.platform.keys.advertiser),
+        accept: 'text/event-stream',
+        'mcp-session-id': client.transport.sessionId!,
+        'last-event-id': 'not-an-event-id',
+      },
+    });
+
+    expect(response.status).toBe(400);
+    await response.body?.cancel();
+  });
+});
+
+describe('resuming on another web process', () => {
+  let first: McpTestServer;
+  let second: McpTestServer;
+  const clients: ConnectedClient[] = [];
+
+  beforeAll(async () => {
+    first = await startMcpTestServer();
+    const { dataDir, schema } = first.platform;
+    second = await startMcpTestServer({ reuse: { dataDir, schema } });
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map(({ client }) => client.close()));
+  });
+
+  afterAll(async () => {
+    await second?.stop();
+    await first?.close();
+  });
+
+  it('relays stored and new notifications from the shared database', async () => {
+    const client = await connectResumableClient(first);
+    clients.push(client);
+    const session = sessionOf(first, client);
+
+    await notify(session, 'n1');
+    await vi.waitFor(() => expect(client.received).toEqual(['n1']));
+    await dropStream(client, session);
+    await notify(session, 'n2', 'n3');
+    client.controlledFetch.releaseResume(second.url);
+    await vi.waitFor(() => expect(client.received).toHaveLength(3), { timeout: 5_000 });
+    await notify(session, 'n4', 'n5');
+
+    await vi.waitFor(() => expect(client.received).toHaveLength(5), { timeout: 5_000 });
+    expect(client.received).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+    expect(second.platform.app.mcp.sessions!.size).toBe(0);
+  });
+
+  it("answers 404 to a resume with another organization's key", async () => {
+    const client = await connectResumableClient(first);
+    clients.push(client);
+    const session = sessionOf(first, client);
+    await notify(session, 'n1');
+    await vi.waitFor(() => expect(client.received).toEqual(['n1']));
+
+    const response = await fetch(second.url, {
+      method: 'GET',
+      headers: {
+        authorization: `Bearer ${first.platform.keys.retailer}`,
+        accept: 'text/event-stream',
+        'mcp-session-id': client.transport.sessionId!,
+        'last-event-id': '_GET_stream:0',
+      },
+    });
+
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({
+      error: { data: { code: 'MCP_SESSION_NOT_FOUND' } },
+    });
+  });
+});
