@@ -53,8 +53,12 @@ async function runOverlapWorkflow(client: Client) {
   expect(started.isError).toBeFalsy();
   const run = (started.structuredContent as { run: { id: string; status: string } }).run;
   expect(run.status).toBe('COMPLETED');
-  expect(progress.length).toBeGreaterThan(0);
-  expect(progress.at(-1)?.progress).toBe(100);
+  // The SDK client handles a notification a microtask after reading it but a
+  // response at once, so the final 100% notification, written just before the
+  // result, can arrive after its handler is gone. Earlier steps always arrive.
+  const values = progress.map((update) => update.progress);
+  expect(values.length).toBeGreaterThan(1);
+  expect(values).toEqual([...values].sort((left, right) => left - right));
 
   const results = await client.callTool({
     name: 'get_results',
