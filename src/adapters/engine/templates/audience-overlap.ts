@@ -1,4 +1,4 @@
-import { quotedIdentifier, VARCHAR } from '@duckdb/node-api';
+import { VARCHAR } from '@duckdb/node-api';
 import type { ResultValue } from '../engine.ts';
 import type { QuestionTemplate, TemplateInput, TemplateQuery } from './question-template.ts';
 import { templateDatasets } from './template-datasets.ts';
@@ -21,10 +21,7 @@ export const audienceOverlapTemplate: QuestionTemplate = {
       : [],
 
   buildQuery(input: TemplateInput): TemplateQuery {
-    const mine = templateDatasets.get(input, '@my_audience');
-    const partner = templateDatasets.get(input, '@partner_audience');
-    const join = templateDatasets.joinColumns(mine, partner);
-    const attribute = quotedIdentifier(String(input.parameters.attribute));
+    const { mine, partner, join, attribute } = templateDatasets.audiencePair(input);
 
     // One scan of the partner audience against the distinct set of my
     // identifiers: faster than an inner join plus a second scan for the

@@ -1,4 +1,4 @@
-import { INTEGER, LIST, quotedIdentifier, VARCHAR } from '@duckdb/node-api';
+import { INTEGER, LIST, VARCHAR } from '@duckdb/node-api';
 import type { TemplateInput, TemplateQuery } from './question-template.ts';
 import { templateDatasets } from './template-datasets.ts';
 
@@ -25,10 +25,7 @@ function audienceSizeSql(identifier: string): string {
 }
 
 function audienceOverlapBounds(input: TemplateInput): SegmentBoundsQuery {
-  const mine = templateDatasets.get(input, '@my_audience');
-  const partner = templateDatasets.get(input, '@partner_audience');
-  const join = templateDatasets.joinColumns(mine, partner);
-  const attribute = quotedIdentifier(String(input.parameters.attribute));
+  const { mine, partner, join, attribute } = templateDatasets.audiencePair(input);
 
   return {
     dimension: 'attribute_value',
@@ -49,10 +46,7 @@ function audienceOverlapBounds(input: TemplateInput): SegmentBoundsQuery {
 }
 
 function segmentSizingBounds(input: TemplateInput): SegmentBoundsQuery {
-  const mine = templateDatasets.get(input, '@my_audience');
-  const partner = templateDatasets.get(input, '@partner_audience');
-  const join = templateDatasets.joinColumns(mine, partner);
-  const attribute = quotedIdentifier(String(input.parameters.attribute));
+  const { mine, partner, join, attribute } = templateDatasets.audiencePair(input);
 
   return {
     dimension: 'attribute_value',

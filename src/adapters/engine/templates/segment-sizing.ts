@@ -1,4 +1,4 @@
-import { LIST, quotedIdentifier, VARCHAR } from '@duckdb/node-api';
+import { LIST, VARCHAR } from '@duckdb/node-api';
 import type { QuestionTemplate, TemplateInput, TemplateQuery } from './question-template.ts';
 import { templateDatasets } from './template-datasets.ts';
 
@@ -23,10 +23,7 @@ export const segmentSizingTemplate: QuestionTemplate = {
       : [],
 
   buildQuery(input: TemplateInput): TemplateQuery {
-    const mine = templateDatasets.get(input, '@my_audience');
-    const partner = templateDatasets.get(input, '@partner_audience');
-    const join = templateDatasets.joinColumns(mine, partner);
-    const attribute = quotedIdentifier(String(input.parameters.attribute));
+    const { mine, partner, join, attribute } = templateDatasets.audiencePair(input);
 
     const sql = `
       WITH mine AS (

@@ -48,6 +48,22 @@ export const templateDatasets = {
     );
   },
 
+  /**
+   * Binds the two audiences of an audience question (`@my_audience` and
+   * `@partner_audience`), their join columns and the quoted partner attribute
+   * named by the `attribute` parameter.
+   */
+  audiencePair(input: TemplateInput) {
+    const mine = templateDatasets.get(input, '@my_audience');
+    const partner = templateDatasets.get(input, '@partner_audience');
+    return {
+      mine,
+      partner,
+      join: templateDatasets.joinColumns(mine, partner),
+      attribute: quotedIdentifier(String(input.parameters.attribute)),
+    };
+  },
+
   /** Converts a STRING_LIST parameter to a DuckDB list, or NULL when it is absent. */
   listOrNull(value: unknown): DuckDBValue {
     return Array.isArray(value) ? listValue(value.map(String)) : null;
