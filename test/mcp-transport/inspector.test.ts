@@ -91,9 +91,34 @@ describe('MCP Inspector CLI 0.15', () => {
     );
   });
 
-  // NOTE: Inspector CLI 0.15 has no option to send request headers over HTTP,
-  // so it cannot pass an API key to /mcp and gets 401. Its stdio runs above
-  // cover listing and calling tools.
+  // Inspector CLI 0.15 has no option to send request headers over HTTP, so it
+  // reaches the running server through `cleanroom mcp --remote`, which adds
+  // the API key. Without it, /mcp answers 401.
+  it('calls a tool on the running server through the stdio relay', async () => {
+    const outcome = await runInspector(
+      [
+        process.execPath,
+        cli,
+        'mcp',
+        '--remote',
+        server.url.href,
+        '--method',
+        'tools/call',
+        '--tool-name',
+        'list_clean_rooms',
+      ],
+      { CLEANROOM_API_KEY: server.platform.keys.advertiser, LOG_LEVEL: 'warn', DATABASE_URL: '' },
+    );
+
+    expect(outcome.exitCode).toBe(0);
+    const result = JSON.parse(outcome.stdout) as {
+      structuredContent: { items: { name: string }[] };
+    };
+    expect(result.structuredContent.items.map((room) => room.name)).toContain(
+      'Northwind x Daily Ledger Holiday Campaign',
+    );
+  });
+
   it('reaches the HTTP endpoint and is asked for credentials', async () => {
     const outcome = await runInspector(
       [server.url.href, '--transport', 'http', '--method', 'tools/list'],

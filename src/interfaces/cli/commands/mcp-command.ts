@@ -3,12 +3,14 @@ import type { Config } from '../../../config/config.ts';
 import { createPlatform, type Platform } from '../../../app/create-platform.ts';
 import { createLogger, type Logger } from '../../../adapters/logging/logger.ts';
 import { isAppError } from '../../../domain/errors/app-error.ts';
+import { bridgeStdioToHttp } from '../../mcp/stdio-http-bridge.ts';
 import { serveMcpOverStdio } from '../../mcp/stdio-server.ts';
 import { CliError, loadConfigOrExit } from '../boot.ts';
 
 interface McpOptions {
   apiKey?: string;
   worker: boolean;
+  remote?: string;
 }
 
 export function registerMcpCommand(program: Command): void {
@@ -25,16 +27,40 @@ export function registerMcpCommand(program: Command): void {
       '--no-worker',
       'do not execute runs in this process; a `cleanroom worker` or `start` process does',
     )
-    .action((options: McpOptions) => serveStdio(options));
+    .option(
+      '--remote <url>',
+      "relay stdio to a running server's MCP endpoint (such as http://127.0.0.1:3000/mcp) instead of opening the database",
+    )
+    .action((options: McpOptions) =>
+      options.remote ? relayToRemote(options) : serveStdio(options),
+    );
+}
+
+function requireApiKey(options: McpOptions): string {
+  const apiKey = options.apiKey ?? process.env.CLEANROOM_API_KEY;
+  if (apiKey) return apiKey;
+
+  throw new CliError(
+    'No API key: pass --api-key crk_... or set CLEANROOM_API_KEY (print the demo keys with `cleanroom demo-keys`).',
+  );
+}
+
+async function relayToRemote(options: McpOptions): Promise<void> {
+  const apiKey = requireApiKey(options);
+  let url: URL;
+  try {
+    url = new URL(options.remote ?? '');
+  } catch {
+    throw new CliError(
+      `--remote "${options.remote}" is not a URL; pass the server's endpoint, such as http://127.0.0.1:3000/mcp.`,
+    );
+  }
+  const config = loadConfigOrExit();
+  await bridgeStdioToHttp({ url, apiKey, log: createLogger(config.LOG_LEVEL, 2) });
 }
 
 async function serveStdio(options: McpOptions): Promise<void> {
-  const apiKey = options.apiKey ?? process.env.CLEANROOM_API_KEY;
-  if (!apiKey) {
-    throw new CliError(
-      'No API key: pass --api-key crk_... or set CLEANROOM_API_KEY (print the demo keys with `cleanroom demo-keys`).',
-    );
-  }
+  const apiKey = requireApiKey(options);
   const config = loadConfigOrExit();
   const log = createLogger(config.LOG_LEVEL, 2);
 
