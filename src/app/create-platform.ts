@@ -29,7 +29,7 @@ export interface Platform {
 }
 
 export interface PlatformOptions {
-  /** What this process is, recorded in the embedded database's lock file. */
+  /** Purpose of this process, recorded in the embedded database's lock file. */
   purpose?: string;
 }
 

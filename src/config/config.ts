@@ -136,7 +136,7 @@ export class ConfigError extends Error {
 }
 
 /**
- * Validates the environment once at boot. Only variables this module knows are
+ * Validates the environment once at boot. Only variables this module defines are
  * taken from `env`, so unrelated variables of the host never fail start-up.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -39,7 +39,7 @@ export interface ServiceContext {
   log: Logger;
 }
 
-/** The repositories over one connection or transaction. */
+/** Builds the repositories over one connection or transaction. */
 export function repositories(db: Queryable) {
   return {
     organizations: new OrganizationsRepository(db),

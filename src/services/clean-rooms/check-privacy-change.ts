@@ -26,9 +26,9 @@ export function checkNoiseScale(noiseEnabled: boolean, scale: number): void {
 
 /**
  * Rejects loosening a room's privacy settings while another organization's
- * data is attached: partners attached their data under the settings in
- * force, so an owner may only tighten them (raise the crowd size, turn noise
- * on, raise its scale) until those datasets are detached.
+ * data is attached. Partners attached their data under the settings in
+ * force, so until those datasets are detached an owner may only tighten
+ * them: raise the crowd size, turn noise on, or raise its scale.
  */
 export function checkPrivacyNotLoosened(
   room: CleanRoomRow,

@@ -4,7 +4,7 @@ import type { QuestionDefinition } from '../../domain/questions/question-definit
 import type { Question } from '../../domain/questions/question-view.ts';
 import type { QuestionRow } from '../../adapters/storage/repositories/questions-repository.ts';
 
-/** The approved definition behind a stored question. */
+/** Returns the approved definition behind a stored question. */
 export function definitionOf(row: QuestionRow): QuestionDefinition {
   const definition = questionCatalog.find((candidate) => candidate.template === row.template);
   if (!definition) {

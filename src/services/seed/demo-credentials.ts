@@ -10,8 +10,8 @@ export interface DemoCredential {
 const FILE_NAME = 'demo-credentials.json';
 
 /**
- * The demo API keys, kept in a file under DATA_DIR readable by its owner only,
- * because the database stores keys as hashes and could not show them again.
+ * Writes the demo API keys to a file under DATA_DIR readable by its owner
+ * only, because the database stores keys as hashes and could not show them again.
  */
 export async function saveDemoCredentials(
   dataDir: string,
