@@ -14,7 +14,7 @@ interface ErrorBody {
   error: { code: string; status: number; message: string; details?: Record<string, unknown> };
 }
 
-/** Every file under the dataset store, so a test can tell that a failed import left nothing. */
+/** Lists every file under the dataset store, so a test can tell that a failed import left nothing. */
 async function storedFiles(dataDir: string): Promise<string[]> {
   const entries = await readdir(path.join(dataDir, 'datasets'), {
     recursive: true,

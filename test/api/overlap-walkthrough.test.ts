@@ -24,7 +24,7 @@ interface MessyCsv {
 }
 
 /**
- * A customer export as spreadsheets write them: BOM, CRLF, quoted commas and
+ * Builds a customer export as spreadsheets write them: BOM, CRLF, quoted commas and
  * a quoted line break, emails in mixed case with spaces, some broken rows.
  * Persons 5000-8999 of the demo; the publisher's subscribers start at 6000.
  */
@@ -73,7 +73,7 @@ function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** The same overlap computed without the platform: plain DuckDB over the publisher's Parquet file. */
+/** Computes the same overlap without the platform: plain DuckDB over the publisher's Parquet file. */
 async function independentOverlap(publisherParquet: string, emails: string[], attribute: string) {
   const instance = await DuckDBInstance.create(':memory:');
   try {

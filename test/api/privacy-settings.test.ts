@@ -53,7 +53,7 @@ describe('clean room privacy settings', () => {
     expect(response.body.error.message).toContain('minimum of 10');
   });
 
-  it('lets an owner lower the crowd size of a room with only its own data', async () => {
+  it('allows lowering with only own data', async () => {
     const created = await sendJson<RoomBody>(
       test.app,
       test.keys.advertiser,

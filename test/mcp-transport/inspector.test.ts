@@ -93,7 +93,7 @@ describe('MCP Inspector CLI 0.15', () => {
 
   // Inspector CLI 0.15 has no option to send request headers over HTTP, so it
   // reaches the running server through `cleanroom mcp --remote`, which adds
-  // the API key. Without it, /mcp answers 401.
+  // the API key. Without it, /mcp responds with 401.
   it('calls a tool on the running server through the stdio relay', async () => {
     const outcome = await runInspector(
       [

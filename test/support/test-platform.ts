@@ -42,7 +42,7 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-/** Starts a whole platform on its own schema and data directory, seeded small unless told otherwise. */
+/** Starts a whole platform on its own schema and data directory, seeded small unless `seed` is 'none'. */
 export async function startTestPlatform(options: TestPlatformOptions): Promise<TestPlatform> {
   const dataDir =
     options.reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'cleanroom-test-')));

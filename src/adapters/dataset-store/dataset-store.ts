@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 /**
- * Where dataset Parquet files and in-flight uploads live: a local folder, or a
+ * Location of dataset Parquet files and in-flight uploads: a local folder, or a
  * shared volume mounted at the same path on every process.
  */
 export class DatasetStore {
@@ -23,7 +23,7 @@ export class DatasetStore {
     return this.datasetPath(organizationId, datasetId);
   }
 
-  /** A fresh path for an upload in progress; the caller deletes it when done. */
+  /** Returns a fresh path for an upload in progress. The caller deletes it when done. */
   async uploadPath(extension: string): Promise<string> {
     const directory = path.join(this.root, '.uploads');
     await mkdir(directory, { recursive: true });

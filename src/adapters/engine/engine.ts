@@ -58,7 +58,7 @@ export interface EstimateSuppressionInput {
   signal?: AbortSignal;
 }
 
-/** How an import recognises and normalises an identifier column. */
+/** Identifier kind an import normalises a column as; NONE stores the column untouched. */
 export type IdentifierHint =
   'EMAIL' | 'PHONE' | 'EMAIL_SHA256' | 'PHONE_SHA256' | 'RAMPID' | 'MAID' | 'CUSTOMER_ID' | 'NONE';
 

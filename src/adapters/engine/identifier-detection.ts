@@ -102,8 +102,8 @@ function findDeclared(
 export function findColumn(sourceNames: string[], name: string): number {
   const exact = sourceNames.indexOf(name);
   if (exact !== -1) return exact;
-  const wanted = name.trim().toLowerCase();
-  return sourceNames.findIndex((sourceName) => sourceName.trim().toLowerCase() === wanted);
+  const expected = name.trim().toLowerCase();
+  return sourceNames.findIndex((sourceName) => sourceName.trim().toLowerCase() === expected);
 }
 
 function detectByName(

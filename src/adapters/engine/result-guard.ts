@@ -216,7 +216,7 @@ function groupRows(rows: Row[], groupBy: string[]): Map<string, Row[]> {
   return groups;
 }
 
-/** A key that distinguishes NULL from the text "null", so a NULL group never merges with another. */
+/** Builds a key that distinguishes NULL from the text "null", so a NULL group never merges with another. */
 function groupKey(row: Row, groupBy: string[]): string {
   return JSON.stringify(groupBy.map((name) => row[name] ?? null));
 }

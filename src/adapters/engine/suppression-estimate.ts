@@ -120,6 +120,12 @@ class VerdictTally {
     if (this.suppressed.length < LISTED_VALUES_MAX) this.suppressed.push(value);
   }
 
+  /** A published TOTAL sums the released segments, so it exists only when a segment may pass. */
+  private totalRowVerdict(): SegmentVerdict | null {
+    if (this.totalRow === null) return null;
+    return this.mayPassCount > 0 ? 'MAY_PASS' : 'WILL_BE_SUPPRESSED';
+  }
+
   finish(query: SegmentBoundsQuery): SuppressionEstimate {
     return {
       dimension: query.dimension,
@@ -129,9 +135,7 @@ class VerdictTally {
         count: this.suppressedCount,
         values: this.nameSuppressedValues ? sortValues(this.suppressed) : null,
       },
-      // A published TOTAL sums the released segments, so it exists only when a segment may pass.
-      totalRow:
-        this.totalRow === null ? null : this.mayPassCount > 0 ? 'MAY_PASS' : 'WILL_BE_SUPPRESSED',
+      totalRow: this.totalRowVerdict(),
       method: query.method,
     };
   }

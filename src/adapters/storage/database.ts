@@ -8,7 +8,7 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Schema that holds the platform's tables; set as the search_path of every connection. */
+  /** Schema that contains the platform's tables, set as the search_path of every connection. */
   readonly schema: string;
   /** Runs `work` in one transaction, rolled back if it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;

@@ -4,7 +4,7 @@ import { parseInt8, type Database, type Queryable } from './database.ts';
 
 /**
  * PostgreSQL in WebAssembly, the embedded default. It has one connection, so
- * queries run one at a time and `transaction` holds that connection.
+ * queries run one at a time and `transaction` keeps that connection until it ends.
  */
 export class PgliteDatabase implements Database {
   readonly kind = 'pglite';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageSchema } from '../pagination/page.ts';
 
-/** Who did what to which object, and when. */
+/** Record of an action: who did it, to which object, and when. */
 export const AuditEventSchema = z.object({
   id: z.number().int(),
   organizationId: z.uuid(),

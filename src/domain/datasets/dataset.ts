@@ -20,7 +20,7 @@ export const ColumnDataTypeSchema = z.enum([
 ]);
 export type ColumnDataType = z.infer<typeof ColumnDataTypeSchema>;
 
-/** What a dataset holds; question macros accept datasets by this type (LiveRamp "dataImportType"). */
+/** Kind of data in a dataset; question macros accept datasets by this type (LiveRamp "dataImportType"). */
 export const DatasetDataTypeSchema = z.enum([
   'CRM',
   'AUDIENCE',

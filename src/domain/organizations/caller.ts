@@ -1,4 +1,4 @@
-/** Who is calling a service: every service call carries one, and every query is scoped by it. */
+/** Identity of a service's caller: every service call carries one, and every query is scoped by it. */
 export interface Caller {
   organizationId: string;
   userId: string;

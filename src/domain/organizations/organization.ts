@@ -28,7 +28,7 @@ export const ApiKeySchema = z.object({
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
-/** The answer to creating a key: the only time the secret is shown. */
+/** Response to creating a key: the only time the secret is shown. */
 export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() });
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
 

@@ -60,7 +60,7 @@ export interface TimeKeyset {
 
 /**
  * Decodes the cursor of a list sorted by (timestamp, id). A cursor that
- * decodes but holds other values is rejected here, so it never reaches SQL.
+ * decodes but contains other values is rejected here, so it never reaches SQL.
  */
 export function decodeTimeKeyset(cursor: string | undefined): TimeKeyset | undefined {
   const position = decodeCursor(cursor);
@@ -110,7 +110,7 @@ export function toPage<Row, Item>(
 
 /**
  * Pages a short list that is loaded whole (a room's partners, an
- * organization's API keys), with an offset cursor, so every list answers
+ * organization's API keys), with an offset cursor, so every list handles
  * `limit` and `cursor` the same way.
  */
 export function pageInMemory<Item>(items: Item[], query: PageQuery, maximum: number): Page<Item> {
@@ -123,7 +123,7 @@ export function pageInMemory<Item>(items: Item[], query: PageQuery, maximum: num
   };
 }
 
-/** Decodes a cursor that holds a row offset; 0 when there is no cursor. */
+/** Decodes a cursor that contains a row offset, or returns 0 when there is no cursor. */
 export function decodeOffsetCursor(cursor: string | undefined): number {
   const position = decodeCursor(cursor);
   if (position === null) return 0;

@@ -73,12 +73,12 @@ function parameter(
   };
 }
 
-function dateParameter(name: 'date_start' | 'date_end', what: string): QuestionParameter {
+function dateParameter(name: 'date_start' | 'date_end', subject: string): QuestionParameter {
   const edge = name === 'date_start' ? 'First' : 'Last';
   return parameter({
     name,
     displayName: `${edge} day`,
-    description: `${edge} day of ${what}, inclusive, as YYYY-MM-DD (UTC).`,
+    description: `${edge} day of ${subject}, inclusive, as YYYY-MM-DD (UTC).`,
     type: 'DATE',
   });
 }

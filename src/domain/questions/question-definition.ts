@@ -30,7 +30,7 @@ export const DatasetMacroSchema = z.object({
   dataTypes: z.array(DatasetDataTypeSchema),
   identifierTypes: z.array(IdentifierTypeSchema),
   requiredColumns: z.array(z.object({ name: z.string(), dataType: z.string() })),
-  /** Which partner supplies the dataset: the organization running the question, or another partner. */
+  /** Supplier of the dataset: the organization running the question, or another partner. */
   suppliedBy: z.enum(['RUNNER', 'PARTNER', 'ANY']),
 });
 export type DatasetMacro = z.infer<typeof DatasetMacroSchema>;

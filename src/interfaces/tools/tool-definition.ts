@@ -11,7 +11,7 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-/** What a tool handler gets besides its input: the services, the caller, and the client's signals. */
+/** Context of a tool call besides its input: the services, the caller, and the client's signals. */
 export interface ToolCallContext {
   services: ServiceContext;
   caller: Caller;
@@ -21,7 +21,7 @@ export interface ToolCallContext {
   reportProgress(progress: number, total?: number, message?: string): Promise<void>;
 }
 
-/** A tool's answer: data matching the output schema and a short text for people. */
+/** Result of a tool call: data matching the output schema and a short text for people. */
 export interface ToolResult<Output> {
   structuredContent: Output;
   text: string;

@@ -169,10 +169,10 @@ function requireSupplier(
   }
   if (fitsSupplier(macro, dataset, caller)) return;
 
-  const who = macro.suppliedBy === 'RUNNER' ? "your organization's" : "a partner's";
+  const supplier = macro.suppliedBy === 'RUNNER' ? "your organization's" : "a partner's";
   throw new AppError(
     'DATASET_UNSUITABLE',
-    `${macro.macro} takes ${who} data; dataset ${dataset.name} belongs to ${dataset.organization_name}.`,
+    `${macro.macro} takes ${supplier} data; dataset ${dataset.name} belongs to ${dataset.organization_name}.`,
     {
       details: { datasetId: dataset.id, macro: macro.macro, suppliedBy: macro.suppliedBy },
     },

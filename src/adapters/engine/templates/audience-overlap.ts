@@ -15,10 +15,7 @@ export const audienceOverlapTemplate: QuestionTemplate = {
   template: 'audience_overlap',
   derivedColumns: ['overlap_rate', 'index'],
 
-  groupingColumns: (parameters) =>
-    typeof parameters.attribute === 'string'
-      ? [{ macro: '@partner_audience', column: parameters.attribute }]
-      : [],
+  groupingColumns: (parameters) => templateDatasets.partnerAttributeGrouping(parameters),
 
   buildQuery(input: TemplateInput): TemplateQuery {
     const { mine, partner, join, attribute } = templateDatasets.audiencePair(input);

@@ -17,10 +17,7 @@ export const segmentSizingTemplate: QuestionTemplate = {
   derivedColumns: [],
   totalRows: { column: 'row_type', value: 'TOTAL', groupBy: [] },
 
-  groupingColumns: (parameters) =>
-    typeof parameters.attribute === 'string'
-      ? [{ macro: '@partner_audience', column: parameters.attribute }]
-      : [],
+  groupingColumns: (parameters) => templateDatasets.partnerAttributeGrouping(parameters),
 
   buildQuery(input: TemplateInput): TemplateQuery {
     const { mine, partner, join, attribute } = templateDatasets.audiencePair(input);

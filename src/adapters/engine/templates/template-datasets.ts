@@ -2,7 +2,7 @@ import { listValue, quotedIdentifier, type DuckDBValue } from '@duckdb/node-api'
 import type { IdentifierType } from '../../../domain/datasets/dataset.ts';
 import { AppError } from '../../../domain/errors/app-error.ts';
 import type { BoundDataset } from '../engine.ts';
-import type { TemplateInput } from './question-template.ts';
+import type { GroupingColumn, TemplateInput } from './question-template.ts';
 
 /** Identifier types in the order a join prefers them: hashed emails match the most people across partners. */
 const IDENTIFIER_PREFERENCE: IdentifierType[] = [
@@ -62,6 +62,13 @@ export const templateDatasets = {
       join: templateDatasets.joinColumns(mine, partner),
       attribute: quotedIdentifier(String(input.parameters.attribute)),
     };
+  },
+
+  /** Returns the partner attribute an audience question groups by, read from unvalidated parameters. */
+  partnerAttributeGrouping(parameters: Record<string, unknown>): GroupingColumn[] {
+    return typeof parameters.attribute === 'string'
+      ? [{ macro: '@partner_audience', column: parameters.attribute }]
+      : [];
   },
 
   /** Converts a STRING_LIST parameter to a DuckDB list, or NULL when it is absent. */

@@ -30,7 +30,7 @@ interface ResultPage {
   nextCursor: string | null;
 }
 
-/** How often the command asks for the run's status, in milliseconds. */
+/** Interval between two reads of the run's status, in milliseconds. */
 const POLL_INTERVAL_MS = 250;
 
 export function registerRunQuestionCommand(program: Command): void {

@@ -9,7 +9,7 @@ import { commonErrorResponses } from '../error-envelope.ts';
 
 const tags = ['Questions'];
 
-/** The catalog of approved questions. */
+/** Registers the routes of the approved question catalog. */
 export function questionRoutes(context: ServiceContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/questions', {

@@ -87,7 +87,7 @@ export class McpSessionRegistry {
     );
   }
 
-  /** Records a request on the session, writing its last-seen time at most once a minute. */
+  /** Records a request on the session, writing its last-seen time at most once per LAST_SEEN_WRITE_INTERVAL_MS. */
   recordActivity(session: McpSession, now: number = Date.now()): void {
     if (!session.claimLastSeenWrite(now, LAST_SEEN_WRITE_INTERVAL_MS)) return;
 
