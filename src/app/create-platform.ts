@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import { DatasetStore } from '../adapters/dataset-store/dataset-store.ts';
 import { createDuckDbEngine } from '../adapters/engine/duckdb-engine.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
+import { createMetricsRegistry } from '../adapters/metrics/create-metrics-registry.ts';
 import { InProcessRunEventBus } from '../adapters/pubsub/run-event-bus.ts';
 import { PgBossQueue } from '../adapters/queue/pg-boss-queue.ts';
 import {
@@ -18,12 +19,15 @@ import { installQuestionCatalog } from '../services/questions/install-question-c
 import { executeRun } from '../services/runs/execute-run.ts';
 import { RunSignals } from '../services/runs/run-signals.ts';
 import type { ServiceContext } from '../services/service-context.ts';
+import type { Registry } from 'prom-client';
 
 export interface Platform {
   config: Config;
   context: ServiceContext;
   /** Backend each adapter really uses, for health and status pages. */
   backends: { database: string; queue: string; engine: string };
+  /** Prometheus metrics of this process; adapters register theirs here. */
+  metrics: Registry;
   startWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -43,6 +47,7 @@ export async function createPlatform(
   options: PlatformOptions = {},
 ): Promise<Platform> {
   await mkdir(config.dataDir, { recursive: true });
+  const metrics = createMetricsRegistry();
   const lock = config.DATABASE_URL
     ? null
     : await DataDirLock.acquire(config.dataDir, options.purpose ?? 'cleanroom');
@@ -94,6 +99,7 @@ export async function createPlatform(
   return {
     config,
     context,
+    metrics,
     backends: {
       database: db.kind === 'pglite' ? 'pglite (embedded)' : 'postgresql',
       queue: `pg-boss on ${db.kind}`,

@@ -93,6 +93,19 @@ export const configSchema = z
     PAGE_SIZE_MAX: integer(1, 10_000).default(500),
     PRIVACY_MIN_CROWD_SIZE: integer(2, 100_000).default(10),
     WORKER_ENABLED: booleanFlag.default(true),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+    REDIS_COMMAND_TIMEOUT_MS: integer(1, 60_000).default(100),
+    REDIS_CONNECT_TIMEOUT_MS: integer(1, 60_000).default(2_000),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9:_-]{1,64}$/,
+        'must be 1-64 letters, digits, colons, dashes or underscores',
+      )
+      .default('cleanroom:'),
     MCP_STATELESS: booleanFlag.default(false),
     MCP_SESSION_IDLE_SECONDS: integer(1, 86_400).default(1800),
     MCP_MAX_SESSIONS: integer(1, 1_000_000).default(1000),
