@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs and starts what the test suite talks to: PostgreSQL and Redis (started when down),
+# Starts PostgreSQL and Redis when they are down, and installs Debian's Chromium (browser tests)
+# and nginx (caching reverse proxy test) when they are missing.
 # Debian's Chromium (browser tests) and nginx (caching reverse proxy test), installed when missing.
 set -euo pipefail
 
@@ -20,7 +21,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   echo "Installing ${missing[*]} from Debian's packages" >&2
-  # The package lists may be stale on a fresh machine; update once, then install without prompts.
+  # The package lists may be stale on a fresh machine, so update them once before installing.
   DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
