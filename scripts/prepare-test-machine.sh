@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Starts PostgreSQL and Redis when they are down, and installs Debian's Chromium (browser tests)
 # and nginx (caching reverse proxy test) when they are missing.
-# Debian's Chromium (browser tests) and nginx (caching reverse proxy test), installed when missing.
 set -euo pipefail
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
