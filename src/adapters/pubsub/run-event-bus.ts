@@ -13,10 +13,13 @@ export interface RunEvent {
 
 export type RunEventListener = (event: RunEvent) => void;
 
-/** Delivers run events to subscribers; returns a function that unsubscribes. */
+/** Delivers run events to subscribers; `subscribe` returns a function that unsubscribes. */
 export interface RunEventBus {
+  /** Never rejects for a delivery failure: a bus logs it, since events are best effort. */
   publish(event: RunEvent): Promise<void>;
   subscribe(listener: RunEventListener): () => void;
+  /** Releases connections and listeners; later events reach no one in other processes. */
+  close(): Promise<void>;
 }
 
 /**
@@ -45,5 +48,9 @@ export class InProcessRunEventBus implements RunEventBus {
   subscribe(listener: RunEventListener): () => void {
     this.emitter.on('run', listener);
     return () => this.emitter.off('run', listener);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
   }
 }

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../logging/logger.ts';
+import { DatabasePoolMetrics } from '../metrics/database-pool-metrics.ts';
+import { SlowQueryLog } from '../metrics/slow-query-log.ts';
 import { parseInt8, type Database, type Queryable } from './database.ts';
 
 const INT8_OID = 20;
@@ -10,8 +14,15 @@ export interface PostgresOptions {
   poolMax: number;
   idleTimeoutMs: number;
   connectionTimeoutMs: number;
+  /** Server-side statement_timeout of every connection, in milliseconds; 0 means none. */
   statementTimeoutMs: number;
   log: Logger;
+  /** Name hot statements so each connection prepares them once (see HotStatementNames); default false. */
+  preparedStatements?: boolean;
+  /** Statements slower than this many milliseconds are logged at warn; 0 or absent turns the log off. */
+  slowQueryMs?: number;
+  /** Registry that receives the pool metrics; absent in tests that build the database alone. */
+  metrics?: Registry;
 }
 
 const typeParsers = {
@@ -26,6 +37,9 @@ export class PostgresDatabase implements Database {
   readonly kind = 'postgres';
   readonly schema: string;
   readonly pool: pg.Pool;
+  private readonly slowQueries: SlowQueryLog;
+  private readonly statementNames: HotStatementNames | null;
+  private readonly poolMetrics: DatabasePoolMetrics | null;
 
   constructor(options: PostgresOptions) {
     this.schema = options.schema;
@@ -34,6 +48,8 @@ export class PostgresDatabase implements Database {
       max: options.poolMax,
       idleTimeoutMillis: options.idleTimeoutMs,
       connectionTimeoutMillis: options.connectionTimeoutMs,
+      // pg sends statement_timeout in the startup packet, so it holds for every
+      // statement of the connection, including those inside transactions.
       statement_timeout: options.statementTimeoutMs || undefined,
       application_name: 'cleanroom',
       options: `-c search_path=${options.schema},public`,
@@ -44,34 +60,50 @@ export class PostgresDatabase implements Database {
     this.pool.on('error', (err) => {
       options.log.warn({ err }, 'idle database connection dropped');
     });
+    this.slowQueries = new SlowQueryLog(options.slowQueryMs ?? 0, options.log, 'postgres');
+    this.statementNames = options.preparedStatements ? new HotStatementNames() : null;
+    this.poolMetrics = options.metrics
+      ? new DatabasePoolMetrics(options.metrics, this.pool, options.poolMax)
+      : null;
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const result = await this.pool.query(sql, params as unknown[]);
-    return result.rows as Row[];
+    const client = await this.acquire();
+    let failure: unknown;
+    try {
+      return await this.run<Row>(client, sql, params);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      releaseClient(client, failure);
+    }
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.acquire();
+    let failure: unknown;
     try {
       await client.query('BEGIN');
       const tx: Queryable = {
-        query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-          (await client.query(sql, params as unknown[])).rows as Row[],
+        query: <Row>(sql: string, params: readonly unknown[] = []) =>
+          this.run<Row>(client, sql, params),
       };
       const result = await work(tx);
       await client.query('COMMIT');
       return result;
     } catch (error) {
+      failure = error;
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      releaseClient(client, failure);
     }
   }
 
   async exec(script: string): Promise<Record<string, unknown>[]> {
-    // A script of several statements returns one result per statement.
+    // A script of several statements returns one result per statement. Scripts
+    // are migrations and set-up, so they stay out of the slow-query log.
     const result = (await this.pool.query(script)) as pg.QueryResult | pg.QueryResult[];
     return Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows;
   }
@@ -82,5 +114,89 @@ export class PostgresDatabase implements Database {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  /** Takes a connection from the pool and records how long that took. */
+  private async acquire(): Promise<pg.PoolClient> {
+    const started = performance.now();
+    const client = await this.pool.connect();
+    this.poolMetrics?.observeWait((performance.now() - started) / 1000);
+    return client;
+  }
+
+  private async run<Row>(
+    client: pg.PoolClient,
+    sql: string,
+    params: readonly unknown[],
+  ): Promise<Row[]> {
+    const name = this.statementNames?.nameFor(sql, params.length);
+    const config: pg.QueryConfig = { text: sql, values: params as unknown[] };
+    if (name !== undefined) config.name = name;
+    const result = await this.slowQueries.time(sql, () => client.query(config));
+    return result.rows as Row[];
+  }
+}
+
+/**
+ * Returns the connection to the pool, or closes it when the query failed for
+ * another reason than an error the server reported (a broken socket, a
+ * client-side timeout): such a connection may be in an unknown state.
+ */
+function releaseClient(client: pg.PoolClient, failure: unknown): void {
+  const broken = failure !== undefined && !(failure instanceof pg.DatabaseError);
+  client.release(broken ? (failure as Error) : undefined);
+}
+
+/** Executions of one statement text after which it is prepared on each connection. */
+const HOT_STATEMENT_EXECUTIONS = 20;
+/** Maximum number of named statements, so each connection keeps a bounded set of plans. */
+const NAMED_STATEMENTS_MAX = 200;
+/** Maximum number of distinct statement texts counted, so dynamic SQL cannot grow the map without end. */
+const COUNTED_STATEMENTS_MAX = 10_000;
+
+/**
+ * Picks the hot parameterised statements and gives each a stable name, so
+ * `pg` prepares it once per connection and later executions skip parsing and
+ * planning. Statements without parameters are never named: their text may
+ * embed values and is rarely on a hot path.
+ *
+ * Named statements live on one server connection. PgBouncer in transaction
+ * pooling mode before 1.21 hands the next transaction another connection,
+ * where the name is unknown ("prepared statement does not exist"), hence
+ * DATABASE_PREPARED_STATEMENTS defaults to false. PgBouncer 1.21 or later
+ * with max_prepared_statements > 0, session pooling or a direct connection
+ * are safe.
+ *
+ * NOTE: a migration that changes the columns of a table which a prepared
+ * `SELECT *` reads makes PostgreSQL reject the next execution with "cached
+ * plan must not change result type" until the connection is replaced.
+ * Migrations run at start-up, before statements get hot, so only a
+ * migration applied by another process while this one runs can hit it.
+ */
+class HotStatementNames {
+  private readonly executions = new Map<string, number>();
+  private readonly names = new Map<string, string>();
+
+  nameFor(sql: string, parameterCount: number): string | undefined {
+    if (parameterCount === 0) return undefined;
+    const name = this.names.get(sql);
+    if (name !== undefined) return name;
+
+    const count = this.count(sql);
+    if (count < HOT_STATEMENT_EXECUTIONS || this.names.size >= NAMED_STATEMENTS_MAX) {
+      return undefined;
+    }
+    const created = `cr_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    this.names.set(sql, created);
+    this.executions.delete(sql);
+    return created;
+  }
+
+  private count(sql: string): number {
+    const previous = this.executions.get(sql);
+    if (previous === undefined && this.executions.size >= COUNTED_STATEMENTS_MAX) return 0;
+    const count = (previous ?? 0) + 1;
+    this.executions.set(sql, count);
+    return count;
   }
 }

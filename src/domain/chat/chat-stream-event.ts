@@ -61,6 +61,8 @@ export const chatStreamEventSchema = z.discriminatedUnion('type', [
     isError: z.boolean(),
     /** The tool's short text for people; tool errors are shown plainly with it. */
     text: z.string(),
+    /** True for a progress update while the tool still runs (a run being waited for); its final result follows. */
+    preliminary: z.boolean().optional(),
   }),
   z.object({ type: z.literal('evidence'), messageId: z.uuid(), evidence: runEvidenceSchema }),
   z.object({

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import {
+  answer,
+  callTools,
+  resultsOf,
+  toolErrorAnswer,
+  type OfflineAction,
+} from './offline-action.ts';
+import type { ChatRequest, QuestionTemplate } from './parse-request.ts';
+import {
+  listedPartners,
+  listedRooms,
+  matchingRooms,
+  needsPartners,
+  type RoomSummary,
+} from './room-choice.ts';
+import { asRecord, type SeenToolResult } from './turn-state.ts';
+
+type RunQuestionRequest = Extract<ChatRequest, { kind: 'run_question' }>;
+
+/** Maximum number of rooms whose partners the engine reads in one step to find the room a sentence means. */
+const ROOMS_TO_SEARCH_MAX = 5;
+/** Result rows the answer shows. The user can page through the rest with get_results. */
+const RESULT_ROWS_SHOWN = 50;
+
+export const QUESTION_NAMES: Record<QuestionTemplate, string> = {
+  audience_overlap: 'audience overlap and index',
+  reach_frequency: 'reach and frequency',
+  attribution: 'conversion attribution',
+  segment_sizing: 'segment sizing',
+};
+
+const DATED_QUESTIONS: QuestionTemplate[] = ['reach_frequency', 'attribution'];
+const ATTRIBUTE_QUESTIONS: QuestionTemplate[] = ['audience_overlap', 'segment_sizing'];
+
+/**
+ * Plans the steps of "run a question": find the room, start the run and
+ * wait for it, then read its result. Each call decides from the tool
+ * results of this turn, so the steps follow in order and end.
+ */
+export function planRunQuestion(
+  request: RunQuestionRequest,
+  results: SeenToolResult[],
+  runWaitSeconds: number,
+): OfflineAction {
+  const needsAttribute = ATTRIBUTE_QUESTIONS.includes(request.template);
+  if (needsAttribute && request.attribute === null) return askForAttribute(request.template);
+
+  const started = resultsOf(results, 'start_run').at(-1);
+  if (started) return afterStart(started, results, request);
+
+  const room = chooseRoom(request, results);
+  if (!('id' in room)) return room;
+  return callTools([
+    {
+      toolName: 'start_run',
+      input: {
+        cleanRoomId: room.id,
+        questionId: request.template,
+        parameters: questionParameters(request),
+        idempotencyKey: randomUUID(),
+        waitSeconds: runWaitSeconds,
+      },
+    },
+  ]);
+}
+
+function askForAttribute(template: QuestionTemplate): OfflineAction {
+  return answer(
+    `To run ${QUESTION_NAMES[template]} I need the partner attribute to break it down by. Say, for example, "${QUESTION_NAMES[template]} by age band" or "by region".`,
+  );
+}
+
+/** Returns the room to run in, or the next action that finds it. */
+function chooseRoom(
+  request: RunQuestionRequest,
+  results: SeenToolResult[],
+): RoomSummary | OfflineAction {
+  const listing = resultsOf(results, 'list_clean_rooms').at(-1);
+  if (listing?.isError) return toolErrorAnswer(listing);
+  const rooms = listedRooms(results);
+  if (rooms === null) return callTools([{ toolName: 'list_clean_rooms', input: { limit: 100 } }]);
+  if (rooms.length === 0) return answer('You are not a partner of any clean room yet.');
+
+  const partners = listedPartners(results);
+  if (partners.size === 0 && needsPartners(request.room, rooms)) {
+    const searched = rooms.slice(0, ROOMS_TO_SEARCH_MAX);
+    return callTools(
+      searched.map((room) => ({ toolName: 'list_partners', input: { cleanRoomId: room.id } })),
+    );
+  }
+
+  const [room] = matchingRooms(request.room, rooms, partners);
+  return room ?? answer('No clean room matches your request.');
+}
+
+function questionParameters(request: RunQuestionRequest): Record<string, unknown> {
+  const parameters: Record<string, unknown> = {};
+  if (ATTRIBUTE_QUESTIONS.includes(request.template) && request.attribute)
+    parameters.attribute = request.attribute;
+  if (DATED_QUESTIONS.includes(request.template) && request.dates) {
+    parameters.date_start = request.dates.start;
+    parameters.date_end = request.dates.end;
+  }
+  if (request.template === 'attribution' && request.model) parameters.model = request.model;
+  if (request.template === 'attribution' && request.lookbackDays)
+    parameters.lookback_days = request.lookbackDays;
+  return parameters;
+}
+
+function afterStart(
+  started: SeenToolResult,
+  results: SeenToolResult[],
+  request: RunQuestionRequest,
+): OfflineAction {
+  if (started.isError) return toolErrorAnswer(started);
+
+  const run = asRecord(started.data?.run);
+  const runId = String(run?.id ?? '');
+  const read = resultsOf(results, 'get_results').at(-1);
+  if (read) return read.isError ? toolErrorAnswer(read) : resultAnswer(read, run, request);
+  if (run?.status === 'COMPLETED')
+    return callTools([{ toolName: 'get_results', input: { runId, limit: RESULT_ROWS_SHOWN } }]);
+  if (run?.status === 'FAILED')
+    return answer(`Run ${runId} failed: ${String(run.failureReason ?? 'no reason given')}.`);
+  if (run?.status === 'CANCELLED') return answer(`Run ${runId} was cancelled.`);
+  return answer(
+    `I started run ${runId}; it is ${String(run?.status ?? 'QUEUED')} (${String(run?.progress ?? 0)}% done). Ask me for its status or its results in a moment.`,
+  );
+}
+
+function resultAnswer(
+  read: SeenToolResult,
+  run: Record<string, unknown> | null,
+  request: RunQuestionRequest,
+): OfflineAction {
+  const parameters = asRecord(run?.parameters) ?? {};
+  const described = Object.entries(parameters)
+    .map(([name, value]) => `${name} ${JSON.stringify(value)}`)
+    .join(', ');
+  const question = QUESTION_NAMES[request.template];
+  const lines = [
+    `Here is the ${question} result of run ${String(run?.id)}${described ? ` (${described})` : ''}.`,
+  ];
+  if (request.dates && !DATED_QUESTIONS.includes(request.template))
+    lines.push(`The ${question} question takes no dates, so it covers the whole datasets.`);
+  return answer(`${lines.join(' ')}\n\n${read.text}`);
+}

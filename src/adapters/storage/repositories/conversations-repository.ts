@@ -1,0 +1,77 @@
+import type { Queryable } from '../database.ts';
+
+export interface ConversationRow {
+  id: string;
+  organization_id: string;
+  user_id: string;
+  title: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The user who owns a conversation; every read and write is filtered by both ids. */
+export interface ConversationOwner {
+  organizationId: string;
+  userId: string;
+}
+
+export interface ConversationListFilter {
+  after?: { updatedAt: string; id: string };
+  limit: number;
+}
+
+/** Chat conversations, each visible only to the user who started it. */
+export class ConversationsRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async insert(owner: ConversationOwner, id: string, title: string): Promise<ConversationRow> {
+    const rows = await this.db.query<ConversationRow>(
+      `INSERT INTO conversations (id, organization_id, user_id, title)
+       VALUES ($1, $2, $3, $4) RETURNING *`,
+      [id, owner.organizationId, owner.userId, title],
+    );
+    return rows[0]!;
+  }
+
+  async findOwned(owner: ConversationOwner, id: string): Promise<ConversationRow | undefined> {
+    const rows = await this.db.query<ConversationRow>(
+      'SELECT * FROM conversations WHERE id = $1 AND organization_id = $2 AND user_id = $3',
+      [id, owner.organizationId, owner.userId],
+    );
+    return rows[0];
+  }
+
+  /** Lists the owner's conversations, most recently active first; fetches `limit + 1` rows. */
+  async listOwned(
+    owner: ConversationOwner,
+    filter: ConversationListFilter,
+  ): Promise<ConversationRow[]> {
+    const params: unknown[] = [owner.organizationId, owner.userId];
+    let keyset = '';
+    if (filter.after) {
+      params.push(filter.after.updatedAt, filter.after.id);
+      keyset = 'AND (updated_at, id) < ($3::timestamptz, $4::uuid)';
+    }
+    params.push(filter.limit + 1);
+    return this.db.query<ConversationRow>(
+      `SELECT * FROM conversations WHERE organization_id = $1 AND user_id = $2 ${keyset}
+        ORDER BY updated_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async touch(id: string): Promise<void> {
+    await this.db.query('UPDATE conversations SET updated_at = clock_timestamp() WHERE id = $1', [
+      id,
+    ]);
+  }
+
+  /** Deletes the conversation and its messages; false when the owner has no such conversation. */
+  async deleteOwned(owner: ConversationOwner, id: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `DELETE FROM conversations WHERE id = $1 AND organization_id = $2 AND user_id = $3 RETURNING id`,
+      [id, owner.organizationId, owner.userId],
+    );
+    return rows.length > 0;
+  }
+}

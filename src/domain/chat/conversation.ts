@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { chatFinishReasonSchema, runEvidenceSchema } from './chat-stream-event.ts';
+
+/** Maximum length of a user message, in characters. */
+export const CHAT_MESSAGE_MAX_CHARACTERS = 4_000;
+
+export const chatToolCallSchema = z.object({
+  toolCallId: z.string(),
+  toolName: z.string(),
+  input: z.unknown(),
+  /** True when the arguments were cut off or not valid JSON, so the call was not run. */
+  invalid: z.boolean().optional(),
+});
+export type ChatToolCall = z.infer<typeof chatToolCallSchema>;
+
+export const chatToolResultSchema = z.object({
+  toolCallId: z.string(),
+  toolName: z.string(),
+  isError: z.boolean(),
+  text: z.string(),
+});
+export type ChatToolResult = z.infer<typeof chatToolResultSchema>;
+
+export const conversationSchema = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
+export const conversationMessageSchema = z.object({
+  id: z.uuid(),
+  role: z.enum(['user', 'assistant']),
+  /** The client's id of the user message, or of the user message an assistant message answers. */
+  clientMessageId: z.string(),
+  text: z.string(),
+  toolCalls: z.array(chatToolCallSchema),
+  toolResults: z.array(chatToolResultSchema),
+  evidence: z.array(runEvidenceSchema),
+  suggestions: z.array(z.string()),
+  /** Null for user messages and for an answer still being written. */
+  finishReason: chatFinishReasonSchema.nullable(),
+  incomplete: z.boolean(),
+  createdAt: z.iso.datetime(),
+});
+export type ConversationMessage = z.infer<typeof conversationMessageSchema>;
+
+export const conversationDetailSchema = conversationSchema.extend({
+  messages: z.array(conversationMessageSchema),
+});
+export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
+
+/** Body of POST /api/v1/chat. */
+export const chatRequestSchema = z
+  .object({
+    conversationId: z.uuid().nullable().default(null),
+    clientMessageId: z.string().min(1).max(100),
+    text: z.string().min(1),
+  })
+  .strict();
+export type ChatRequest = z.infer<typeof chatRequestSchema>;
