@@ -1,3 +1,4 @@
+import type { ReadCache } from '../adapters/cache/read-cache.ts';
 import type { CleanRoomEngine } from '../adapters/engine/engine.ts';
 import type { DatasetStore } from '../adapters/dataset-store/dataset-store.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
@@ -6,14 +7,21 @@ import type { JobQueue } from '../adapters/queue/job-queue.ts';
 import type { Database, Queryable } from '../adapters/storage/database.ts';
 import { ApiKeysRepository } from '../adapters/storage/repositories/api-keys-repository.ts';
 import { AuditRepository } from '../adapters/storage/repositories/audit-repository.ts';
+import { ChatMessagesRepository } from '../adapters/storage/repositories/chat-messages-repository.ts';
 import { CleanRoomsRepository } from '../adapters/storage/repositories/clean-rooms-repository.ts';
+import { ConversationsRepository } from '../adapters/storage/repositories/conversations-repository.ts';
 import { DatasetsRepository } from '../adapters/storage/repositories/datasets-repository.ts';
 import { OrganizationsRepository } from '../adapters/storage/repositories/organizations-repository.ts';
 import { PartnersRepository } from '../adapters/storage/repositories/partners-repository.ts';
+import { PushSubscriptionsRepository } from '../adapters/storage/repositories/push-subscriptions-repository.ts';
 import { QuestionsRepository } from '../adapters/storage/repositories/questions-repository.ts';
 import { ResultsRepository } from '../adapters/storage/repositories/results-repository.ts';
 import { RunsRepository } from '../adapters/storage/repositories/runs-repository.ts';
+import { SessionsRepository } from '../adapters/storage/repositories/sessions-repository.ts';
+import { UsersRepository } from '../adapters/storage/repositories/users-repository.ts';
+import type { WebAccess } from './auth/web-access.ts';
 import type { RunSignals } from './runs/run-signals.ts';
+import type { ChatRuntime } from './chat/chat-runtime.ts';
 
 export interface ServiceSettings {
   /** Largest page any list returns. */
@@ -37,6 +45,12 @@ export interface ServiceContext {
   runEvents: RunEventBus;
   settings: ServiceSettings;
   log: Logger;
+  /** Cache of list and detail reads and API key lookups; writes invalidate its tags. */
+  cache: ReadCache;
+  /** The chat assistant's model and limits; the offline intent engine when absent. */
+  chat?: ChatRuntime;
+  /** Web app sign-in (sessions, login throttle) and Web Push; absent in contexts built without them. */
+  webAccess?: WebAccess;
 }
 
 /** Builds the repositories over one connection or transaction. */
@@ -51,6 +65,11 @@ export function repositories(db: Queryable) {
     runs: new RunsRepository(db),
     results: new ResultsRepository(db),
     audit: new AuditRepository(db),
+    users: new UsersRepository(db),
+    sessions: new SessionsRepository(db),
+    pushSubscriptions: new PushSubscriptionsRepository(db),
+    conversations: new ConversationsRepository(db),
+    chatMessages: new ChatMessagesRepository(db),
   };
 }
 

@@ -1,3 +1,4 @@
+import { cacheTags } from '../../adapters/cache/cache-keys.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import type { ApiKey } from '../../domain/organizations/organization.ts';
@@ -20,5 +21,6 @@ export async function revokeApiKey(
   }
 
   await audit.record(caller, { action: 'api_key.revoke', objectType: 'api_key', objectId: row.id });
+  await context.cache.invalidateTags([cacheTags.apiKey(row.id)]);
   return toApiKeyView(row);
 }

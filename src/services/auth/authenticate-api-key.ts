@@ -1,3 +1,4 @@
+import { cacheKey, cacheTags } from '../../adapters/cache/cache-keys.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
@@ -15,8 +16,20 @@ export async function authenticateApiKey(context: ServiceContext, key: string): 
     );
   }
 
+  const keyHash = hashApiKey(key);
+  // Only valid keys are cached. Revoking one invalidates its tag in every process.
+  // NOTE: a change of the user's role reaches a cached key after CACHE_API_KEY_TTL_SECONDS at the latest.
+  return context.cache.getOrSet({
+    key: cacheKey('api-key', null, keyHash),
+    kind: 'apiKey',
+    tags: (caller) => (caller.apiKeyId ? [cacheTags.apiKey(caller.apiKeyId)] : []),
+    load: () => loadApiKeyCaller(context, keyHash),
+  });
+}
+
+async function loadApiKeyCaller(context: ServiceContext, keyHash: string): Promise<Caller> {
   const { apiKeys } = repositories(context.db);
-  const row = await apiKeys.findByHash(hashApiKey(key));
+  const row = await apiKeys.findByHash(keyHash);
   if (!row)
     throw new AppError(
       'API_KEY_INVALID',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { cacheTags } from '../../adapters/cache/cache-keys.ts';
 import {
   DEFAULT_CLEAN_ROOM_PARAMETERS,
   type CleanRoom,
@@ -64,6 +65,7 @@ export async function createCleanRoom(
       cleanRoomId: id,
     });
   });
+  await context.cache.invalidateTags([cacheTags.organizationRooms(caller.organizationId)]);
 
   const room = await repositories(context.db).cleanRooms.findVisible(caller.organizationId, id);
   return toCleanRoomView(room!);

@@ -7,6 +7,7 @@ import {
   type Page,
   type PageQuery,
 } from '../../domain/pagination/page.ts';
+import { cacheKey, cacheTags } from '../../adapters/cache/cache-keys.ts';
 import { toIso } from '../../adapters/storage/repositories/row-mapping.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { toCleanRoomView } from './clean-room-view.ts';
@@ -16,13 +17,35 @@ export interface ListCleanRoomsQuery extends PageQuery {
   status?: 'ACTIVE' | 'INACTIVE' | 'EXPIRED';
 }
 
-/** Lists the clean rooms the caller's organization is a partner of, newest first. */
+/**
+ * Lists the clean rooms the caller's organization is a partner of, newest
+ * first. Cached per organization and query; a change of any listed room or of
+ * the organization's memberships invalidates the page.
+ */
 export async function listCleanRooms(
   context: ServiceContext,
   caller: Caller,
   query: ListCleanRoomsQuery,
 ): Promise<Page<CleanRoom>> {
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax);
+  const { organizationId } = caller;
+  return context.cache.getOrSet({
+    key: cacheKey('clean-rooms', organizationId, query.search, query.status, limit, query.cursor),
+    kind: 'list',
+    tags: (page) => [
+      cacheTags.organizationRooms(organizationId),
+      ...page.items.map((room) => cacheTags.cleanRoom(room.id)),
+    ],
+    load: () => loadCleanRoomsPage(context, caller, query, limit),
+  });
+}
+
+async function loadCleanRoomsPage(
+  context: ServiceContext,
+  caller: Caller,
+  query: ListCleanRoomsQuery,
+  limit: number,
+): Promise<Page<CleanRoom>> {
   const after = decodeTimeKeyset(query.cursor);
   const rows = await repositories(context.db).cleanRooms.listVisible(caller.organizationId, {
     search: query.search,

@@ -1,14 +1,15 @@
+import { cacheTags } from '../../adapters/cache/cache-keys.ts';
 import type { CleanRoom, UpdateCleanRoomRequest } from '../../domain/clean-rooms/clean-room.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { toDateString } from '../../adapters/storage/repositories/row-mapping.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
-import { toCleanRoomView } from './clean-room-view.ts';
 import {
   checkCrowdSizeFloor,
   checkNoiseScale,
   checkPrivacyNotLoosened,
 } from './check-privacy-change.ts';
+import { cleanRoomRead } from './get-clean-room.ts';
 import { loadCleanRoom, requireRole } from './load-clean-room.ts';
 
 /** Updates a clean room's name, description, status, end date or parameters; owners only. */
@@ -61,5 +62,7 @@ export async function updateCleanRoom(
     cleanRoomId: room.id,
     details: { changes: request },
   });
-  return toCleanRoomView((await repos.cleanRooms.findVisible(caller.organizationId, room.id))!);
+  await context.cache.invalidateTags([cacheTags.cleanRoom(room.id)]);
+  // Reading the room back through the cache stores the new version for the next read by id.
+  return context.cache.refresh(cleanRoomRead(context, caller, room.id));
 }

@@ -1,3 +1,4 @@
+import { cacheTags } from '../../adapters/cache/cache-keys.ts';
 import type { Dataset } from '../../domain/datasets/dataset-view.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { loadCleanRoom, requireRole, requireWritable } from '../clean-rooms/load-clean-room.ts';
@@ -28,6 +29,7 @@ export async function attachDataset(
       objectId: dataset.id,
       cleanRoomId: room.id,
     });
+    await context.cache.invalidateTags([cacheTags.cleanRoom(room.id)]);
   }
   return toDatasetView(dataset);
 }

@@ -1,3 +1,4 @@
+import { cacheTags } from '../../adapters/cache/cache-keys.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { loadCleanRoom } from '../clean-rooms/load-clean-room.ts';
@@ -30,4 +31,5 @@ export async function detachDataset(
     objectId: dataset.id,
     cleanRoomId: room.id,
   });
+  await context.cache.invalidateTags([cacheTags.cleanRoom(room.id)]);
 }

@@ -1,3 +1,4 @@
+import { cacheKey, cacheTags } from '../../adapters/cache/cache-keys.ts';
 import type { Dataset } from '../../domain/datasets/dataset-view.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
@@ -11,7 +12,13 @@ export async function getDataset(
   caller: Caller,
   datasetId: string,
 ): Promise<Dataset> {
-  return toDatasetView(await loadOwnedDataset(repositories(context.db), caller, datasetId));
+  return context.cache.getOrSet({
+    key: cacheKey('dataset', caller.organizationId, datasetId),
+    kind: 'detail',
+    tags: [cacheTags.organizationDatasets(caller.organizationId)],
+    load: async () =>
+      toDatasetView(await loadOwnedDataset(repositories(context.db), caller, datasetId)),
+  });
 }
 
 export async function loadOwnedDataset(repos: Repositories, caller: Caller, datasetId: string) {

@@ -6,6 +6,7 @@ import type { DatasetImportResponse } from '../../domain/datasets/dataset-view.t
 import type { ImportDatasetFields } from '../../domain/datasets/dataset-view.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
+import { cacheTags } from '../../adapters/cache/cache-keys.ts';
 import type { ImportResult } from '../../adapters/engine/engine.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { toDatasetView } from './dataset-view.ts';
@@ -85,6 +86,7 @@ export async function importDataset(
         invalidRowCount: imported.report.invalidRowCount,
       },
     });
+    await context.cache.invalidateTags([cacheTags.organizationDatasets(caller.organizationId)]);
     const row = await repos.datasets.findOwned(caller.organizationId, datasetId);
     return { dataset: toDatasetView(row!), report: imported.report };
   } catch (error) {

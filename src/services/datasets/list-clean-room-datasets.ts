@@ -1,3 +1,4 @@
+import { cacheKey, cacheTags } from '../../adapters/cache/cache-keys.ts';
 import type { Dataset } from '../../domain/datasets/dataset-view.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { loadCleanRoom } from '../clean-rooms/load-clean-room.ts';
@@ -13,7 +14,16 @@ export async function listCleanRoomDatasets(
   caller: Caller,
   cleanRoomRef: string,
 ): Promise<Dataset[]> {
-  const repos = repositories(context.db);
-  const room = await loadCleanRoom(repos, caller, cleanRoomRef);
-  return (await repos.datasets.listForRoom(room.id)).map(toDatasetView);
+  const cached = await context.cache.getOrSet({
+    key: cacheKey('clean-room-datasets', caller.organizationId, cleanRoomRef),
+    kind: 'list',
+    tags: ({ cleanRoomId }) => [cacheTags.cleanRoom(cleanRoomId)],
+    load: async () => {
+      const repos = repositories(context.db);
+      const room = await loadCleanRoom(repos, caller, cleanRoomRef);
+      const datasets = (await repos.datasets.listForRoom(room.id)).map(toDatasetView);
+      return { cleanRoomId: room.id, datasets };
+    },
+  });
+  return cached.datasets;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { cacheTags } from '../../adapters/cache/cache-keys.ts';
 import type { AddPartnerRequest, Partner } from '../../domain/clean-rooms/clean-room.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
@@ -46,6 +47,10 @@ export async function addPartner(
     cleanRoomId: room.id,
     details: { partnerOrganizationId: organization.id, role: request.role },
   });
+  await context.cache.invalidateTags([
+    cacheTags.cleanRoom(room.id),
+    cacheTags.organizationRooms(organization.id),
+  ]);
   return toPartnerView((await repos.partners.find(room.id, partnerId))!);
 }
 

@@ -1,3 +1,4 @@
+import { cacheKey, cacheTags } from '../../adapters/cache/cache-keys.ts';
 import type { Partner } from '../../domain/clean-rooms/clean-room.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { loadCleanRoom } from '../clean-rooms/load-clean-room.ts';
@@ -10,7 +11,16 @@ export async function listPartners(
   caller: Caller,
   cleanRoomRef: string,
 ): Promise<Partner[]> {
-  const repos = repositories(context.db);
-  const room = await loadCleanRoom(repos, caller, cleanRoomRef);
-  return (await repos.partners.listForRoom(room.id)).map(toPartnerView);
+  const cached = await context.cache.getOrSet({
+    key: cacheKey('partners', caller.organizationId, cleanRoomRef),
+    kind: 'list',
+    tags: ({ cleanRoomId }) => [cacheTags.cleanRoom(cleanRoomId)],
+    load: async () => {
+      const repos = repositories(context.db);
+      const room = await loadCleanRoom(repos, caller, cleanRoomRef);
+      const partners = (await repos.partners.listForRoom(room.id)).map(toPartnerView);
+      return { cleanRoomId: room.id, partners };
+    },
+  });
+  return cached.partners;
 }

@@ -1,3 +1,4 @@
+import { cacheTags } from '../../adapters/cache/cache-keys.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { loadCleanRoom, requireRole, requireWritable } from '../clean-rooms/load-clean-room.ts';
@@ -17,7 +18,7 @@ export async function removePartner(
   requireRole(room, ['OWNER'], 'removing partners');
   requireWritable(room);
 
-  await context.db.transaction(async (tx) => {
+  const removed = await context.db.transaction(async (tx) => {
     const repos = repositories(tx);
     const partner = await repos.partners.find(room.id, partnerId);
     if (!partner) {
@@ -45,5 +46,10 @@ export async function removePartner(
       cleanRoomId: room.id,
       details: { partnerOrganizationId: partner.organization_id },
     });
+    return partner;
   });
+  await context.cache.invalidateTags([
+    cacheTags.cleanRoom(room.id),
+    cacheTags.organizationRooms(removed.organization_id),
+  ]);
 }

@@ -23,7 +23,7 @@ export async function getRunResults(
   if (!header) throw resultNotReady(run.id, run.status, run.progress);
 
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax, 100);
-  const offset = decodeOffset(query.cursor);
+  const offset = decodeOffset(query.cursor, header.row_count);
   const rows = await repos.results.readRows(run.id, offset, limit);
   const nextOffset = offset + rows.length;
   return {
@@ -39,15 +39,24 @@ export async function getRunResults(
   };
 }
 
-function decodeOffset(cursor: string | undefined): number {
+/**
+ * Decodes a result cursor and checks its offset against the result's row
+ * count, so an out-of-range offset is rejected here and never reaches SQL
+ * (where an offset above the int4 range fails as a server error).
+ */
+function decodeOffset(cursor: string | undefined, rowCount: number): number {
   const offset = decodeCursor(cursor)?.[0] ?? 0;
-  if (typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) return offset;
+  const isOffset = typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0;
+  if (isOffset && offset <= rowCount) return offset;
 
+  const reason = isOffset
+    ? `points at row offset ${offset}, past the last row: this result has ${rowCount} rows, so valid offsets are 0 to ${rowCount}`
+    : 'is not a result cursor';
   throw new AppError(
     'CURSOR_INVALID',
-    `Cursor "${cursor}" is not a result cursor; pass the nextCursor of the previous page.`,
+    `Cursor "${cursor}" ${reason}; pass the nextCursor of the previous page, or no cursor to start at the first row.`,
     {
-      details: { cursor },
+      details: { cursor, rowCount },
     },
   );
 }

@@ -5,13 +5,16 @@ export interface DemoCredential {
   organization: string;
   email: string;
   apiKey: string;
+  /** Password of the user, for the web app's sign-in; absent in files written before sign-in existed. */
+  password?: string;
 }
 
 const FILE_NAME = 'demo-credentials.json';
 
 /**
- * Writes the demo API keys to a file under DATA_DIR readable by its owner
- * only, because the database stores keys as hashes and could not show them again.
+ * Writes the demo API keys and passwords to a file under DATA_DIR readable by
+ * its owner only, because the database stores them as hashes and could not
+ * show them again.
  */
 export async function saveDemoCredentials(
   dataDir: string,

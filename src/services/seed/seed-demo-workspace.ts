@@ -8,6 +8,7 @@ import {
   type DemoDatasetOwner,
 } from '../../seed/generate-demo-datasets.ts';
 import { createApiKey } from '../api-keys/create-api-key.ts';
+import { generatePassword, hashPassword } from '../auth/password-hash.ts';
 import { createCleanRoom } from '../clean-rooms/create-clean-room.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { saveDemoCredentials, type DemoCredential } from './demo-credentials.ts';
@@ -27,7 +28,7 @@ export type SeedOutcome =
 
 /**
  * Seeds the demo workspace into an empty database: an advertiser, a publisher
- * and a retailer, each with a user and an API key, generated datasets, and
+ * and a retailer, each with a user, an API key and a password, generated datasets, and
  * two clean rooms. Does nothing when any organization exists.
  */
 export async function seedDemoWorkspace(
@@ -163,10 +164,16 @@ async function createCredentials(
   const credentials: DemoCredential[] = [];
   for (const owner of Object.keys(callers) as DemoDatasetOwner[]) {
     const key = await createApiKey(context.db, callers[owner], 'Demo key');
+    const password = generatePassword();
+    await repositories(context.db).users.setPasswordHash(
+      callers[owner].userId,
+      await hashPassword(password),
+    );
     credentials.push({
       organization: demoOrganizations[owner].name,
       email: demoOrganizations[owner].adminEmail,
       apiKey: key.key,
+      password,
     });
   }
   return credentials;

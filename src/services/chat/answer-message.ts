@@ -1,0 +1,208 @@
+import { stepCountIs, streamText, type ModelMessage, type StopCondition, type ToolSet } from 'ai';
+import type { ChatStreamEvent } from '../../domain/chat/chat-stream-event.ts';
+import type { Caller } from '../../domain/organizations/caller.ts';
+import { repositories, type ServiceContext } from '../service-context.ts';
+import { AnswerRecorder } from './answer-recorder.ts';
+import { chatRuntimeOf, type ChatRuntime } from './chat-runtime.ts';
+import { createChatTools } from './chat-tools.ts';
+import { conversationHistory } from './conversation-history.ts';
+import { followUpSuggestions } from './follow-up-suggestions.ts';
+import { openAnswer, type OpenedAnswer } from './open-answer.ts';
+import { RepeatedCallGuard } from './repeated-call-guard.ts';
+import { chatSystemPrompt } from './system-prompt.ts';
+import { translateStreamPart, type TranslateContext } from './translate-stream-part.ts';
+
+export interface AnswerMessageInput {
+  /** The conversation to continue, or null to start one. answer_started carries the new id. */
+  conversationId: string | null;
+  /** The client's id for the user message (1-100 characters), used as its idempotency key. */
+  clientMessageId: string;
+  /** The user's message, at most CHAT_MESSAGE_MAX_CHARACTERS long. */
+  text: string;
+  /** Aborted when the user presses stop or the socket closes. Generation then stops with finishReason 'aborted'. */
+  signal: AbortSignal;
+}
+
+/**
+ * Answers one user message: stores it, runs the model with the shared tools
+ * in a loop bounded by the step limit and the repeated-call guard, streams
+ * what happens as chat events, and stores the answer however it ends.
+ * Throws before the first event when the message cannot be answered (a
+ * duplicate clientMessageId, a conversation of someone else, a message too long).
+ */
+export async function* answerMessage(
+  context: ServiceContext,
+  caller: Caller,
+  input: AnswerMessageInput,
+): AsyncGenerator<ChatStreamEvent> {
+  const runtime = chatRuntimeOf(context);
+  const opened = await openAnswer(context, caller, input);
+  const recorder = new AnswerRecorder();
+  const guard = new RepeatedCallGuard();
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(input.signal.reason);
+  if (input.signal.aborted) onAbort();
+  else input.signal.addEventListener('abort', onAbort, { once: true });
+  const log = context.log.child({
+    conversationId: opened.conversationId,
+    messageId: opened.messageId,
+  });
+  let stored = false;
+
+  try {
+    yield {
+      type: 'answer_started',
+      conversationId: opened.conversationId,
+      messageId: opened.messageId,
+      replyTo: input.clientMessageId,
+    };
+    yield* modelEvents(context, caller, opened, input.text, {
+      runtime,
+      recorder,
+      guard,
+      signal: stop.signal,
+      log,
+    });
+    if (input.signal.aborted) recorder.aborted = true;
+    const finished = finishedEvent(opened.messageId, recorder, guard, runtime);
+    await storeAnswer(context, opened, recorder, finished);
+    stored = true;
+    yield finished;
+  } finally {
+    input.signal.removeEventListener('abort', onAbort);
+    if (!stop.signal.aborted) stop.abort();
+    // Reached without storing when the consumer stopped reading early: the answer is stored as aborted.
+    if (!stored) {
+      recorder.aborted = true;
+      await storeAnswer(
+        context,
+        opened,
+        recorder,
+        finishedEvent(opened.messageId, recorder, guard, runtime),
+      );
+    }
+  }
+}
+
+/** The parts of one answer that persist across its model steps. */
+interface AnswerSession {
+  runtime: ChatRuntime;
+  recorder: AnswerRecorder;
+  guard: RepeatedCallGuard;
+  signal: AbortSignal;
+  log: ServiceContext['log'];
+}
+
+/** Runs the model loop and translates its stream into chat events. A failure becomes an answer_error event. */
+async function* modelEvents(
+  context: ServiceContext,
+  caller: Caller,
+  opened: OpenedAnswer,
+  text: string,
+  session: AnswerSession,
+): AsyncGenerator<ChatStreamEvent> {
+  const { runtime, recorder, guard, signal, log } = session;
+  const translate: TranslateContext = {
+    services: { ...context, log },
+    caller,
+    messageId: opened.messageId,
+    recorder,
+    evidenceSent: new Set(),
+  };
+  const messages = modelMessages(opened, text, runtime);
+  const tools = createChatTools(context, caller, guard);
+  try {
+    for await (const part of runModel(runtime, messages, tools, guard, signal, log)) {
+      for (const event of await translateStreamPart(part, translate)) yield event;
+    }
+  } catch (error) {
+    recorder.failed = true;
+    yield unexpectedErrorEvent(opened.messageId, error, log);
+  }
+}
+
+function modelMessages(opened: OpenedAnswer, text: string, runtime: ChatRuntime): ModelMessage[] {
+  const history = conversationHistory(opened.earlierMessages, runtime.limits.historyTokenBudget);
+  return [...history, { role: 'user', content: text }];
+}
+
+function runModel(
+  runtime: ChatRuntime,
+  messages: ModelMessage[],
+  tools: ToolSet,
+  guard: RepeatedCallGuard,
+  signal: AbortSignal,
+  log: ServiceContext['log'],
+) {
+  const stopWhen: StopCondition<ToolSet>[] = [
+    stepCountIs(runtime.limits.maxSteps),
+    () => guard.repeated,
+    // A step cut off by the token limit ends the answer, and its cut-off tool calls were not run.
+    ({ steps }) => steps.at(-1)?.finishReason === 'length',
+  ];
+  const result = streamText({
+    model: runtime.model,
+    system: chatSystemPrompt(runtime.now()),
+    messages,
+    tools,
+    stopWhen,
+    maxOutputTokens: runtime.limits.maxOutputTokens,
+    maxRetries: runtime.limits.maxRetries,
+    abortSignal: signal,
+    // Errors also arrive as 'error' parts of the stream, which become answer_error events.
+    onError: ({ error }) => log.debug({ err: error }, 'chat stream error'),
+  });
+  return result.fullStream;
+}
+
+type FinishedEvent = Extract<ChatStreamEvent, { type: 'answer_finished' }>;
+
+function finishedEvent(
+  messageId: string,
+  recorder: AnswerRecorder,
+  guard: RepeatedCallGuard,
+  runtime: ChatRuntime,
+): FinishedEvent {
+  const finishReason = recorder.finishReason({
+    repeated: guard.repeated,
+    maxSteps: runtime.limits.maxSteps,
+  });
+  return {
+    type: 'answer_finished',
+    messageId,
+    finishReason,
+    incomplete: finishReason !== 'stop',
+    suggestions: followUpSuggestions(recorder.evidence),
+  };
+}
+
+async function storeAnswer(
+  context: ServiceContext,
+  opened: OpenedAnswer,
+  recorder: AnswerRecorder,
+  finished: FinishedEvent,
+): Promise<void> {
+  const repos = repositories(context.db);
+  await repos.chatMessages.complete(
+    opened.messageId,
+    { ...recorder.content(finished.suggestions) },
+    finished.finishReason,
+    finished.incomplete,
+  );
+  await repos.conversations.touch(opened.conversationId);
+}
+
+/** Logs a failure outside the model stream (storage, a bug) in full and returns an event without internals. */
+function unexpectedErrorEvent(
+  messageId: string,
+  error: unknown,
+  log: ServiceContext['log'],
+): ChatStreamEvent {
+  log.error({ err: error }, 'chat answer failed');
+  return {
+    type: 'answer_error',
+    messageId,
+    code: 'INTERNAL',
+    message: 'The answer failed because of an unexpected server error. Try again.',
+  };
+}

@@ -1,0 +1,113 @@
+import { jsonSchema, tool, type JSONValue, type ToolSet } from 'ai';
+import { z } from 'zod';
+import type { Caller } from '../../domain/organizations/caller.ts';
+import { invokeTool, type ToolOutcome } from '../../interfaces/tools/invoke-tool.ts';
+import type { ToolCallContext, ToolDefinition } from '../../interfaces/tools/tool-definition.ts';
+import { toolRegistry } from '../../interfaces/tools/tool-registry.ts';
+import type { ServiceContext } from '../service-context.ts';
+import { ProgressQueue } from './progress-queue.ts';
+import type { RepeatedCallGuard } from './repeated-call-guard.ts';
+
+/** Output of a chat tool: progress updates while it waits for a run, then its outcome. */
+export type ChatToolOutput =
+  { kind: 'progress'; progress: number; text: string } | { kind: 'outcome'; outcome: ToolOutcome };
+
+export const REPEATED_CALL_TEXT =
+  'Not run: this call repeats an earlier call of this answer with identical arguments, so it would return the same result. The answer stops here.';
+
+/**
+ * Exposes the shared tool registry as AI SDK tools for one answer. Each
+ * call checks its arguments against the tool's input schema and runs
+ * through invokeTool, so an invalid argument or an AppError becomes an
+ * error result the model can act on, exactly as over MCP.
+ */
+export function createChatTools(
+  services: ServiceContext,
+  caller: Caller,
+  guard: RepeatedCallGuard,
+  tools: readonly ToolDefinition[] = toolRegistry,
+): ToolSet {
+  return Object.fromEntries(
+    tools.map((definition) => [definition.name, chatTool(definition, services, caller, guard)]),
+  );
+}
+
+function chatTool(
+  definition: ToolDefinition,
+  services: ServiceContext,
+  caller: Caller,
+  guard: RepeatedCallGuard,
+) {
+  return tool<unknown, ChatToolOutput>({
+    description: definition.description,
+    // Models see the JSON Schema of the declared types, but the lenient input schema still accepts "30" for 30.
+    inputSchema: jsonSchema(z.toJSONSchema(definition.inputSchema, { io: 'input' }) as object),
+    execute: (input, options) =>
+      executeChatTool(definition, input, { services, caller, guard, signal: options.abortSignal }),
+    toModelOutput: ({ output }) => toModelOutput(output),
+  });
+}
+
+interface ExecuteContext {
+  services: ServiceContext;
+  caller: Caller;
+  guard: RepeatedCallGuard;
+  signal: AbortSignal | undefined;
+}
+
+async function* executeChatTool(
+  definition: ToolDefinition,
+  input: unknown,
+  { services, caller, guard, signal }: ExecuteContext,
+): AsyncGenerator<ChatToolOutput> {
+  if (guard.isRepeat(definition.name, input)) {
+    yield { kind: 'outcome', outcome: { isError: true, text: REPEATED_CALL_TEXT } };
+    return;
+  }
+  const parsed = definition.inputSchema.safeParse(input);
+  if (!parsed.success) {
+    yield { kind: 'outcome', outcome: { isError: true, text: describeIssues(parsed.error) } };
+    return;
+  }
+
+  const progress = new ProgressQueue<ChatToolOutput>();
+  const context: ToolCallContext = {
+    services,
+    caller,
+    signal: signal ?? new AbortController().signal,
+    reportProgress: (value, _total, message) => {
+      progress.push({ kind: 'progress', progress: value, text: message ?? `${value}% done` });
+      return Promise.resolve();
+    },
+  };
+  const pending = invokeTool(definition, parsed.data, context).finally(() => progress.close());
+  yield* progress;
+  yield { kind: 'outcome', outcome: await pending };
+}
+
+/** Names each invalid argument and why, as the MCP SDK's validation does. */
+function describeIssues(error: z.ZodError): string {
+  const issues = error.issues.map(
+    (issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`,
+  );
+  return `Invalid arguments: ${issues.join('; ')}. Fix them and call again.`;
+}
+
+/** Encodes a tool's outcome for the model. */
+function toModelOutput(output: ChatToolOutput) {
+  if (output.kind === 'progress') return { type: 'text' as const, value: output.text };
+  const { outcome } = output;
+  return outcome.isError
+    ? modelOutputOf(true, outcome.text, null)
+    : modelOutputOf(false, outcome.text, outcome.structuredContent);
+}
+
+/** Builds the tool result a model reads (JSON `{ text, data }`, or error text), for this answer and for the history. */
+export function modelOutputOf(
+  isError: boolean,
+  text: string,
+  data: Record<string, unknown> | null,
+): { type: 'error-text'; value: string } | { type: 'json'; value: JSONValue } {
+  if (isError) return { type: 'error-text', value: text };
+  return { type: 'json', value: { text, data } as unknown as JSONValue };
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatMessageRow } from '../../adapters/storage/repositories/chat-messages-repository.ts';
+import { CHAT_MESSAGE_MAX_CHARACTERS } from '../../domain/chat/conversation.ts';
+import { AppError } from '../../domain/errors/app-error.ts';
+import type { Caller } from '../../domain/organizations/caller.ts';
+import { repositories, type Repositories, type ServiceContext } from '../service-context.ts';
+import { loadConversation } from './load-conversation.ts';
+
+/** Maximum length of a conversation title, in characters, taken from the first message. */
+const TITLE_MAX_CHARACTERS = 80;
+
+export interface OpenAnswerInput {
+  conversationId: string | null;
+  clientMessageId: string;
+  text: string;
+}
+
+/** A stored user message and the assistant message that will answer it. */
+export interface OpenedAnswer {
+  conversationId: string;
+  messageId: string;
+  /** The conversation's messages before this one, oldest first. */
+  earlierMessages: ChatMessageRow[];
+}
+
+/**
+ * Stores the user message and an empty assistant message marked
+ * incomplete in one transaction, creating the conversation when it is new.
+ * Rejects a client message id the conversation already has.
+ */
+export async function openAnswer(
+  context: ServiceContext,
+  caller: Caller,
+  input: OpenAnswerInput,
+): Promise<OpenedAnswer> {
+  checkInput(input);
+  return context.db.transaction(async (tx) => {
+    const repos = repositories(tx);
+    const conversationId = input.conversationId
+      ? (await loadConversation(repos, caller, input.conversationId)).id
+      : (await repos.conversations.insert(caller, randomUUID(), titleOf(input.text))).id;
+    const earlierMessages = await repos.chatMessages.listForConversation(conversationId);
+    await insertUserMessage(repos, conversationId, input);
+
+    const messageId = randomUUID();
+    await repos.chatMessages.insert({
+      id: messageId,
+      conversationId,
+      role: 'assistant',
+      clientMessageId: input.clientMessageId,
+      content: { text: '' },
+      finishReason: null,
+      incomplete: true,
+    });
+    await repos.conversations.touch(conversationId);
+    return { conversationId, messageId, earlierMessages };
+  });
+}
+
+function checkInput(input: OpenAnswerInput): void {
+  const idLength = input.clientMessageId.length;
+  if (idLength < 1 || idLength > 100)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `clientMessageId has ${idLength} characters; send 1 to 100 characters, unique per message.`,
+      { details: { field: 'clientMessageId' } },
+    );
+  if (input.text.trim().length === 0)
+    throw new AppError('VALIDATION_FAILED', 'The message is empty; type a question.', {
+      details: { field: 'text' },
+    });
+  if (input.text.length > CHAT_MESSAGE_MAX_CHARACTERS)
+    throw new AppError(
+      'CHAT_MESSAGE_TOO_LONG',
+      `The message has ${input.text.length} characters; the limit is ${CHAT_MESSAGE_MAX_CHARACTERS}. Shorten it or split it into several messages.`,
+      { details: { length: input.text.length, maximum: CHAT_MESSAGE_MAX_CHARACTERS } },
+    );
+}
+
+async function insertUserMessage(
+  repos: Repositories,
+  conversationId: string,
+  input: OpenAnswerInput,
+): Promise<void> {
+  const inserted = await repos.chatMessages.insert({
+    id: randomUUID(),
+    conversationId,
+    role: 'user',
+    clientMessageId: input.clientMessageId,
+    content: { text: input.text },
+    finishReason: null,
+    incomplete: false,
+  });
+  if (inserted) return;
+
+  throw new AppError(
+    'CHAT_MESSAGE_DUPLICATE',
+    `Message "${input.clientMessageId}" was already sent in conversation ${conversationId}, so it is not answered again. Send a new message with a new clientMessageId.`,
+    { details: { conversationId, clientMessageId: input.clientMessageId } },
+  );
+}
+
+function titleOf(text: string): string {
+  const firstLine = text.trim().split('\n')[0] ?? '';
+  return firstLine.length > TITLE_MAX_CHARACTERS
+    ? `${firstLine.slice(0, TITLE_MAX_CHARACTERS - 3)}...`
+    : firstLine;
+}
