@@ -1,10 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/config.ts';
 import { DatasetStore } from '../adapters/dataset-store/dataset-store.ts';
+import { createReadCache } from '../adapters/cache/create-read-cache.ts';
+import { createChatRuntime } from '../services/chat/chat-runtime.ts';
 import { createDuckDbEngine } from '../adapters/engine/duckdb-engine.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { createMetricsRegistry } from '../adapters/metrics/create-metrics-registry.ts';
-import { InProcessRunEventBus } from '../adapters/pubsub/run-event-bus.ts';
+import { RedisRunEventBus } from '../adapters/pubsub/redis-run-event-bus.ts';
+import { InProcessRunEventBus, type RunEventBus } from '../adapters/pubsub/run-event-bus.ts';
 import { PgBossQueue } from '../adapters/queue/pg-boss-queue.ts';
 import {
   LocalWakeChannel,
@@ -18,6 +21,7 @@ import { openDatabase } from '../adapters/storage/open-database.ts';
 import { installQuestionCatalog } from '../services/questions/install-question-catalog.ts';
 import { executeRun } from '../services/runs/execute-run.ts';
 import { RunSignals } from '../services/runs/run-signals.ts';
+import { createWebAccess } from '../services/auth/web-access.ts';
 import type { ServiceContext } from '../services/service-context.ts';
 import type { Registry } from 'prom-client';
 
@@ -25,7 +29,14 @@ export interface Platform {
   config: Config;
   context: ServiceContext;
   /** Backend each adapter really uses, for health and status pages. */
-  backends: { database: string; queue: string; engine: string };
+  backends: {
+    database: string;
+    queue: string;
+    engine: string;
+    runEvents: 'redis' | 'in-process';
+    cache: 'memory' | 'memory+redis' | 'disabled';
+    llm: string;
+  };
   /** Prometheus metrics of this process; adapters register theirs here. */
   metrics: Registry;
   startWorker(): Promise<void>;
@@ -51,7 +62,7 @@ export async function createPlatform(
   const lock = config.DATABASE_URL
     ? null
     : await DataDirLock.acquire(config.dataDir, options.purpose ?? 'cleanroom');
-  const db = await openDatabase(config, log).catch(async (error: unknown) => {
+  const db = await openDatabase(config, log, metrics).catch(async (error: unknown) => {
     await lock?.release();
     throw error;
   });
@@ -78,6 +89,9 @@ export async function createPlatform(
     log,
   });
   await queue.start();
+  const runEvents = createRunEventBus(config, metrics, log);
+
+  const webAccess = createWebAccess(config, log);
 
   const context: ServiceContext = {
     db,
@@ -85,7 +99,7 @@ export async function createPlatform(
     queue,
     datasetStore,
     runSignals: new RunSignals(),
-    runEvents: new InProcessRunEventBus(),
+    runEvents,
     settings: {
       pageSizeMax: config.PAGE_SIZE_MAX,
       resultRowsMax: config.RESULT_ROWS_MAX,
@@ -94,7 +108,11 @@ export async function createPlatform(
       uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     },
     log,
+    webAccess,
+    cache: createReadCache(config, metrics, log),
+    chat: createChatRuntime(config),
   };
+  webAccess.startPushNotifications(context);
 
   return {
     config,
@@ -104,6 +122,12 @@ export async function createPlatform(
       database: db.kind === 'pglite' ? 'pglite (embedded)' : 'postgresql',
       queue: `pg-boss on ${db.kind}`,
       engine: 'duckdb (in-process)',
+      runEvents: runEvents instanceof RedisRunEventBus ? 'redis' : 'in-process',
+      cache: context.cache.stats().backend,
+      llm:
+        config.LLM_PROVIDER === 'offline'
+          ? 'offline intent engine'
+          : `${config.LLM_PROVIDER} (${config.LLM_MODEL ?? 'default model'})`,
     },
     startWorker: () =>
       queue.workRuns(config.WORKER_CONCURRENCY, (job, jobContext) =>
@@ -111,6 +135,9 @@ export async function createPlatform(
       ),
     close: async () => {
       await queue.stop();
+      await webAccess.close();
+      await runEvents.close();
+      await context.cache.close();
       await engine.close();
       await db.close();
       await lock?.release();
@@ -124,6 +151,19 @@ function createWakeChannel(config: Config, db: Database, log: Logger): WakeChann
     url: config.DATABASE_URL,
     channel: `${config.DATABASE_SCHEMA}_run_queued`,
     notifier: db,
+    log,
+  });
+}
+
+/** Creates the run event bus: Redis pub/sub when REDIS_URL is set, so events reach every process, else in-process. */
+function createRunEventBus(config: Config, metrics: Registry, log: Logger): RunEventBus {
+  if (!config.REDIS_URL) return new InProcessRunEventBus();
+  return new RedisRunEventBus({
+    url: config.REDIS_URL,
+    channel: `${config.REDIS_KEY_PREFIX}${config.DATABASE_SCHEMA}:run-events`,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
+    metrics,
     log,
   });
 }

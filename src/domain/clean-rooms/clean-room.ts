@@ -84,7 +84,12 @@ export const UpdateCleanRoomRequestSchema = z
 export type UpdateCleanRoomRequest = z.infer<typeof UpdateCleanRoomRequestSchema>;
 
 export const ListCleanRoomsQuerySchema = z.object({
-  search: z.string().max(200).optional(),
+  // PostgreSQL text cannot hold U+0000, so the search is checked before it reaches a query.
+  search: z
+    .string()
+    .max(200)
+    .refine((search) => !search.includes('\0'), 'must not contain NUL characters (U+0000)')
+    .optional(),
   status: CleanRoomStatusSchema.optional(),
 });
 

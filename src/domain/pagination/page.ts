@@ -123,6 +123,9 @@ export function pageInMemory<Item>(items: Item[], query: PageQuery, maximum: num
   };
 }
 
+/** Largest row offset a cursor or an offset argument may carry: PostgreSQL's int4 maximum, the type of offset parameters in our queries. */
+export const ROW_OFFSET_MAX = 2_147_483_647;
+
 /** Decodes a cursor that contains a row offset, or returns 0 when there is no cursor. */
 export function decodeOffsetCursor(cursor: string | undefined): number {
   const position = decodeCursor(cursor);
@@ -133,13 +136,14 @@ export function decodeOffsetCursor(cursor: string | undefined): number {
     position.length === 1 &&
     typeof offset === 'number' &&
     Number.isSafeInteger(offset) &&
-    offset >= 0
+    offset >= 0 &&
+    offset <= ROW_OFFSET_MAX
   ) {
     return offset;
   }
   throw new AppError(
     'CURSOR_INVALID',
-    `Cursor "${cursor}" does not belong to this list; pass the nextCursor of the previous page unchanged.`,
+    `Cursor "${cursor}" does not belong to this list (an offset cursor holds one row offset from 0 to ${ROW_OFFSET_MAX}); pass the nextCursor of the previous page unchanged.`,
     {
       details: { cursor },
     },

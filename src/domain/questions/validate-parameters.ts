@@ -5,6 +5,12 @@ import type { QuestionDefinition, QuestionParameter } from './question-definitio
 
 /** Maximum length of a STRING parameter or list value, in characters. */
 const MAX_STRING_LENGTH = 500;
+/**
+ * Deepest nesting of a received value that an error echoes back. Parameters
+ * are scalars or lists of texts, and a deeper value (an attacker's 400,000
+ * levels) would overflow the stack in JSON.stringify.
+ */
+const MAX_ECHOED_DEPTH = 8;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INTEGER_TEXT = /^\s*[-+]?\d+\s*$/;
 
@@ -105,6 +111,7 @@ function absentValue(
 }
 
 function validateString(parameter: QuestionParameter, value: unknown): string {
+  if (typeof value === 'string' && value.includes('\0')) throw containsNul(parameter, value);
   const valid =
     typeof value === 'string' && value.trim() !== '' && value.length <= MAX_STRING_LENGTH;
   if (!valid)
@@ -194,6 +201,8 @@ function validateStringList(parameter: QuestionParameter, value: unknown): strin
     (item) => typeof item === 'string' && item.trim() !== '' && item.length <= MAX_STRING_LENGTH,
   );
   if (!valid) throw invalid(parameter, expected, value, null);
+  const withNul = (value as string[]).find((item) => item.includes('\0'));
+  if (withNul !== undefined) throw containsNul(parameter, withNul);
   // An empty list means no filter, like an absent parameter.
   return value.length === 0 ? null : [...new Set(value as string[])];
 }
@@ -251,12 +260,33 @@ function invalid(
   allowedValues: string[] | null,
 ): AppError {
   const message = `Parameter "${parameter.name}" must be ${expected}; received ${describeValue(received)}.`;
+  const echoed = nestedDeeperThan(received, MAX_ECHOED_DEPTH) ? describeValue(received) : received;
   return new AppError('PARAMETER_INVALID', message, {
-    details: { parameter: parameter.name, expected, received, allowedValues },
+    details: { parameter: parameter.name, expected, received: echoed, allowedValues },
   });
 }
 
+/** PostgreSQL text cannot hold U+0000, so such a value is rejected before it reaches a query. */
+function containsNul(parameter: QuestionParameter, value: string): AppError {
+  return invalid(parameter, 'text without NUL characters (U+0000)', value, null);
+}
+
 function describeValue(value: unknown): string {
+  if (nestedDeeperThan(value, MAX_ECHOED_DEPTH)) {
+    return `a value nested more than ${MAX_ECHOED_DEPTH} levels deep`;
+  }
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
+
+/** Walks a value without recursion, so any depth is measured without growing the stack. */
+function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import {
@@ -10,21 +11,34 @@ import {
 import type { Platform } from '../../app/create-platform.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import { registerMcpEndpoint } from '../mcp/http/mcp-http-routes.ts';
+import { registerWsEndpoint } from '../ws/register-ws-endpoint.ts';
 import { createAuthenticationHook } from './authenticate.ts';
 import { handleError } from './error-handler.ts';
 import { accountRoutes } from './routes/account-routes.ts';
+import { adminCacheRoutes } from './routes/admin-cache-routes.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { pushRoutes } from './routes/push-routes.ts';
+import { systemRoutes } from './routes/system-routes.ts';
 import { cleanRoomRoutes } from './routes/clean-room-routes.ts';
 import { datasetRoutes } from './routes/dataset-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { questionRoutes } from './routes/question-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
+import { chatRoutes } from './routes/chat-routes.ts';
+import { conversationRoutes } from './routes/conversation-routes.ts';
+import { metricsRoutes } from './routes/metrics-routes.ts';
+import { registerCachingHeaders } from './plugins/caching-headers.ts';
+import { registerCompression } from './plugins/compression.ts';
+import { registerRequestMetrics } from './plugins/request-metrics.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
+import { registerStaticWebApp } from './plugins/static-web-app.ts';
 
 /** Largest JSON body the API accepts, in bytes; uploads go through multipart with their own limit. */
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Builds the HTTP server: REST API under /api/v1, its OpenAPI document, the
- * health checks, and the MCP endpoint at /mcp.
+ * health checks, the MCP endpoint at /mcp and the WebSocket endpoint at /ws.
  */
 export async function createHttpServer(platform: Platform): Promise<FastifyInstance> {
   const app = Fastify({
@@ -46,6 +60,14 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
       reply,
     ),
   );
+  // Delivery plugins come before every route: compression hooks each route as it is added.
+  await registerSecurityHeaders(app, { publicUrl: platform.config.PUBLIC_URL });
+  await registerCachingHeaders(app);
+  await registerCompression(app);
+  registerRequestMetrics(app, platform.metrics);
+
+  // Parses cookies for the web app's session; the session id is random, so the cookie needs no signature.
+  await app.register(cookie);
 
   await app.register(swagger, {
     openapi: {
@@ -57,17 +79,27 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'API key crk_...' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'cr_session',
+            description:
+              'Web app session from POST /api/v1/auth/login; POST, PUT, PATCH and DELETE also need the X-CSRF-Token header',
+          },
         },
       },
-      security: [{ apiKey: [] }],
+      security: [{ apiKey: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
   });
   await app.register(healthRoutes(platform));
+  await app.register(metricsRoutes(platform));
   await registerMcpEndpoint(app, platform);
+  await registerWsEndpoint(app, platform);
   await app.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(authRoutes(platform));
       await api.register(async (secured) => {
         secured.addHook('onRequest', createAuthenticationHook(platform.context));
         await secured.register(multipart, {
@@ -83,9 +115,18 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
         await secured.register(questionRoutes(platform.context));
         await secured.register(runRoutes(platform.context));
         await secured.register(accountRoutes(platform.context));
+        await secured.register(conversationRoutes(platform.context));
+        await secured.register(chatRoutes(platform.context));
+        await secured.register(adminCacheRoutes(platform.context));
+        await secured.register(pushRoutes(platform.context));
+        await secured.register(systemRoutes(platform));
       });
     },
     { prefix: '/api/v1' },
   );
+  await registerStaticWebApp(app, {
+    directory: platform.config.WEB_DIST_DIR,
+    log: platform.context.log,
+  });
   return app;
 }

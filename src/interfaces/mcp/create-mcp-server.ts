@@ -3,9 +3,10 @@ import type { Caller } from '../../domain/organizations/caller.ts';
 import type { ServiceContext } from '../../services/service-context.ts';
 import { toolRegistry } from '../tools/tool-registry.ts';
 import { registerPrompts } from './prompts.ts';
+import { applyProtocolGuards } from './protocol-guards.ts';
 import { registerTools } from './register-tools.ts';
 import { registerResources } from './resources.ts';
-import { enableRunSubscriptions } from './run-subscriptions.ts';
+import { enableRunSubscriptions, rejectSubscriptions } from './run-subscriptions.ts';
 
 export const MCP_SERVER_NAME = 'cleanroom-copilot';
 export const MCP_SERVER_VERSION = '0.1.0';
@@ -20,14 +21,45 @@ const INSTRUCTIONS =
  * before the caller connects a transport, because capabilities cannot
  * change after that.
  */
-export function createMcpServer(services: ServiceContext, caller: Caller): McpServer {
+export interface McpServerOptions {
+  /**
+   * Offers resources/subscribe with run updates; false in stateless mode,
+   * where resources/subscribe is rejected with the reason. Default true.
+   */
+  subscriptions?: boolean;
+}
+
+export function createMcpServer(
+  services: ServiceContext,
+  caller: Caller,
+  options: McpServerOptions = {},
+): McpServer {
   const server = new McpServer(
     { name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION },
     { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
   );
+  // Without a handler the SDK drops protocol errors (such as a response it failed to send) silently.
+  server.server.onerror = (err) => logProtocolError(services, err);
+  applyProtocolGuards(server);
   registerTools(server, toolRegistry, services, caller);
   registerResources(server, services, caller);
-  enableRunSubscriptions(server, services, caller);
+  if (options.subscriptions === false) rejectSubscriptions(server);
+  else enableRunSubscriptions(server, services, caller);
   registerPrompts(server, services, caller);
   return server;
+}
+
+/**
+ * Message starts of the errors the SDK's HTTP transport (1.32) reports for a
+ * client's mistake it has already answered with a 4xx (406, 415, 400).
+ */
+const CLIENT_MISTAKES = /^(Not Acceptable|Unsupported Media Type|Bad Request|Parse error|Invalid Request)/;
+
+/** Logs a client's mistake at info without a stack, and anything else at warn with the error. */
+function logProtocolError(services: ServiceContext, err: Error): void {
+  if (CLIENT_MISTAKES.test(err.message)) {
+    services.log.info({ reason: err.message }, 'MCP client request rejected');
+    return;
+  }
+  services.log.warn({ err }, 'MCP protocol error');
 }

@@ -70,7 +70,13 @@ export function registerPrompts(server: McpServer, services: ServiceContext, cal
         dateStart: arg.date('First day of conversions to attribute, YYYY-MM-DD.'),
         dateEnd: arg.date('Last day of conversions to attribute, YYYY-MM-DD.'),
         model: completable(
-          z.string().optional().describe('first_touch, last_touch (default) or linear.'),
+          z
+            .string()
+            .optional()
+            .refine((model) => model === undefined || ATTRIBUTION_MODELS.includes(model), {
+              message: `must be one of ${ATTRIBUTION_MODELS.join(', ')}`,
+            })
+            .describe('first_touch, last_touch (default) or linear.'),
           (typed) => rank(ATTRIBUTION_MODELS, typed ?? ''),
         ),
         lookbackDays: z

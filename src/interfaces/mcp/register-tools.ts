@@ -1,10 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type {
-  CallToolResult,
-  ServerNotification,
-  ServerRequest,
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import type { ServiceContext } from '../../services/service-context.ts';
@@ -14,9 +16,10 @@ import type { ToolCallContext, ToolDefinition } from '../tools/tool-definition.t
 type RequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /**
- * Registers each tool on the MCP server. The SDK validates the arguments
- * against the tool's input schema before the handler runs, and rejects
- * invalid ones with an isError result naming the field.
+ * Registers each tool on the MCP server. The SDK's registrations serve
+ * tools/list. tools/call gets its own handler, so that an unknown tool and
+ * invalid arguments are answered in the `CODE: message` form of every other
+ * tool error, the first with the list of valid tools.
  */
 export function registerTools(
   server: McpServer,
@@ -34,12 +37,57 @@ export function registerTools(
         outputSchema: tool.outputSchema,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      async (input, extra) => {
-        const context = toolCallContext(services, caller, extra);
-        return toCallToolResult(await invokeTool(tool, input, context));
-      },
+      async (input, extra) => callTool(tool, input, toolCallContext(services, caller, extra)),
     );
   }
+  handleToolCalls(server, tools, services, caller);
+}
+
+/** Replaces the SDK's tools/call handler, whose errors read `MCP error -32602: Input validation error: ...`. */
+function handleToolCalls(
+  server: McpServer,
+  tools: readonly ToolDefinition[],
+  services: ServiceContext,
+  caller: Caller,
+): void {
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const { name, arguments: args } = request.params;
+    const tool = byName.get(name);
+    if (tool === undefined) {
+      const valid = [...byName.keys()].join(', ');
+      return errorResult(`TOOL_NOT_FOUND: Tool "${name}" does not exist; valid tools: ${valid}.`);
+    }
+
+    const parsed = await tool.inputSchema.safeParseAsync(args ?? {});
+    if (!parsed.success) {
+      return errorResult(
+        `VALIDATION_FAILED: Invalid arguments for tool ${name}: ${describeIssues(parsed.error)}`,
+      );
+    }
+    return callTool(tool, parsed.data, toolCallContext(services, caller, extra));
+  });
+}
+
+async function callTool(
+  tool: ToolDefinition,
+  input: Record<string, unknown>,
+  context: ToolCallContext,
+): Promise<CallToolResult> {
+  return toCallToolResult(await invokeTool(tool, input, context));
+}
+
+/** Lists each issue as `message at path`, as the SDK did, separated by semicolons. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) =>
+      issue.path.length === 0 ? issue.message : `${issue.message} at ${issue.path.join('.')}`,
+    )
+    .join('; ');
+}
+
+function errorResult(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
 }
 
 function toolCallContext(
@@ -50,6 +98,7 @@ function toolCallContext(
   return {
     services,
     caller,
+    // The SDK aborts this signal on notifications/cancelled and then sends no response.
     signal: extra.signal,
     reportProgress: progressReporter(extra, services.log),
   };

@@ -22,8 +22,9 @@ const RUN_URI = /^cleanroom:\/\/runs\/([^/]+)(\/results)?$/;
  * reports it as progress notifications. Subscriptions end on
  * resources/unsubscribe and when the server closes.
  *
- * NOTE: run events reach only this process (the in-process event bus), so a
- * run executed by a worker in another process sends no updates here.
+ * Updates for runs executed in another process arrive when REDIS_URL is set
+ * (the Redis run event bus). Without it, or while Redis is down, only runs
+ * executed in this process send updates.
  */
 export function enableRunSubscriptions(
   server: McpServer,
@@ -51,6 +52,22 @@ export function enableRunSubscriptions(
     subscriptions.clear();
     previousOnClose?.();
   };
+}
+
+/**
+ * Answers resources/subscribe with an error for a server that cannot send
+ * updates (MCP_STATELESS=true), which also does not advertise
+ * `resources.subscribe`.
+ */
+export function rejectSubscriptions(server: McpServer): void {
+  const reject = (): never => {
+    throw new McpError(
+      ErrorCode.MethodNotFound,
+      'resources/subscribe is not available: this server is stateless (MCP_STATELESS=true) and cannot send resource updates; poll get_run or read the run resource instead.',
+    );
+  };
+  server.server.setRequestHandler(SubscribeRequestSchema, reject);
+  server.server.setRequestHandler(UnsubscribeRequestSchema, reject);
 }
 
 function runIdOf(uri: string): string {

@@ -5,6 +5,7 @@ import { isAppError } from '../../domain/errors/app-error.ts';
 import { authenticateApiKey } from '../../services/auth/authenticate-api-key.ts';
 import type { ServiceContext } from '../../services/service-context.ts';
 import { createMcpServer } from './create-mcp-server.ts';
+import { answerUnparsableLines } from './stdio-parse-errors.ts';
 
 /** How often the API key of a running stdio server is checked again, so a revoked key stops it, in milliseconds. */
 const KEY_RECHECK_INTERVAL_MS = 60_000;
@@ -42,6 +43,7 @@ export async function serveMcpOverStdio(
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= server.close().finally(markClosed));
   transport.onclose = () => markClosed();
+  answerUnparsableLines(transport);
   await server.connect(transport);
 
   input.once('end', () => void close());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../../domain/errors/app-error.ts';
 import { CleanRoomSchema, type CleanRoom } from '../../domain/clean-rooms/clean-room.ts';
 import { resolveCleanRoom } from '../../services/clean-rooms/resolve-clean-room.ts';
 import { formatCleanRoomTable } from './list-clean-rooms.ts';
@@ -17,7 +18,19 @@ export const getCleanRoomTool = defineTool({
       .trim()
       .min(1)
       .max(200)
-      .describe('Id, display id (CR-000001) or exact name of the clean room.'),
+      .optional()
+      .describe(
+        'Id, display id (CR-000001) or exact name of the clean room. Pass this or cleanRoomId.',
+      ),
+    cleanRoomId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(
+        'The same as cleanRoom, under the name the other tools use: id, display id or exact name. Pass this or cleanRoom.',
+      ),
   }),
   outputSchema: z.object({
     match: z.enum(['FOUND', 'AMBIGUOUS']),
@@ -27,7 +40,15 @@ export const getCleanRoomTool = defineTool({
   annotations: READ_ONLY_ANNOTATIONS,
 
   async handler(input, { services, caller }) {
-    const resolution = await resolveCleanRoom(services, caller, input.cleanRoom);
+    const reference = input.cleanRoom ?? input.cleanRoomId;
+    if (reference === undefined) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'Pass the clean room as cleanRoomId (or cleanRoom): its id, display id (CR-000001) or exact name.',
+      );
+    }
+
+    const resolution = await resolveCleanRoom(services, caller, reference);
     if (resolution.match === 'AMBIGUOUS') {
       return {
         structuredContent: {
@@ -35,7 +56,7 @@ export const getCleanRoomTool = defineTool({
           cleanRoom: null,
           candidates: resolution.candidates,
         },
-        text: `${resolution.candidates.length} clean rooms are named "${input.cleanRoom}"; ask which one is meant and pass its display id:\n${formatCleanRoomTable(resolution.candidates)}`,
+        text: `${resolution.candidates.length} clean rooms are named "${reference}"; ask which one is meant and pass its display id:\n${formatCleanRoomTable(resolution.candidates)}`,
       };
     }
     return {

@@ -8,6 +8,7 @@ import { QuestionSchema, type Question } from '../../domain/questions/question-v
 import { getCleanRoomQuestion } from '../../services/questions/get-clean-room-question.ts';
 import { getQuestion } from '../../services/questions/get-question.ts';
 import { lenientInput } from './lenient-input.ts';
+import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
 import { listValues } from './tool-text.ts';
@@ -47,14 +48,10 @@ export const getQuestionTool = defineTool({
       };
     }
 
-    const resolved = await getCleanRoomQuestion(
-      services,
-      caller,
-      input.cleanRoomId,
-      input.questionId,
-    );
+    const cleanRoomId = await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
+    const resolved = await getCleanRoomQuestion(services, caller, cleanRoomId, input.questionId);
     return {
-      structuredContent: { ...resolved, cleanRoomId: input.cleanRoomId },
+      structuredContent: { ...resolved, cleanRoomId },
       text: describeQuestion(resolved.question, resolved.datasetBindings),
     };
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encodeCursor } from '../../domain/pagination/page.ts';
+import { encodeCursor, ROW_OFFSET_MAX } from '../../domain/pagination/page.ts';
 import { QuestionRunResultSchema, type QuestionRunResult } from '../../domain/runs/question-run.ts';
 import { getRunResults } from '../../services/runs/get-run-results.ts';
 import { lenientInput } from './lenient-input.ts';
@@ -28,8 +28,11 @@ export const getResultsTool = defineTool({
       .number()
       .int()
       .min(0)
+      .max(ROW_OFFSET_MAX)
       .optional()
-      .describe('Rows to skip from the start of the result; ignored when cursor is given.'),
+      .describe(
+        'Rows to skip from the start of the result, at most rowCount; ignored when cursor is given.',
+      ),
     cursor: toolFields.cursor,
   }),
   outputSchema: QuestionRunResultSchema.extend({
@@ -55,16 +58,12 @@ export const getResultsTool = defineTool({
 });
 
 function describeResult(result: QuestionRunResult, truncated: boolean): string {
-  const first = result.rows.length > 0 ? result.offset + 1 : result.offset;
+  if (result.rows.length === 0) return describeEmptyPage(result);
+
+  const first = result.offset + 1;
   const last = result.offset + result.rows.length;
-  const privacy = [
-    `${countOf(result.suppressedRowCount, 'row')} suppressed for counting fewer than ${result.privacy.crowdSize} people`,
-    result.noiseApplied
-      ? `counts carry Laplace noise of scale ${result.privacy.noise.scale}`
-      : 'no noise added',
-  ].join('; ');
   const lines = [
-    `Rows ${first} to ${last} of ${result.rowCount} (run ${result.runId}); ${privacy}.`,
+    `Rows ${first} to ${last} of ${result.rowCount} (run ${result.runId}); ${describePrivacy(result)}.`,
     formatTable(
       result.columns.map((column) => column.name),
       result.rows,
@@ -73,4 +72,21 @@ function describeResult(result: QuestionRunResult, truncated: boolean): string {
   if (truncated)
     lines.push(`More rows follow: call get_results with cursor "${result.nextCursor}".`);
   return lines.join('\n');
+}
+
+function describeEmptyPage(result: QuestionRunResult): string {
+  const position =
+    result.rowCount === 0
+      ? 'The result has no rows'
+      : `No rows: offset ${result.offset} is past the last of the ${result.rowCount} rows; call get_results without offset or cursor to start at the first row`;
+  return `${position} (run ${result.runId}); ${describePrivacy(result)}.`;
+}
+
+function describePrivacy(result: QuestionRunResult): string {
+  return [
+    `${countOf(result.suppressedRowCount, 'row')} suppressed for counting fewer than ${result.privacy.crowdSize} people`,
+    result.noiseApplied
+      ? `counts carry Laplace noise of scale ${result.privacy.noise.scale}`
+      : 'no noise added',
+  ].join('; ');
 }

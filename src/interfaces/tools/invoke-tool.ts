@@ -1,5 +1,6 @@
 import { isAppError, type AppError } from '../../domain/errors/app-error.ts';
 import type { ToolCallContext, ToolDefinition } from './tool-definition.ts';
+import { toToolHint } from './tool-hints.ts';
 
 /** A tool call's outcome in the shape MCP and the chat assistant both turn into their own results. */
 export type ToolOutcome =
@@ -61,11 +62,12 @@ function toErrorOutcome(
 }
 
 /**
- * Formats an AppError for a model: the code, the message, and the allowed
- * values from its details when the message does not list them already.
+ * Formats an AppError for a model: the code, the message with tool names in
+ * place of REST endpoints, and the allowed values from its details when the
+ * message does not list them already.
  */
 export function describeAppError(error: AppError): string {
-  const text = `${error.code}: ${error.userMessage}`;
+  const text = `${error.code}: ${toToolHint(error.userMessage)}`;
   const allowed = error.details?.allowedValues;
   if (!Array.isArray(allowed) || allowed.length === 0) return text;
 

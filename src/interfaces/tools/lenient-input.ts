@@ -36,10 +36,16 @@ export function lenientInput<Shape extends Record<string, z.ZodType>>(
 /** Wraps one field schema in the conversions `lenientInput` describes. */
 export function lenientField<Schema extends z.ZodType>(schema: Schema): z.ZodPreprocess<Schema> {
   const base = unwrap(schema);
-  const optional = schema._zod.optin === 'optional';
+  // A field with a default has optin 'defaulted', and null means absent for it too.
+  const optional = schema._zod.optin !== undefined;
   return z.preprocess((value, context) => {
     if (value === null && optional) return undefined;
     if (value === undefined) return value;
+    if (typeof value === 'string' && value.includes('\0')) {
+      // PostgreSQL text cannot hold U+0000; rejected here, it never reaches a query.
+      context.addIssue({ code: 'custom', message: 'must not contain NUL characters (U+0000)' });
+      return value;
+    }
 
     const converted = convert(value, base);
     if (converted !== undefined) return converted;

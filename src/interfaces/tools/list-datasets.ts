@@ -3,6 +3,7 @@ import { DatasetSchema, type Dataset } from '../../domain/datasets/dataset-view.
 import { listCleanRoomDatasets } from '../../services/datasets/list-clean-room-datasets.ts';
 import { listDatasets } from '../../services/datasets/list-datasets.ts';
 import { lenientInput } from './lenient-input.ts';
+import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
 import { countOf, formatTable } from './tool-text.ts';
@@ -38,7 +39,10 @@ export const listDatasetsTool = defineTool({
   annotations: READ_ONLY_ANNOTATIONS,
 
   async handler(input, { services, caller }) {
-    const cleanRoomId = input.cleanRoomId ?? null;
+    const cleanRoomId =
+      input.cleanRoomId === undefined
+        ? null
+        : await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
     const attached = cleanRoomId
       ? await listCleanRoomDatasets(services, caller, cleanRoomId)
       : null;

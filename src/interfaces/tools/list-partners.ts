@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PartnerSchema } from '../../domain/clean-rooms/clean-room.ts';
 import { listPartners } from '../../services/partners/list-partners.ts';
 import { lenientInput } from './lenient-input.ts';
+import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
 import { countOf, formatTable } from './tool-text.ts';
@@ -16,7 +17,8 @@ export const listPartnersTool = defineTool({
   annotations: READ_ONLY_ANNOTATIONS,
 
   async handler(input, { services, caller }) {
-    const partners = await listPartners(services, caller, input.cleanRoomId);
+    const cleanRoomId = await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
+    const partners = await listPartners(services, caller, cleanRoomId);
     const table = formatTable(
       ['name', 'kind', 'role', 'status', 'partnerOrganizationId'],
       partners.map((partner) => [
@@ -28,8 +30,8 @@ export const listPartnersTool = defineTool({
       ]),
     );
     return {
-      structuredContent: { cleanRoomId: input.cleanRoomId, items: partners },
-      text: `${countOf(partners.length, 'partner')} in ${input.cleanRoomId}:\n${table}`,
+      structuredContent: { cleanRoomId, items: partners },
+      text: `${countOf(partners.length, 'partner')} in ${cleanRoomId}:\n${table}`,
     };
   },
 });

@@ -3,6 +3,7 @@ import { QuestionParameterSchema } from '../../domain/questions/question-definit
 import { QuestionSchema, type Question } from '../../domain/questions/question-view.ts';
 import { listCleanRoomQuestions } from '../../services/questions/list-questions.ts';
 import { lenientInput } from './lenient-input.ts';
+import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
 import { countOf, formatTable } from './tool-text.ts';
@@ -28,7 +29,8 @@ export const listQuestionsTool = defineTool({
   annotations: READ_ONLY_ANNOTATIONS,
 
   async handler(input, { services, caller }) {
-    const questions = await listCleanRoomQuestions(services, caller, input.cleanRoomId);
+    const cleanRoomId = await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
+    const questions = await listCleanRoomQuestions(services, caller, cleanRoomId);
     const items = questions.map(toSummary);
     const table = formatTable(
       ['displayId', 'template', 'name', 'parameters'],
@@ -40,8 +42,8 @@ export const listQuestionsTool = defineTool({
       ]),
     );
     return {
-      structuredContent: { cleanRoomId: input.cleanRoomId, items },
-      text: `${countOf(items.length, 'question')} in ${input.cleanRoomId}:\n${table}`,
+      structuredContent: { cleanRoomId, items },
+      text: `${countOf(items.length, 'question')} in ${cleanRoomId}:\n${table}`,
     };
   },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { QuestionRunSchema, RunStatusSchema } from '../../domain/runs/question-run.ts';
 import { listRuns } from '../../services/runs/list-runs.ts';
 import { lenientInput } from './lenient-input.ts';
+import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
 import { countOf, formatTable } from './tool-text.ts';
@@ -15,7 +16,7 @@ export const listRunsTool = defineTool({
   description:
     "Lists runs of your clean rooms, newest first, every partner's, optionally of one room or one status. Use it to find an earlier result instead of running a question again. Next: get_run or get_results with a runId.",
   inputSchema: lenientInput({
-    cleanRoomId: toolFields.cleanRoomId.optional().describe('Only runs of this clean room.'),
+    cleanRoomId: toolFields.cleanRoomId.optional().describe('Only runs of this clean room: its id, display id or exact name.'),
     status: RunStatusSchema.optional().describe('Only runs in this status.'),
     cursor: toolFields.cursor,
     limit: toolFields.limit(PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX),
@@ -24,8 +25,12 @@ export const listRunsTool = defineTool({
   annotations: READ_ONLY_ANNOTATIONS,
 
   async handler(input, { services, caller }) {
+    const cleanRoomId =
+      input.cleanRoomId === undefined
+        ? undefined
+        : await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
     const page = await listRuns(services, caller, {
-      cleanRoomId: input.cleanRoomId,
+      cleanRoomId,
       status: input.status,
       cursor: input.cursor,
       limit: input.limit ?? PAGE_SIZE_DEFAULT,

@@ -1,6 +1,7 @@
 import { RunPreviewSchema, type RunPreview } from '../../domain/runs/run-preview.ts';
 import { previewRun } from '../../services/runs/preview-run.ts';
 import { lenientInput } from './lenient-input.ts';
+import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, runRequestFields } from './tool-fields.ts';
 import { countOf, listValues } from './tool-text.ts';
@@ -15,7 +16,8 @@ export const previewRunTool = defineTool({
   annotations: READ_ONLY_ANNOTATIONS,
 
   async handler(input, { services, caller, signal }) {
-    const preview = await previewRun(services, caller, input.cleanRoomId, input, signal);
+    const cleanRoomId = await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
+    const preview = await previewRun(services, caller, cleanRoomId, input, signal);
     return { structuredContent: preview, text: describePreview(preview) };
   },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { QuestionRunSchema, type QuestionRun } from '../../domain/runs/question-run.ts';
 import { createRun } from '../../services/runs/create-run.ts';
 import { lenientInput } from './lenient-input.ts';
+import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { describeRun, nextStepForRun } from './run-text.ts';
 import { defineTool, type ToolCallContext } from './tool-definition.ts';
 import { runRequestFields } from './tool-fields.ts';
@@ -16,7 +17,7 @@ const WAIT_SECONDS_MAX = 30;
 export const startRunTool = defineTool({
   name: 'start_run',
   title: 'Start a question run',
-  description: `Starts a run of an approved question in a clean room and returns its run handle at once (status QUEUED or RUNNING). Check the request with preview_run first. Always pass an idempotencyKey (any unique text you make up, such as a UUID): a retried call with the same key returns the run created first instead of starting a second one. With waitSeconds (up to ${WAIT_SECONDS_MAX}) the call waits for the run to finish, sending progress notifications when the client asked for progress; if the run is still going when the wait ends, the handle comes back with a hint to call get_run. Results are aggregates: rows counting fewer people than the room's crowd size are suppressed. Next: get_run until COMPLETED, then get_results.`,
+  description: `Starts a run of an approved question in a clean room and returns its run handle at once (status QUEUED or RUNNING). Check the request with preview_run first. Always pass an idempotencyKey (any unique text you make up, such as a UUID): a retried call with the same key returns the run created first instead of starting a second one. With waitSeconds (up to ${WAIT_SECONDS_MAX}) the call waits for the run to finish, sending progress notifications when the client asked for progress; if the run is still going when the wait ends, the handle comes back with a hint to call get_run. Cancelling the call (MCP notifications/cancelled) stops only the wait, not the run: the run keeps going, and cancel_run stops it. Results are aggregates: rows counting fewer people than the room's crowd size are suppressed. Next: get_run until COMPLETED, then get_results.`,
   inputSchema: lenientInput({
     ...runRequestFields,
     name: z
@@ -62,7 +63,8 @@ export const startRunTool = defineTool({
 
   async handler(input, context) {
     const { services, caller } = context;
-    const outcome = await createRun(services, caller, input.cleanRoomId, {
+    const cleanRoomId = await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
+    const outcome = await createRun(services, caller, cleanRoomId, {
       questionId: input.questionId,
       parameters: input.parameters,
       datasets: input.datasets,
@@ -73,6 +75,8 @@ export const startRunTool = defineTool({
       input.waitSeconds > 0
         ? await waitWithProgress(outcome.run, input.waitSeconds, context)
         : outcome.run;
+    // A cancelled call ends here without a result, and the run it created keeps going.
+    context.signal.throwIfAborted();
 
     const finished = isFinished(run);
     const hint = nextStepForRun(run);

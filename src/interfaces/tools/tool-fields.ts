@@ -8,7 +8,7 @@ export const toolFields = {
     .min(1)
     .max(200)
     .describe(
-      'The clean room: its id (UUID) or display id such as CR-000001, as list_clean_rooms or get_clean_room return them.',
+      'The clean room: its id (UUID), display id such as CR-000001, or exact name (case ignored), as list_clean_rooms or get_clean_room return them. A name shared by several rooms is rejected with the candidates.',
     ),
 
   runId: z.string().trim().min(1).max(100).describe('The run id (UUID) that start_run returned.'),

@@ -5,8 +5,8 @@ import type { ServiceContext } from '../../services/service-context.ts';
 
 /**
  * Interval in ms between reads of a run that sends no events. Run events
- * reach only this process, so a run executing in a worker process is
- * followed by reading it.
+ * are best effort: without REDIS_URL they reach only this process, and with
+ * Redis down none arrive from other processes, so the run is also read.
  */
 const POLL_INTERVAL_MS = 1_000;
 

@@ -6,7 +6,9 @@ import { formatTable } from '../print-table.ts';
 export function registerDemoKeysCommand(program: Command): void {
   program
     .command('demo-keys')
-    .description('Print the demo organizations, their users and API keys created by the seed')
+    .description(
+      'Print the demo organizations, their users, API keys and web app passwords created by the seed',
+    )
     .action(async () => {
       const config = loadConfigOrExit();
       const credentials = await readDemoCredentials(config.dataDir);
@@ -19,7 +21,10 @@ export function registerDemoKeysCommand(program: Command): void {
         credential.organization,
         credential.email,
         credential.apiKey,
+        credential.password ?? '',
       ]);
-      process.stdout.write(`${formatTable(['Organization', 'User', 'API key'], rows)}\n`);
+      process.stdout.write(
+        `${formatTable(['Organization', 'User', 'API key', 'Password'], rows)}\n`,
+      );
     });
 }

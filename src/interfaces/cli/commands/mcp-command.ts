@@ -56,7 +56,8 @@ async function relayToRemote(options: McpOptions): Promise<void> {
     );
   }
   const config = loadConfigOrExit();
-  await bridgeStdioToHttp({ url, apiKey, log: createLogger(config.LOG_LEVEL, 2) });
+  const outcome = await bridgeStdioToHttp({ url, apiKey, log: createLogger(config.LOG_LEVEL, 2) });
+  if (outcome.failure !== null) throw new CliError(`MCP relay stopped: ${outcome.failure}`);
 }
 
 async function serveStdio(options: McpOptions): Promise<void> {

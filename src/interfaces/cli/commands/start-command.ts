@@ -83,6 +83,9 @@ async function printBanner(config: Config, address: string): Promise<void> {
     lines.push('  Demo API keys (print them again with `cleanroom demo-keys`):');
     for (const credential of credentials)
       lines.push(`    ${credential.organization.padEnd(24)} ${credential.apiKey}`);
+    lines.push(`  Web app sign-in at ${config.PUBLIC_URL ?? address}:`);
+    for (const credential of credentials.filter((entry) => entry.password))
+      lines.push(`    ${credential.email.padEnd(36)} ${credential.password}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -22,6 +22,8 @@ export function healthRoutes(platform: Platform): FastifyPluginAsync {
           database: { ...database, backend: platform.backends.database },
           queue: { ...queue, backend: platform.backends.queue },
           engine: { ok: true, backend: platform.backends.engine },
+          // A degraded cache bypasses Redis and reads the database, so it never makes the process not ready.
+          cache: platform.context.cache.health(),
         },
       });
     });

@@ -59,14 +59,20 @@ export class ProtectedResource {
     const parameters = [];
     if (rejection !== null && rejection.code !== 'UNAUTHENTICATED') {
       parameters.push('error="invalid_token"');
-      parameters.push(`error_description="${quoteSafe(rejection.userMessage)}"`);
+      parameters.push(`error_description="${toErrorDescription(rejection.userMessage)}"`);
     }
     parameters.push(`resource_metadata="${this.metadataUrl(resourceUrl)}"`);
     return `Bearer ${parameters.join(', ')}`;
   }
 }
 
-/** Drops the characters an RFC 7230 quoted-string would need escaped, so the header stays easy to parse. */
-function quoteSafe(text: string): string {
-  return text.replace(/["\\\r\n]/g, '');
+/**
+ * Makes a message fit RFC 6750 section 3 `error_description`, which allows
+ * only %x20-21 / %x23-5B / %x5D-7E: an ellipsis becomes "...", and any other
+ * character outside that set (quote, backslash, control or non-ASCII) is
+ * dropped. Node rejects a header value with characters above U+00FF, so an
+ * unfiltered message turns a 401 into a 500.
+ */
+export function toErrorDescription(text: string): string {
+  return text.replaceAll('\u2026', '...').replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
 }

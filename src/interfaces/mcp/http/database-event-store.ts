@@ -56,6 +56,13 @@ export class DatabaseEventStore implements EventStore {
   private readonly queues = new Map<StreamId, Promise<unknown>>();
   /** Replays in progress, per stream; they settle once the resumed stream is registered. */
   private readonly replays = new Map<StreamId, Promise<unknown>>();
+  /**
+   * Every stream the transport opened in this session, priming event
+   * included, so a Last-Event-ID of another stream is rejected at once.
+   * NOTE: grows by one id per request for the session's lifetime, which
+   * MCP_SESSION_IDLE_SECONDS bounds.
+   */
+  private readonly streams = new Set<StreamId>();
 
   constructor(
     private readonly store: McpStreamStore,
@@ -64,6 +71,7 @@ export class DatabaseEventStore implements EventStore {
   ) {}
 
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    this.streams.add(streamId);
     // The SDK stores an empty message as the priming event of a new stream
     // (protocol 2025-11-25). Nothing precedes it, so it needs no row.
     if (Object.keys(message).length === 0) return formatEventId(streamId, 0);
@@ -80,6 +88,11 @@ export class DatabaseEventStore implements EventStore {
       );
     });
     return formatEventId(streamId, sequence);
+  }
+
+  /** True when this session's transport sent at least one event on the stream. */
+  knowsStream(streamId: StreamId): boolean {
+    return this.streams.has(streamId);
   }
 
   async getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {

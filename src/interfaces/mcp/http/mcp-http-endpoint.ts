@@ -37,8 +37,9 @@ export class McpHttpEndpoint {
     this.originPolicy = new RequestOriginPolicy(config);
     this.protectedResource = new ProtectedResource(config);
     this.bodyLimitBytes = config.MCP_BODY_LIMIT_BYTES;
+    // A stateless server ends with its POST, so a subscription could never deliver an update.
     const createServer = (caller: Parameters<typeof createMcpServer>[1]) =>
-      createMcpServer(context, caller);
+      createMcpServer(context, caller, { subscriptions: !config.MCP_STATELESS });
 
     if (config.MCP_STATELESS) {
       this.sessions = null;
@@ -49,6 +50,7 @@ export class McpHttpEndpoint {
     const store = new McpStreamStore(context.db);
     this.sessions = new McpSessionRegistry({
       maxSessions: config.MCP_MAX_SESSIONS,
+      maxSessionsPerOrganization: config.MCP_MAX_SESSIONS_PER_ORGANIZATION,
       idleMs: config.MCP_SESSION_IDLE_SECONDS * 1000,
       store,
       log,

@@ -10,6 +10,8 @@ const MAX_SWEEP_INTERVAL_MS = 60_000;
 
 export interface McpSessionRegistryOptions {
   maxSessions: number;
+  /** Sessions one organization may hold in this process, so one caller cannot take every place. */
+  maxSessionsPerOrganization: number;
   /** A session with no request for this long is closed, in milliseconds. */
   idleMs: number;
   store: McpStreamStore;
@@ -25,6 +27,7 @@ export class McpSessionRegistry {
   private readonly sessions = new Map<string, McpSession>();
   /** Initialize requests in progress: they hold a place before their session exists. */
   private reserved = 0;
+  private readonly reservedByOrganization = new Map<string, number>();
   private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: McpSessionRegistryOptions) {}
@@ -37,22 +40,48 @@ export class McpSessionRegistry {
     return this.sessions.get(id);
   }
 
-  /** Holds a place for a session about to initialize; the returned function gives it back. */
-  reserveSlot(): () => void {
+  /**
+   * Holds a place for a session of `organizationId` about to initialize,
+   * within MCP_MAX_SESSIONS and MCP_MAX_SESSIONS_PER_ORGANIZATION; the
+   * returned function gives it back.
+   */
+  reserveSlot(organizationId: string): () => void {
     if (this.sessions.size + this.reserved >= this.options.maxSessions) {
-      const message = `Too many MCP sessions: this server reached its limit of ${this.options.maxSessions} (MCP_MAX_SESSIONS). End unused sessions with DELETE /mcp, or retry once idle ones expire.`;
-      // A 503 normally shows only the code's title. This message contains no
-      // internals and names the next step.
-      throw new AppError('MCP_SESSION_LIMIT', message, { userMessage: message, retryable: true });
+      throw sessionLimit(
+        `this server reached its limit of ${this.options.maxSessions} (MCP_MAX_SESSIONS)`,
+      );
+    }
+    const organizationCount =
+      this.countSessionsOf(organizationId) + (this.reservedByOrganization.get(organizationId) ?? 0);
+    if (organizationCount >= this.options.maxSessionsPerOrganization) {
+      throw sessionLimit(
+        `your organization holds ${organizationCount} sessions, the limit of ${this.options.maxSessionsPerOrganization} per organization (MCP_MAX_SESSIONS_PER_ORGANIZATION)`,
+      );
     }
 
     this.reserved += 1;
+    this.changeReservation(organizationId, 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.reserved -= 1;
+      this.changeReservation(organizationId, -1);
     };
+  }
+
+  private countSessionsOf(organizationId: string): number {
+    let count = 0;
+    for (const session of this.sessions.values()) {
+      if (session.caller.organizationId === organizationId) count += 1;
+    }
+    return count;
+  }
+
+  private changeReservation(organizationId: string, change: number): void {
+    const count = (this.reservedByOrganization.get(organizationId) ?? 0) + change;
+    if (count === 0) this.reservedByOrganization.delete(organizationId);
+    else this.reservedByOrganization.set(organizationId, count);
   }
 
   add(session: McpSession): void {
@@ -139,4 +168,11 @@ export class McpSessionRegistry {
     await session.server.close();
     await forgotten;
   }
+}
+
+function sessionLimit(reason: string): AppError {
+  const message = `Too many MCP sessions: ${reason}. End unused sessions with DELETE /mcp, or retry once idle ones expire.`;
+  // A 503 normally shows only the code's title. This message contains no
+  // internals and names the next step.
+  return new AppError('MCP_SESSION_LIMIT', message, { userMessage: message, retryable: true });
 }

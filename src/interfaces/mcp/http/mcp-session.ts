@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Caller } from '../../../domain/organizations/caller.ts';
+import type { DatabaseEventStore } from './database-event-store.ts';
 
 /**
  * One Streamable HTTP session: its MCP server acting for the caller that
@@ -9,6 +10,8 @@ import type { Caller } from '../../../domain/organizations/caller.ts';
  */
 export class McpSession {
   private openRequests = 0;
+  /** SSE streams of cancelled requests, closed without a response, which clients must not resume. */
+  private readonly cancelledStreamIds = new Set<string>();
   private lastActiveAt: number;
   private lastStoredAt: number;
 
@@ -17,6 +20,7 @@ export class McpSession {
     readonly caller: Caller,
     readonly server: McpServer,
     readonly transport: StreamableHTTPServerTransport,
+    readonly eventStore: DatabaseEventStore,
     now: number,
   ) {
     this.lastActiveAt = now;
@@ -46,6 +50,14 @@ export class McpSession {
       this.openRequests -= 1;
       this.lastActiveAt = Date.now();
     };
+  }
+
+  markStreamCancelled(streamId: string): void {
+    this.cancelledStreamIds.add(streamId);
+  }
+
+  isStreamCancelled(streamId: string): boolean {
+    return this.cancelledStreamIds.has(streamId);
   }
 
   isIdleSince(cutoff: number): boolean {

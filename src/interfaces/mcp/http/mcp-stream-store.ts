@@ -64,6 +64,15 @@ export class McpStreamStore {
     );
   }
 
+  /** True when the session has at least one stored event on the stream. */
+  async hasStreamEvents(sessionId: string, streamId: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `SELECT 1 FROM mcp_stream_events WHERE session_id = $1 AND stream_id = $2 LIMIT 1`,
+      [sessionId, streamId],
+    );
+    return rows.length > 0;
+  }
+
   /** Events of one stream after sequence `after`, oldest first, at most EVENT_BATCH_SIZE of them. */
   async listEventsAfter(
     sessionId: string,

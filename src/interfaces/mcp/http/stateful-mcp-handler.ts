@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../../adapters/logging/logger.ts';
 import { AppError } from '../../../domain/errors/app-error.ts';
 import type { Caller } from '../../../domain/organizations/caller.ts';
 import type { McpAuthentication } from '../auth/mcp-authenticator.ts';
+import { cancelledRequestIdOf, streamIdOfRequest } from './cancelled-streams.ts';
 import { DatabaseEventStore, parseEventId } from './database-event-store.ts';
 import { forwardToTransport } from './forward-to-transport.ts';
 import {
   authenticationOf,
+  methodNotAllowed,
   sessionIdOf,
   type McpRequestHandler,
   type McpServerFactory,
@@ -17,7 +19,7 @@ import {
 import { McpSession } from './mcp-session.ts';
 import type { McpSessionRegistry } from './mcp-session-registry.ts';
 import type { McpStreamStore } from './mcp-stream-store.ts';
-import { relayStoredStream } from './stored-stream-relay.ts';
+import { relayStoredStream, STANDALONE_STREAM_ID } from './stored-stream-relay.ts';
 
 export interface StatefulMcpHandlerOptions {
   createServer: McpServerFactory;
@@ -45,7 +47,16 @@ export class StatefulMcpHandler implements McpRequestHandler {
     const sessionId = sessionIdOf(request);
     if (sessionId !== undefined) {
       const session = this.findOwnSession(request, sessionId, authentication.caller);
-      return this.forward(request, reply, session, authentication);
+      const cancelledRequestId = cancelledRequestIdOf(request.body);
+      if (cancelledRequestId === undefined)
+        return this.forward(request, reply, session, authentication);
+
+      // Read before forwarding: the SDK aborts the call, which then never responds.
+      const streamId = streamIdOfRequest(session.transport, cancelledRequestId);
+      await this.forward(request, reply, session, authentication);
+      if (streamId !== undefined)
+        endCancelledStream(request, session, cancelledRequestId, streamId);
+      return;
     }
 
     if (!containsInitializeRequest(request.body)) {
@@ -62,10 +73,30 @@ export class StatefulMcpHandler implements McpRequestHandler {
     const sessionId = requireSessionId(request);
     const lastEventId = request.headers['last-event-id'];
     if (this.options.sessions.get(sessionId) === undefined && typeof lastEventId === 'string') {
+      // NOTE: only the process holding the session records which streams were
+      // cancelled, so here a cancelled request's stream is relayed until the session ends.
       return this.relay(request, reply, sessionId, lastEventId, authentication.caller);
     }
 
     const session = this.findOwnSession(request, sessionId, authentication.caller);
+    const cursor = typeof lastEventId === 'string' ? parseEventId(lastEventId) : null;
+    const knownStream =
+      cursor === null ||
+      cursor.streamId === STANDALONE_STREAM_ID ||
+      session.eventStore.knowsStream(cursor.streamId);
+    if (!knownStream) {
+      throw unknownStream(lastEventId as string, sessionId);
+    }
+    if (cursor !== null && session.isStreamCancelled(cursor.streamId)) {
+      // The MCP specification allows 405 as the only response to a GET besides a
+      // stream, and the SDK client (1.32) stops resuming on it without an error.
+      throw methodNotAllowed(
+        reply,
+        'GET',
+        this.allowedMethods,
+        `cannot resume stream ${cursor.streamId}: its request was cancelled and gets no response`,
+      );
+    }
     return this.forward(request, reply, session, authentication);
   }
 
@@ -87,7 +118,7 @@ export class StatefulMcpHandler implements McpRequestHandler {
     reply: FastifyReply,
     authentication: McpAuthentication,
   ): Promise<void> {
-    const releaseSlot = this.options.sessions.reserveSlot();
+    const releaseSlot = this.options.sessions.reserveSlot(authentication.caller.organizationId);
     try {
       const session = await this.openSession(authentication.caller);
       await this.forward(request, reply, session, authentication);
@@ -105,13 +136,14 @@ export class StatefulMcpHandler implements McpRequestHandler {
     await store.insertSession(sessionId, caller);
 
     const server = this.options.createServer(caller);
+    const eventStore = new DatabaseEventStore(store, sessionId, this.options.log);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => sessionId,
-      eventStore: new DatabaseEventStore(store, sessionId, this.options.log),
+      eventStore,
       onsessioninitialized: () => sessions.add(session),
       onsessionclosed: () => sessions.forget(sessionId, 'ended by the client'),
     });
-    const session = new McpSession(sessionId, caller, server, transport, Date.now());
+    const session = new McpSession(sessionId, caller, server, transport, eventStore, Date.now());
     transport.onclose = () => void sessions.forget(sessionId, 'transport closed');
     try {
       await server.connect(transport);
@@ -167,6 +199,12 @@ export class StatefulMcpHandler implements McpRequestHandler {
     ) {
       throw sessionNotFound(sessionId);
     }
+    // NOTE: a POST stream that carried only its priming event has no stored
+    // row, so resuming it in another process is rejected here as unknown.
+    const known =
+      cursor.streamId === STANDALONE_STREAM_ID ||
+      (await store.hasStreamEvents(sessionId, cursor.streamId));
+    if (!known) throw unknownStream(lastEventId, sessionId);
 
     request.log.info(
       { sessionId, streamId: cursor.streamId },
@@ -204,6 +242,26 @@ export class StatefulMcpHandler implements McpRequestHandler {
   }
 }
 
+/**
+ * Closes the SSE stream of a cancelled request, which the SDK transport
+ * would otherwise keep open until the session ends, because it closes a
+ * POST's stream only after the response. The client then tries to resume
+ * the stream, and gets 405 for it.
+ */
+function endCancelledStream(
+  request: FastifyRequest,
+  session: McpSession,
+  requestId: RequestId,
+  streamId: string,
+): void {
+  session.markStreamCancelled(streamId);
+  session.transport.closeSSEStream(requestId);
+  request.log.info(
+    { sessionId: session.id, requestId, streamId },
+    'MCP cancelled request stream closed',
+  );
+}
+
 function containsInitializeRequest(body: unknown): boolean {
   return Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
 }
@@ -217,6 +275,13 @@ function requireSessionId(request: FastifyRequest): string {
     );
   }
   return sessionId;
+}
+
+function unknownStream(lastEventId: string, sessionId: string): AppError {
+  return new AppError(
+    'MCP_STREAM_NOT_FOUND',
+    `Not Found: Last-Event-ID "${lastEventId}" names no stream of MCP session ${sessionId}; reconnect without Last-Event-ID.`,
+  );
 }
 
 function sessionNotFound(sessionId: string): AppError {

@@ -1,0 +1,117 @@
+import { hash } from 'node:crypto';
+import etag from '@fastify/etag';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Paths under which every response depends on the caller or on live state. */
+const API_PREFIXES = ['/api/', '/mcp', '/ws'];
+/** Operational endpoints whose responses must never be reused. */
+const NO_STORE_PREFIXES = ['/health', '/metrics'];
+/** API paths whose responses contain secrets (API key metadata), kept out of every cache, the browser's too. */
+const SENSITIVE_API_PREFIXES = ['/api/v1/api-keys'];
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+/** Request headers a per-user API response depends on, besides the encoding. */
+const PER_USER_VARY = ['Authorization', 'Cookie', 'Accept-Encoding'];
+
+/**
+ * Registers ETags and the Cache-Control and Vary headers of every response
+ * whose route did not set Cache-Control itself:
+ * - POST, PUT, PATCH and DELETE responses and error responses: `no-store`;
+ * - authenticated API GETs: `private, no-cache` and
+ *   `Vary: Authorization, Cookie, Accept-Encoding`, so no shared cache (CDN,
+ *   nginx) stores one caller's data, and the browser revalidates each time;
+ * - other API GETs (the OpenAPI document): `no-cache`;
+ * - /health, /metrics and API key listings: `no-store`.
+ * Static files get theirs from the static web app plugin.
+ *
+ * @fastify/etag tags string and Buffer bodies with a strong hash of the
+ * uncompressed body. This plugin handles If-None-Match itself with the weak
+ * comparison RFC 9110 section 13.1.2 requires, so `W/"x"` matches `"x"`:
+ * nginx and CDNs weaken strong tags when they compress a response.
+ *
+ * NOTE: the tag hashes the uncompressed body, so the brotli, gzip and
+ * identity variants share one strong tag, although RFC 9110 expects one tag
+ * per representation. Vary: Accept-Encoding keeps the variants apart in
+ * caches, and a 304 only confirms the variant the cache already stores.
+ */
+export async function registerCachingHeaders(app: FastifyInstance): Promise<void> {
+  // crypto.hash is the one-shot form of createHash: about half the cost per body.
+  await app.register(etag, {
+    replyWith304: false,
+    hashFn: (payload) => hash('sha1', payload, 'base64'),
+  });
+
+  app.addHook('onSend', (request, reply, payload, done) => {
+    setCacheHeaders(request, reply);
+    if (!isNotModified(request, reply, payload)) {
+      done(null, payload);
+      return;
+    }
+
+    reply.code(304);
+    reply.removeHeader('content-length');
+    done(null, '');
+  });
+}
+
+function setCacheHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  if (reply.hasHeader('cache-control')) return;
+
+  const path = request.url;
+  if (!SAFE_METHODS.has(request.method) || reply.statusCode >= 400) {
+    reply.header('cache-control', 'no-store');
+    return;
+  }
+  if ([...NO_STORE_PREFIXES, ...SENSITIVE_API_PREFIXES].some((prefix) => path.startsWith(prefix))) {
+    reply.header('cache-control', 'no-store');
+    return;
+  }
+  if (!API_PREFIXES.some((prefix) => path.startsWith(prefix))) return;
+
+  const perUser =
+    request.headers.authorization !== undefined ||
+    request.headers.cookie !== undefined ||
+    request.caller !== null;
+  reply.header('cache-control', perUser ? 'private, no-cache' : 'no-cache');
+  appendVary(reply, perUser ? PER_USER_VARY : ['Accept-Encoding']);
+}
+
+/** True for a successful GET or HEAD whose ETag matches the request's If-None-Match. */
+function isNotModified(request: FastifyRequest, reply: FastifyReply, payload: unknown): boolean {
+  const ifNoneMatch = request.headers['if-none-match'];
+  const tag = reply.getHeader('etag');
+  if (ifNoneMatch === undefined || typeof tag !== 'string') return false;
+  if (!SAFE_METHODS.has(request.method) || reply.statusCode !== 200) return false;
+  // @fastify/static sends streams (static files) and checks If-None-Match itself.
+  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return false;
+
+  return matchesWeakly(ifNoneMatch, tag);
+}
+
+/** Weak comparison of an If-None-Match list (`*`, or tags separated by commas) with one entity tag. */
+function matchesWeakly(ifNoneMatch: string, entityTag: string): boolean {
+  if (ifNoneMatch.trim() === '*') return true;
+
+  const opaque = stripWeakPrefix(entityTag.trim());
+  const candidates = ifNoneMatch.match(/(?:W\/)?"[^"]*"/g) ?? [];
+  return candidates.some((candidate) => stripWeakPrefix(candidate) === opaque);
+}
+
+function stripWeakPrefix(tag: string): string {
+  return tag.startsWith('W/') ? tag.slice(2) : tag;
+}
+
+/** Adds names to Vary without repeating those already there. */
+function appendVary(reply: FastifyReply, names: readonly string[]): void {
+  const current = String(reply.getHeader('vary') ?? '');
+  const present = new Set(
+    current
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name.length > 0),
+  );
+  if (present.has('*')) return;
+
+  const added = names.filter((name) => !present.has(name.toLowerCase()));
+  if (added.length === 0) return;
+  reply.header('vary', [current, ...added].filter((part) => part.length > 0).join(', '));
+}

@@ -1,0 +1,110 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../../../adapters/logging/logger.ts';
+
+/** Paths the web app never serves: API, MCP, WebSocket and operational endpoints keep their JSON 404. */
+const RESERVED_PREFIXES = ['/api', '/mcp', '/ws', '/metrics', '/health', '/.well-known'];
+/** Vite writes content-hashed file names here, so a file's bytes never change under its name. */
+const HASHED_ASSETS_DIRECTORY = 'assets';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Revalidate on every use: index.html, sw.js, the manifest and icons keep their names across deploys. */
+const REVALIDATE = 'no-cache';
+
+export interface StaticWebAppOptions {
+  /** Directory of the built web app (WEB_DIST_DIR). */
+  directory: string;
+  log: Logger;
+}
+
+/**
+ * Serves the built single-page app from `directory`:
+ * - files under /assets/ with `Cache-Control: public, max-age=31536000, immutable`;
+ * - every other file (index.html, sw.js, manifest.webmanifest, icons) with `no-cache`;
+ * - index.html for any other GET that a browser navigation sends (the SPA's
+ *   client-side routes), but not for reserved API paths nor for missing files
+ *   with an extension, which get a 404.
+ * A `.br` or `.gz` sibling is sent when the client accepts that encoding, so
+ * the compression plugin passes the file through untouched. Files are looked
+ * up per request, so replacing the directory's contents (a deploy) takes
+ * effect at once. When the directory does not exist, nothing is served.
+ */
+export async function registerStaticWebApp(
+  app: FastifyInstance,
+  options: StaticWebAppOptions,
+): Promise<void> {
+  const root = path.resolve(options.directory);
+  if (!(await isDirectory(root))) {
+    options.log.info({ directory: root }, 'web app directory not found; not serving the web app');
+    return;
+  }
+
+  await app.register(fastifyStatic, {
+    root,
+    serve: false,
+    preCompressed: true,
+    cacheControl: false,
+    setHeaders: (reply, filePath) => {
+      reply.header('cache-control', isHashedAsset(root, filePath) ? IMMUTABLE : REVALIDATE);
+    },
+  });
+  app.get('/*', { schema: { hide: true } }, (request, reply) => serveWebApp(root, request, reply));
+}
+
+async function serveWebApp(root: string, request: FastifyRequest, reply: FastifyReply) {
+  const pathname = decodePathname(request.url);
+  if (pathname === null || RESERVED_PREFIXES.some((prefix) => isUnder(pathname, prefix))) {
+    return reply.callNotFound();
+  }
+
+  const relative = toRelativePath(root, pathname);
+  if (relative === null) return reply.callNotFound();
+  if (relative !== '' && (await isFile(path.join(root, relative)))) {
+    return reply.sendFile(relative.split(path.sep).join('/'));
+  }
+  if (!isNavigation(request, pathname)) return reply.callNotFound();
+  return reply.sendFile('index.html');
+}
+
+function decodePathname(url: string): string | null {
+  try {
+    return decodeURIComponent(url.split('?')[0] ?? '/');
+  } catch {
+    return null;
+  }
+}
+
+function isUnder(pathname: string, prefix: string): boolean {
+  return pathname === prefix || pathname.startsWith(`${prefix}/`);
+}
+
+/** Returns the request path relative to root, or null when it leaves root or names a hidden file. */
+function toRelativePath(root: string, pathname: string): string | null {
+  const relative = path.relative(root, path.resolve(root, `.${pathname}`));
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return null;
+  if (relative.split(path.sep).some((segment) => segment.startsWith('.'))) return null;
+  return relative;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  const stats = await stat(file).catch(() => null);
+  return stats?.isFile() ?? false;
+}
+
+/** Checks for a browser navigation: a GET for HTML to a path without a file extension (a client-side route). */
+function isNavigation(request: FastifyRequest, pathname: string): boolean {
+  const accept = request.headers.accept ?? '';
+  const hasExtension = path.posix.extname(pathname) !== '';
+  return !hasExtension && (accept === '' || accept.includes('text/html') || accept.includes('*/*'));
+}
+
+function isHashedAsset(root: string, filePath: string): boolean {
+  const relative = path.relative(root, filePath).split(path.sep);
+  return relative.length > 1 && relative[0] === HASHED_ASSETS_DIRECTORY;
+}
+
+async function isDirectory(directory: string): Promise<boolean> {
+  const stats = await stat(directory).catch(() => null);
+  return stats?.isDirectory() ?? false;
+}

@@ -1,0 +1,194 @@
+import type {
+  ClientMessage,
+  HelloMessage,
+  SendMessageMessage,
+  StopMessage,
+  SubscribeRunsMessage,
+  UnsubscribeRunsMessage,
+} from '../../domain/chat/ws-protocol.ts';
+import { isAppError } from '../../domain/errors/app-error.ts';
+import { getCleanRoom } from '../../services/clean-rooms/get-clean-room.ts';
+import { getRun } from '../../services/runs/get-run.ts';
+import { ownerOf, type GenerationOutcome } from './chat-generations.ts';
+import type { WsConnection } from './ws-connection.ts';
+import { WsRequestError } from './ws-request-error.ts';
+
+/**
+ * Acts on one valid client message and replies to it. send_message and stop
+ * are idempotent by id: a repeated id is acknowledged again and replayed from
+ * what was done, never acted on twice. The other messages are idempotent by
+ * nature and act on the socket they arrive on.
+ */
+export async function handleClientMessage(
+  connection: WsConnection,
+  message: ClientMessage,
+): Promise<void> {
+  try {
+    await dispatch(connection, message);
+  } catch (err) {
+    if (err instanceof WsRequestError) {
+      connection.sendError({
+        id: message.id,
+        code: err.code,
+        message: err.message,
+        ...(err.field ? { field: err.field } : {}),
+        ...(err.conversationId ? { conversationId: err.conversationId } : {}),
+      });
+      return;
+    }
+    if (isAppError(err) && err.status < 500) {
+      connection.sendError({ id: message.id, code: err.code, message: err.userMessage });
+      return;
+    }
+    throw err;
+  }
+}
+
+async function dispatch(connection: WsConnection, message: ClientMessage): Promise<void> {
+  switch (message.type) {
+    case 'hello':
+      return hello(connection, message);
+    case 'send_message':
+      return sendMessage(connection, message);
+    case 'stop':
+      return stop(connection, message);
+    case 'subscribe_runs':
+      return subscribeRuns(connection, message);
+    case 'unsubscribe_runs':
+      return unsubscribeRuns(connection, message);
+    case 'ping':
+      return connection.send({ type: 'pong', id: message.id });
+  }
+}
+
+/** Resumes each listed conversation after its last seq: every later event once, in order, then the live tail. */
+function hello(connection: WsConnection, message: HelloMessage): void {
+  connection.send({ type: 'ack', id: message.id });
+  for (const point of message.resume ?? []) {
+    const log = connection.hub.store.get(point.conversationId);
+    const resumable =
+      log !== undefined &&
+      log.isOwnedBy(ownerOf(connection.caller)) &&
+      point.lastSeq <= log.lastSeq &&
+      point.lastSeq + 1 >= log.firstSeq;
+    if (!resumable) {
+      connection.sendError({
+        id: message.id,
+        code: 'RESUME_UNAVAILABLE',
+        conversationId: point.conversationId,
+        message: `Conversation ${point.conversationId} cannot resume after seq ${point.lastSeq} on this server; reload it with GET /api/v1/conversations/${point.conversationId}.`,
+      });
+      continue;
+    }
+    connection.follow(point.conversationId, point.lastSeq, true);
+  }
+}
+
+function sendMessage(connection: WsConnection, message: SendMessageMessage): void {
+  const scope = scopeOf(connection);
+  const seen = connection.hub.messageIds.get(scope, message.id);
+  // A message that failed before its answer started is tried again; the chat service rejects it if it was stored.
+  if (seen?.type === 'send_message' && seen.generation.failure === null) {
+    replayGeneration(connection, message.id, seen.generation);
+    return;
+  }
+  if (seen && seen.type !== 'send_message') throw duplicateIdError(message.id, seen.type);
+
+  const generation = connection.hub.generations.start(connection.caller, message, connection);
+  connection.hub.messageIds.remember(scope, message.id, { type: 'send_message', generation });
+  connection.send({
+    type: 'ack',
+    id: message.id,
+    ...(message.conversationId ? { conversationId: message.conversationId } : {}),
+  });
+}
+
+/** Replies to a re-sent send_message with the events of its answer that this socket has not received yet. */
+function replayGeneration(
+  connection: WsConnection,
+  id: string,
+  generation: GenerationOutcome,
+): void {
+  const conversationId = generation.conversationId;
+  connection.send({ type: 'ack', id, ...(conversationId ? { conversationId } : {}) });
+  if (conversationId === null || generation.startSeq === null) {
+    generation.watchers.add(connection);
+    return;
+  }
+  if (!connection.hub.store.get(conversationId)) {
+    connection.sendError({
+      id,
+      code: 'RESUME_UNAVAILABLE',
+      conversationId,
+      message: `The answer to message ${id} is no longer kept by this server; reload conversation ${conversationId} with GET /api/v1/conversations/${conversationId}.`,
+    });
+    return;
+  }
+  connection.follow(conversationId, generation.startSeq - 1);
+}
+
+function stop(connection: WsConnection, message: StopMessage): void {
+  const scope = scopeOf(connection);
+  const seen = connection.hub.messageIds.get(scope, message.id);
+  if (seen?.type === 'stop') {
+    connection.send({ type: 'ack', id: message.id, conversationId: seen.conversationId });
+    return;
+  }
+  if (seen) throw duplicateIdError(message.id, seen.type);
+
+  if (!connection.hub.generations.stop(connection.caller, message.conversationId)) {
+    throw new WsRequestError(
+      'GENERATION_NOT_RUNNING',
+      `Conversation ${message.conversationId} has no answer being written by you on this server; nothing to stop.`,
+    );
+  }
+  connection.hub.messageIds.remember(scope, message.id, {
+    type: 'stop',
+    conversationId: message.conversationId,
+  });
+  connection.send({ type: 'ack', id: message.id, conversationId: message.conversationId });
+}
+
+/** Checks each run or the clean room against the caller's organization once per socket, then subscribes. */
+async function subscribeRuns(
+  connection: WsConnection,
+  message: SubscribeRunsMessage,
+): Promise<void> {
+  const { hub, caller } = connection;
+  if (message.cleanRoomId !== undefined) {
+    if (!connection.visibleCleanRooms.has(message.cleanRoomId)) {
+      await getCleanRoom(hub.context, caller, message.cleanRoomId);
+      connection.visibleCleanRooms.add(message.cleanRoomId);
+    }
+    hub.fanout.addCleanRoom(connection, message.cleanRoomId);
+  }
+
+  for (const runId of message.runIds ?? []) {
+    if (connection.visibleRuns.has(runId)) continue;
+    const run = await getRun(hub.context, caller, runId);
+    connection.visibleRuns.set(run.id, run.cleanRoomId);
+  }
+  for (const runId of message.runIds ?? []) hub.fanout.addRun(connection, runId);
+  connection.send({ type: 'ack', id: message.id });
+}
+
+function unsubscribeRuns(connection: WsConnection, message: UnsubscribeRunsMessage): void {
+  const { fanout } = connection.hub;
+  const everything = message.runIds === undefined && message.cleanRoomId === undefined;
+  if (everything) fanout.removeTarget(connection);
+  for (const runId of message.runIds ?? []) fanout.removeRun(connection, runId);
+  if (message.cleanRoomId !== undefined) fanout.removeCleanRoom(connection, message.cleanRoomId);
+  connection.send({ type: 'ack', id: message.id });
+}
+
+function scopeOf(connection: WsConnection): string {
+  return `${connection.caller.organizationId}:${connection.caller.userId}`;
+}
+
+function duplicateIdError(id: string, usedBy: string): WsRequestError {
+  return new WsRequestError(
+    'MESSAGE_INVALID',
+    `Message id "${id}" was already used by a ${usedBy} message; give every new message a new id.`,
+    'id',
+  );
+}

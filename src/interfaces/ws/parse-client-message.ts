@@ -1,0 +1,58 @@
+import type { RawData } from 'ws';
+import {
+  clientMessageSchema,
+  type ClientMessage,
+  type ErrorMessage,
+} from '../../domain/chat/ws-protocol.ts';
+
+export type ParsedClientMessage =
+  { success: true; message: ClientMessage } | { success: false; error: ErrorMessage };
+
+/**
+ * Parses one frame into a client message, or into the `error` to send back:
+ * its `field` is the path of the first invalid field and its message names
+ * the value expected.
+ */
+export function parseClientMessage(data: RawData, isBinary: boolean): ParsedClientMessage {
+  if (isBinary)
+    return invalid(null, 'Binary frames are not accepted; send each message as a JSON text frame.');
+
+  let json: unknown;
+  try {
+    json = JSON.parse(rawText(data));
+  } catch {
+    return invalid(null, 'The frame is not valid JSON; send one JSON object per text frame.');
+  }
+
+  const parsed = clientMessageSchema.safeParse(json);
+  if (parsed.success) return { success: true, message: parsed.data };
+
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || 'type';
+  return invalid(
+    idOf(json),
+    `Invalid field "${field}": ${issue?.message ?? 'does not match the protocol'}. Fix it and send the message again.`,
+    field,
+  );
+}
+
+function invalid(id: string | null, message: string, field?: string): ParsedClientMessage {
+  return {
+    success: false,
+    error: { type: 'error', id, code: 'MESSAGE_INVALID', message, ...(field ? { field } : {}) },
+  };
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+/** Returns the message's id when it has a readable one, so the client can match the error to its message. */
+function idOf(json: unknown): string | null {
+  if (typeof json !== 'object' || json === null || !('id' in json)) return null;
+
+  const id = (json as { id: unknown }).id;
+  return typeof id === 'string' && id.length <= 100 ? id : null;
+}

@@ -1,0 +1,67 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { Platform } from '../../app/create-platform.ts';
+import { answerMessage } from '../../services/chat/answer-message.ts';
+import { callerOf } from '../http/authenticate.ts';
+import type { AnswerFunction } from './chat-generations.ts';
+import { createWsAuthenticationHook, selectSubprotocol } from './ws-authentication.ts';
+import { WsConnection } from './ws-connection.ts';
+import { WsHub } from './ws-hub.ts';
+import { WsMetrics } from './ws-metrics.ts';
+import { wsSettingsFrom } from './ws-settings.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** State of the WebSocket endpoint, read by /metrics, tests and benchmarks. */
+    wsHub: WsHub | null;
+  }
+}
+
+export interface WsEndpointOptions {
+  /** Writes chat answers; the chat service's answerMessage unless a test passes another. */
+  answer?: AnswerFunction;
+}
+
+/**
+ * Registers GET /ws, the WebSocket endpoint of chat streams and live run
+ * status (protocol in src/domain/chat/ws-protocol.ts). Returns the hub whose
+ * state tests and benchmarks read.
+ */
+export async function registerWsEndpoint(
+  app: FastifyInstance,
+  platform: Platform,
+  options: WsEndpointOptions = {},
+): Promise<WsHub> {
+  const settings = wsSettingsFrom(platform.config);
+  const hub = new WsHub(
+    platform.context,
+    settings,
+    WsMetrics.for(platform.metrics),
+    options.answer ?? answerMessage,
+  );
+  app.decorate('wsHub', hub);
+  app.addHook('onClose', async () => hub.close());
+
+  await app.register(websocket, {
+    options: {
+      maxPayload: settings.maxPayloadBytes,
+      handleProtocols: selectSubprotocol,
+      perMessageDeflate: false,
+    },
+  });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', createWsAuthenticationHook(platform.context, platform.config));
+    scope.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
+      const caller = callerOf(request);
+      const log = platform.context.log.child({
+        reqId: request.id,
+        organizationId: caller.organizationId,
+        userId: caller.userId,
+      });
+      const connection = new WsConnection(hub, socket, caller, log);
+      hub.add(connection);
+      connection.start();
+    });
+  });
+  return hub;
+}

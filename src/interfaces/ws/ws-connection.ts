@@ -1,0 +1,244 @@
+import { WebSocket, type RawData } from 'ws';
+import type { Logger } from '../../adapters/logging/logger.ts';
+import {
+  WS_PROTOCOL_VERSION,
+  type ErrorMessage,
+  type ServerMessage,
+} from '../../domain/chat/ws-protocol.ts';
+import type { Caller } from '../../domain/organizations/caller.ts';
+import type { StreamLogFollower } from './conversation-stream-log.ts';
+import type { GenerationWatcher } from './chat-generations.ts';
+import { handleClientMessage } from './handle-client-message.ts';
+import { parseClientMessage } from './parse-client-message.ts';
+import type { RunEventTarget } from './run-event-fanout.ts';
+import type { WsCloseReason } from './ws-metrics.ts';
+import type { WsHub } from './ws-hub.ts';
+
+/** Time a socket closed for being slow gets to finish the close handshake before it is terminated, in milliseconds. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** Send options of every frame: run events arrive as Buffers but are JSON text. */
+const TEXT_FRAME = { binary: false } as const;
+
+/** Pings a socket may leave unanswered; at the next heartbeat it is terminated as half-open. */
+const MAX_MISSED_PONGS = 2;
+
+/**
+ * One client socket: parses its messages, sends chat events from the stream
+ * logs of the conversations it follows, and run events it subscribed to.
+ *
+ * Backpressure: after each chat frame, if more than WS_HIGH_WATER_BYTES wait
+ * to be sent the socket stops reading the logs (its cursors stay put) and
+ * resumes once the queue drains to half of that. Run events keep flowing
+ * while paused. A socket still paused after WS_STALL_TIMEOUT_MS, or with more
+ * than WS_MAX_BUFFERED_BYTES queued, is closed with 1013 and terminated
+ * CLOSE_GRACE_MS later. The client then reconnects and resumes from its last seq.
+ */
+export class WsConnection implements StreamLogFollower, GenerationWatcher, RunEventTarget {
+  readonly visibleRuns = new Map<string, string>();
+  readonly visibleCleanRooms = new Set<string>();
+  /** Per followed conversation, the seq of the last chat event sent. */
+  private readonly cursors = new Map<string, number>();
+  private paused = false;
+  private closing = false;
+  private missedPongs = 0;
+  private invalidMessages = 0;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private terminateTimer: NodeJS.Timeout | undefined;
+  /** Highest number of bytes ever queued on this socket, for tests and the stall bound. */
+  peakBufferedBytes = 0;
+
+  constructor(
+    readonly hub: WsHub,
+    readonly socket: WebSocket,
+    readonly caller: Caller,
+    readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    this.socket.on('pong', () => (this.missedPongs = 0));
+    this.socket.on('error', (err) => this.log.info({ err }, 'websocket error'));
+    this.socket.on('close', () => this.onClose());
+    this.send({
+      type: 'welcome',
+      protocolVersion: WS_PROTOCOL_VERSION,
+      heartbeatMs: this.hub.settings.heartbeatMs,
+    });
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  send(message: ServerMessage): void {
+    this.sendFrame(JSON.stringify(message));
+  }
+
+  sendError(error: Omit<ErrorMessage, 'type'>): void {
+    this.send({ type: 'error', ...error });
+  }
+
+  /** Follows a conversation from `cursor` (the last seq the client has); keeps an existing cursor unless `replace`. */
+  follow(conversationId: string, cursor: number, replace = false): void {
+    const log = this.hub.store.get(conversationId);
+    if (!log) return;
+
+    if (replace || !this.cursors.has(conversationId)) this.cursors.set(conversationId, cursor);
+    log.followers.add(this);
+    this.flushConversation(conversationId);
+  }
+
+  isFollowing(conversationId: string): boolean {
+    return this.cursors.has(conversationId);
+  }
+
+  onStreamAppended(conversationId: string): void {
+    this.flushConversation(conversationId);
+  }
+
+  onStreamDropped(conversationId: string, lastSeq: number): void {
+    const cursor = this.cursors.get(conversationId);
+    this.cursors.delete(conversationId);
+    if (cursor !== undefined && cursor < lastSeq) this.reportLost(conversationId, cursor);
+  }
+
+  onGenerationStarted(conversationId: string, startSeq: number): void {
+    if (!this.closing) this.follow(conversationId, startSeq - 1);
+  }
+
+  onGenerationFailed(error: ErrorMessage): void {
+    this.send(error);
+  }
+
+  deliverRunEvent(frame: Buffer): void {
+    this.sendFrame(frame);
+  }
+
+  /** Pings the client, or terminates the socket when it left the last pings unanswered. */
+  heartbeat(): void {
+    if (this.missedPongs >= MAX_MISSED_PONGS) {
+      this.log.info({ missedPongs: this.missedPongs }, 'websocket missed heartbeats');
+      this.hub.metrics.countClose('heartbeat');
+      this.socket.terminate();
+      return;
+    }
+    this.missedPongs += 1;
+    this.socket.ping();
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    this.missedPongs = 0;
+    const parsed = parseClientMessage(data, isBinary);
+    if (!parsed.success) {
+      this.rejectInvalid(parsed.error);
+      return;
+    }
+    void handleClientMessage(this, parsed.message).catch((err: unknown) => {
+      this.log.error({ err, type: parsed.message.type }, 'websocket message failed');
+      this.sendError({
+        id: parsed.message.id,
+        code: 'INTERNAL',
+        message: 'The message failed; send it again.',
+      });
+    });
+  }
+
+  private rejectInvalid(error: ErrorMessage): void {
+    this.hub.metrics.countInvalidMessage();
+    this.invalidMessages += 1;
+    this.send(error);
+    if (this.invalidMessages < this.hub.settings.maxInvalidMessages) return;
+
+    this.hub.metrics.countClose('invalid_messages');
+    this.log.info(
+      { invalidMessages: this.invalidMessages },
+      'websocket closed after invalid messages',
+    );
+    this.closing = true;
+    this.socket.close(1008, 'Too many invalid messages');
+  }
+
+  private sendFrame(frame: string | Buffer): void {
+    if (this.closing || this.socket.readyState !== WebSocket.OPEN) return;
+
+    this.socket.send(frame, TEXT_FRAME, this.afterWrite);
+    const buffered = this.socket.bufferedAmount;
+    if (buffered > this.peakBufferedBytes) this.peakBufferedBytes = buffered;
+    if (buffered > this.hub.settings.maxBufferedBytes) this.closeSlow('slow');
+  }
+
+  /** Runs as each frame reaches the kernel; resumes a paused stream once the queue has drained to half the high-water mark. */
+  private readonly afterWrite = (): void => {
+    if (!this.paused || this.closing) return;
+    if (this.socket.bufferedAmount > this.hub.settings.highWaterBytes / 2) return;
+
+    this.paused = false;
+    clearTimeout(this.stallTimer);
+    for (const conversationId of [...this.cursors.keys()]) this.flushConversation(conversationId);
+  };
+
+  private flushConversation(conversationId: string): void {
+    const log = this.hub.store.get(conversationId);
+    let cursor = this.cursors.get(conversationId);
+    if (!log || cursor === undefined) return;
+
+    while (!this.paused && !this.closing && cursor < log.lastSeq) {
+      const entry = log.entryAt(cursor + 1);
+      if (!entry) {
+        this.unfollow(conversationId);
+        this.reportLost(conversationId, cursor);
+        return;
+      }
+      this.sendFrame(entry.frame);
+      cursor = entry.seq;
+      this.cursors.set(conversationId, cursor);
+      if (this.socket.bufferedAmount > this.hub.settings.highWaterBytes) this.pause();
+    }
+  }
+
+  private pause(): void {
+    this.paused = true;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => this.closeSlow('stalled'), this.hub.settings.stallTimeoutMs);
+  }
+
+  private unfollow(conversationId: string): void {
+    this.cursors.delete(conversationId);
+    this.hub.store.get(conversationId)?.followers.delete(this);
+  }
+
+  private reportLost(conversationId: string, cursor: number): void {
+    this.sendError({
+      id: null,
+      code: 'RESUME_UNAVAILABLE',
+      conversationId,
+      message: `Events after seq ${cursor} of conversation ${conversationId} are no longer kept by this server; reload it with GET /api/v1/conversations/${conversationId}.`,
+    });
+  }
+
+  private closeSlow(reason: WsCloseReason): void {
+    if (this.closing) return;
+
+    this.closing = true;
+    this.hub.metrics.countClose(reason);
+    this.log.info({ reason, bufferedBytes: this.socket.bufferedAmount }, 'slow websocket closed');
+    this.socket.close(1013, 'Client too slow: reconnect and resume');
+    this.terminateTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+  }
+
+  private onClose(): void {
+    this.closing = true;
+    clearTimeout(this.stallTimer);
+    clearTimeout(this.terminateTimer);
+    for (const conversationId of this.cursors.keys()) {
+      this.hub.store.get(conversationId)?.followers.delete(this);
+    }
+    this.cursors.clear();
+    this.hub.remove(this);
+  }
+}

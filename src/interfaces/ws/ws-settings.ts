@@ -1,0 +1,32 @@
+import type { Config } from '../../config/config.ts';
+
+/** Bounds of the WebSocket endpoint, from WS_* in the configuration (see src/config/config.ts for defaults). */
+export interface WsSettings {
+  maxPayloadBytes: number;
+  heartbeatMs: number;
+  /** Queued bytes above which a socket's chat stream pauses; it resumes below half of this. */
+  highWaterBytes: number;
+  /** Queued bytes above which a socket is closed with 1013. */
+  maxBufferedBytes: number;
+  stallTimeoutMs: number;
+  logConversationBytes: number;
+  logTotalBytes: number;
+  logRetentionMs: number;
+  clientMessageIdsMax: number;
+  maxInvalidMessages: number;
+}
+
+export function wsSettingsFrom(config: Config): WsSettings {
+  return {
+    maxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
+    heartbeatMs: config.WS_HEARTBEAT_MS,
+    highWaterBytes: config.WS_HIGH_WATER_BYTES,
+    maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    stallTimeoutMs: config.WS_STALL_TIMEOUT_MS,
+    logConversationBytes: config.WS_STREAM_LOG_CONVERSATION_BYTES,
+    logTotalBytes: config.WS_STREAM_LOG_TOTAL_BYTES,
+    logRetentionMs: config.WS_STREAM_LOG_RETENTION_SECONDS * 1000,
+    clientMessageIdsMax: config.WS_CLIENT_MESSAGE_IDS_MAX,
+    maxInvalidMessages: config.WS_MAX_INVALID_MESSAGES,
+  };
+}
