@@ -1,0 +1,68 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedBulkCleanRooms } from '../../src/services/clean-rooms/seed-bulk-clean-rooms.ts';
+import { launchChromium, type ChromiumSession } from './support/chromium.ts';
+import { evaluateInPage, signIn } from './support/page-helpers.ts';
+import { startWebTestServer, type WebTestServer } from './support/web-test-server.ts';
+
+const BULK_ROOMS = 100_000;
+/** DOM rows the virtual list may render at once; the benchmark target for a 100k list. */
+const MAX_DOM_ROWS = 60;
+const SCROLL_STEPS = 40;
+
+describe('clean room list at 100,000 rooms', () => {
+  let server: WebTestServer;
+  let browser: ChromiumSession;
+  let page: Page;
+
+  const list = () => page.getByRole('listbox', { name: 'Clean rooms' });
+  const renderedRows = () => list().getByRole('option').count();
+
+  beforeAll(async () => {
+    server = await startWebTestServer();
+    await seedBulkCleanRooms(server.platform.platform.context.db, {
+      organizationName: 'Northwind Outfitters',
+      count: BULK_ROOMS,
+    });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await signIn(
+      page,
+      server.baseUrl,
+      server.platform.emails.advertiser,
+      server.platform.passwords.advertiser,
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('scrolls with a bounded number of DOM rows', async () => {
+    await page.getByRole('link', { name: 'Clean rooms' }).click();
+    await list().getByRole('option').first().waitFor();
+
+    let maxRows = 0;
+    for (let step = 0; step < SCROLL_STEPS; step++) {
+      await list().evaluate((element) => element.scrollBy(0, element.clientHeight * 3));
+      await evaluateInPage(page, 'new Promise((resolve) => requestAnimationFrame(resolve))');
+      maxRows = Math.max(maxRows, await renderedRows());
+    }
+    const lastIndex = await list().getByRole('option').last().getAttribute('data-index');
+
+    expect(maxRows).toBeGreaterThan(0);
+    expect(maxRows).toBeLessThanOrEqual(MAX_DOM_ROWS);
+    expect(Number(lastIndex)).toBeGreaterThan(200);
+  });
+
+  it('searches on the server', async () => {
+    await page.getByRole('searchbox', { name: 'Search' }).fill('Loyalty');
+    await page.waitForResponse((response) => response.url().includes('search=Loyalty'));
+    await list().getByRole('option').first().waitFor();
+
+    const titles = await list().locator('.row-title').allTextContents();
+    expect(titles.length).toBeGreaterThan(0);
+    for (const title of titles) expect(title.toLowerCase()).toContain('loyalty');
+  });
+});

@@ -1,0 +1,122 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, sendJson, waitForRun } from '../support/api-helpers.ts';
+import { launchChromium, type ChromiumSession } from './support/chromium.ts';
+import { evaluateInPage, signIn, waitForServiceWorker } from './support/page-helpers.ts';
+import { startWebTestServer, type WebTestServer } from './support/web-test-server.ts';
+
+const RUN_SUBMISSION_GLOB = '**/api/v1/cleanrooms/*/runs';
+const ROOM = 'CR-000001';
+/** Asks the service worker to submit its queued runs now, as the page does when it comes back online. */
+const REPLAY_EXPRESSION =
+  "navigator.serviceWorker.controller?.postMessage({ type: 'replay-runs' })";
+
+interface RunPage {
+  items: { id: string }[];
+}
+
+describe('web app offline', () => {
+  let server: WebTestServer;
+  let browser: ChromiumSession;
+  let page: Page;
+  let completedRunId: string;
+
+  const runCount = async () =>
+    (
+      await getJson<RunPage>(
+        server.platform.app,
+        server.platform.keys.advertiser,
+        '/api/v1/runs?limit=500',
+      )
+    ).body.items.length;
+  const queueBanner = () => page.getByTestId('run-queue-banner');
+
+  beforeAll(async () => {
+    server = await startWebTestServer();
+    const { app, keys, emails, passwords } = server.platform;
+    const created = await sendJson<{ id: string }>(
+      app,
+      keys.advertiser,
+      'POST',
+      `/api/v1/cleanrooms/${ROOM}/runs`,
+      {
+        questionId: 'audience_overlap',
+        parameters: { attribute: 'age_band' },
+      },
+    );
+    completedRunId = created.body.id;
+    await waitForRun(app, keys.advertiser, completedRunId, 60_000);
+
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await signIn(page, server.baseUrl, emails.advertiser, passwords.advertiser);
+    await waitForServiceWorker(page);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('keeps lists, runs and results readable offline', async () => {
+    await page.getByRole('link', { name: 'Clean rooms' }).click();
+    await page.getByRole('listbox', { name: 'Clean rooms' }).getByRole('option').first().waitFor();
+    await page.goto(`${server.baseUrl}/runs/${completedRunId}`);
+    await page.getByTestId('result-table').waitFor();
+
+    await browser.context.setOffline(true);
+    await page.reload();
+    await page.getByTestId('offline-banner').waitFor();
+    await page.getByTestId('result-table').waitFor();
+    await page.getByRole('link', { name: 'Clean rooms' }).click();
+    await page.getByRole('listbox', { name: 'Clean rooms' }).getByRole('option').first().waitFor();
+
+    const uncachedReachable = await evaluateInPage<boolean>(
+      page,
+      "fetch('/api/v1/system/status').then(() => true, () => false)",
+    );
+    expect(uncachedReachable).toBe(false);
+    await browser.context.setOffline(false);
+  });
+
+  it('queues a run started offline and submits it online', async () => {
+    await page.goto(`${server.baseUrl}/cleanrooms/${ROOM}/questions/audience_overlap/run`);
+    await page.getByLabel(/Partner attribute/).fill('age_band');
+    const before = await runCount();
+
+    await browser.context.setOffline(true);
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByTestId('run-queued').waitFor();
+    await queueBanner().waitFor();
+    expect(await runCount()).toBe(before);
+
+    await browser.context.setOffline(false);
+    await queueBanner().waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await runCount()).toBe(before + 1);
+  });
+
+  it('keeps a submission answered 503 queued and tells the user', async () => {
+    let rejectedSubmissions = 0;
+    await browser.context.route(RUN_SUBMISSION_GLOB, async (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      rejectedSubmissions += 1;
+      return route.fulfill({ status: 503, contentType: 'application/json', body: '{}' });
+    });
+    await page.goto(`${server.baseUrl}/cleanrooms/${ROOM}/questions/audience_overlap/run`);
+    await page.getByLabel(/Partner attribute/).fill('age_band');
+    const before = await runCount();
+    await page.getByRole('button', { name: 'Start run' }).click();
+
+    await page.getByTestId('run-queued').waitFor();
+    await queueBanner().filter({ hasText: 'HTTP 503' }).waitFor();
+    await evaluateInPage(page, REPLAY_EXPRESSION);
+    await expect.poll(() => rejectedSubmissions).toBeGreaterThanOrEqual(2);
+    await queueBanner().filter({ hasText: 'HTTP 503' }).waitFor();
+    expect(await runCount()).toBe(before);
+
+    await browser.context.unroute(RUN_SUBMISSION_GLOB);
+    await evaluateInPage(page, REPLAY_EXPRESSION);
+    await queueBanner().waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await runCount()).toBe(before + 1);
+  });
+});

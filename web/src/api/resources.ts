@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { CleanRoomSchema, PartnerSchema } from '../../../src/domain/clean-rooms/clean-room.ts';
+import { DatasetSchema } from '../../../src/domain/datasets/dataset-view.ts';
+import { pageSchema } from '../../../src/domain/pagination/page.ts';
+import { QuestionSchema } from '../../../src/domain/questions/question-view.ts';
+import {
+  QuestionRunResultSchema,
+  QuestionRunSchema,
+  type CreateRunRequest,
+} from '../../../src/domain/runs/question-run.ts';
+import { RunPreviewSchema } from '../../../src/domain/runs/run-preview.ts';
+import { apiRequest, toQueryString } from './api-client.ts';
+import { SystemStatusSchema } from './session-schema.ts';
+
+/** Page size of the virtualized lists: one request fills several screens. */
+export const LIST_PAGE_SIZE = 200;
+
+export const CleanRoomPageSchema = pageSchema(CleanRoomSchema);
+export const DatasetPageSchema = pageSchema(DatasetSchema);
+export const RunPageSchema = pageSchema(QuestionRunSchema);
+const PartnerPageSchema = pageSchema(PartnerSchema);
+const QuestionPageSchema = pageSchema(QuestionSchema);
+
+export interface CleanRoomFilters {
+  search: string;
+  status: string;
+}
+
+export const fetchCleanRooms = (filters: CleanRoomFilters, cursor: string | undefined) =>
+  apiRequest(
+    CleanRoomPageSchema,
+    `/cleanrooms${toQueryString({ ...filters, cursor, limit: LIST_PAGE_SIZE })}`,
+  );
+
+export const fetchCleanRoom = (id: string) =>
+  apiRequest(CleanRoomSchema, `/cleanrooms/${encodeURIComponent(id)}`);
+
+export const fetchPartners = (id: string) =>
+  apiRequest(PartnerPageSchema, `/cleanrooms/${encodeURIComponent(id)}/partners?limit=100`);
+
+export const fetchRoomDatasets = (id: string) =>
+  apiRequest(DatasetPageSchema, `/cleanrooms/${encodeURIComponent(id)}/datasets?limit=100`);
+
+/**
+ * Questions added to a clean room.
+ * NOTE: the REST list returns plain questions, so COLUMN parameters come
+ * without the room's allowed columns and the form offers no dataset choice
+ * (the server binds the one attached dataset that fits each macro). The MCP
+ * tool get_question has the resolved CleanRoomQuestion; a REST route for it
+ * would let the form offer both.
+ */
+export const fetchRoomQuestions = (id: string) =>
+  apiRequest(QuestionPageSchema, `/cleanrooms/${encodeURIComponent(id)}/questions?limit=100`);
+
+export const fetchQuestions = () => apiRequest(QuestionPageSchema, '/questions?limit=100');
+
+export const fetchDatasets = (cursor: string | undefined) =>
+  apiRequest(DatasetPageSchema, `/datasets${toQueryString({ cursor, limit: LIST_PAGE_SIZE })}`);
+
+export const fetchRuns = (cursor: string | undefined) =>
+  apiRequest(RunPageSchema, `/runs${toQueryString({ cursor, limit: LIST_PAGE_SIZE })}`);
+
+export const fetchRun = (id: string) =>
+  apiRequest(QuestionRunSchema, `/runs/${encodeURIComponent(id)}`);
+
+export const fetchRunResults = (id: string, cursor?: string) =>
+  apiRequest(
+    QuestionRunResultSchema,
+    `/runs/${encodeURIComponent(id)}/results${toQueryString({ cursor, limit: 500 })}`,
+  );
+
+export const fetchSystemStatus = () => apiRequest(SystemStatusSchema, '/system/status');
+
+/**
+ * Checks a run request and estimates its suppressed rows without starting it.
+ * NOTE: the server has no REST route for this yet, only the MCP tool
+ * preview_run. Until the route exists, the run form shows the 404 as
+ * "preview unavailable".
+ */
+export const previewRun = (cleanRoomId: string, request: CreateRunRequest) =>
+  apiRequest(RunPreviewSchema, `/cleanrooms/${encodeURIComponent(cleanRoomId)}/runs/preview`, {
+    method: 'POST',
+    body: request,
+  });
+
+/** Response of a run submission the service worker queued because the network or server failed. */
+export const QueuedRunSchema = z.object({ queued: z.literal(true), reason: z.string() });
+
+export const SubmittedRunSchema = z.union([QuestionRunSchema, QueuedRunSchema]);
+
+export const submitRun = (cleanRoomId: string, request: CreateRunRequest, idempotencyKey: string) =>
+  apiRequest(SubmittedRunSchema, `/cleanrooms/${encodeURIComponent(cleanRoomId)}/runs`, {
+    method: 'POST',
+    body: request,
+    headers: { 'idempotency-key': idempotencyKey },
+  });

@@ -1,0 +1,78 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { Suspense, useEffect } from 'react';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { ChatPage } from '../pages/ChatPage.tsx';
+import { SignInPage } from '../pages/SignInPage.tsx';
+import { AppShell } from './AppShell.tsx';
+import { navigation, pages } from './routes.ts';
+import { SessionProvider, useSession } from './session-context.tsx';
+
+/** Lists and details stay fresh this long (ms), so going back renders from the cache at once. */
+const STALE_TIME_MS = 30_000;
+/** Time (ms) after load before the likely next routes and their data are prefetched. */
+const IDLE_PREFETCH_DELAY_MS = 1500;
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: { staleTime: STALE_TIME_MS, retry: 1, networkMode: 'offlineFirst' },
+    mutations: { networkMode: 'offlineFirst' },
+  },
+});
+
+function useIdlePrefetch(enabled: boolean): void {
+  useEffect(() => {
+    if (!enabled) return;
+    const timer = setTimeout(() => {
+      const idle =
+        window.requestIdleCallback ?? ((callback: () => void) => setTimeout(callback, 0));
+      idle(() => {
+        for (const entry of navigation) void entry.page?.preload();
+        void navigation[1]?.prefetch?.(queryClient);
+      });
+    }, IDLE_PREFETCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [enabled]);
+}
+
+function SignedInRoutes() {
+  return (
+    <AppShell queryClient={queryClient}>
+      <Suspense fallback={<p className="loading">Loading…</p>}>
+        <Routes>
+          <Route path="/" element={<ChatPage />} />
+          <Route path="/cleanrooms" element={<pages.cleanRooms.Component />} />
+          <Route path="/cleanrooms/:cleanRoomId" element={<pages.cleanRoom.Component />} />
+          <Route
+            path="/cleanrooms/:cleanRoomId/questions/:questionId/run"
+            element={<pages.runForm.Component />}
+          />
+          <Route path="/datasets" element={<pages.datasets.Component />} />
+          <Route path="/runs" element={<pages.runs.Component />} />
+          <Route path="/runs/:runId" element={<pages.run.Component />} />
+          <Route path="/status" element={<pages.status.Component />} />
+          <Route path="*" element={<p>Page not found.</p>} />
+        </Routes>
+      </Suspense>
+    </AppShell>
+  );
+}
+
+function SessionGate() {
+  const { state } = useSession();
+  useIdlePrefetch(state.status === 'signed-in');
+  if (state.status === 'loading') return <p className="loading">Loading…</p>;
+  if (state.status === 'signed-out') return <SignInPage />;
+  return <SignedInRoutes />;
+}
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <SessionProvider>
+        <BrowserRouter>
+          <SessionGate />
+        </BrowserRouter>
+      </SessionProvider>
+    </QueryClientProvider>
+  );
+}

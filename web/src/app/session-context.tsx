@@ -1,0 +1,84 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import type { ReactNode } from 'react';
+import { apiFetch, apiRequest } from '../api/api-client.ts';
+import { ApiError } from '../api/api-error.ts';
+import { SessionMiniSchema } from '../api/session-mini-schema.ts';
+import type { Session } from '../api/session-schema.ts';
+import { readRememberedSession, rememberSession } from '../api/session-store.ts';
+import { CLEAR_API_CACHE } from '../lib/sw-messages.ts';
+import { closeChatSocket } from '../ws/chat-socket.ts';
+
+type SessionState =
+  | { status: 'loading' }
+  | { status: 'signed-out' }
+  | { status: 'signed-in'; session: Session; offline: boolean };
+
+interface SessionContextValue {
+  state: SessionState;
+  signIn(email: string, password: string): Promise<void>;
+  signOut(): Promise<void>;
+}
+
+const SessionContext = createContext<SessionContextValue | null>(null);
+
+async function loadSession(): Promise<SessionState> {
+  try {
+    const session = await apiRequest(SessionMiniSchema, '/auth/session');
+    rememberSession(session);
+    return { status: 'signed-in', session, offline: false };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      rememberSession(null);
+      return { status: 'signed-out' };
+    }
+    // Offline: keep showing the cached pages of the user who signed in last.
+    const remembered = readRememberedSession();
+    if (remembered === null) return { status: 'signed-out' };
+    return { status: 'signed-in', session: remembered, offline: true };
+  }
+}
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [state, setState] = useState<SessionState>({ status: 'loading' });
+  const queryClient = useQueryClient();
+
+  useEffect(() => {
+    void loadSession().then(setState);
+  }, []);
+
+  const signIn = useCallback(async (email: string, password: string) => {
+    const session = await apiRequest(SessionMiniSchema, '/auth/login', {
+      method: 'POST',
+      body: { email, password },
+    });
+    rememberSession(session);
+    setState({ status: 'signed-in', session, offline: false });
+  }, []);
+
+  const signOut = useCallback(async () => {
+    await apiFetch('/auth/logout', { method: 'POST' }).catch(() => undefined);
+    rememberSession(null);
+    closeChatSocket();
+    // The next user of this browser must not see this user's lists, in memory or in the worker's cache.
+    queryClient.clear();
+    navigator.serviceWorker?.controller?.postMessage({ type: CLEAR_API_CACHE });
+    setState({ status: 'signed-out' });
+  }, [queryClient]);
+
+  const value = useMemo(() => ({ state, signIn, signOut }), [state, signIn, signOut]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionContextValue {
+  const value = useContext(SessionContext);
+  if (value === null) throw new Error('useSession needs a SessionProvider above it');
+  return value;
+}
+
+/** Returns the signed-in session; use it only in components rendered behind the sign-in gate. */
+export function useSignedInSession(): Session {
+  const { state } = useSession();
+  if (state.status !== 'signed-in') throw new Error('useSignedInSession needs a signed-in user');
+  return state.session;
+}

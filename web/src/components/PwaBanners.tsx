@@ -1,0 +1,34 @@
+import { applyUpdate, usePwaState } from '../app/pwa-state.ts';
+
+function queueText(size: number, reason: string | null): string {
+  const runs = size === 1 ? '1 run is' : `${size} runs are`;
+  const why = reason === null ? '' : ` ${reason}`;
+  return `${runs} queued and will be submitted when the server can take ${size === 1 ? 'it' : 'them'}.${why}`;
+}
+
+/** Offline, update-available and queued-run notices, announced to screen readers as they appear. */
+export function PwaBanners() {
+  const { online, updateAvailable, runQueue } = usePwaState();
+  return (
+    <div className="banners" aria-live="polite">
+      {!online && (
+        <p className="banner banner-offline" role="status" data-testid="offline-banner">
+          You are offline. Lists, runs and results show what was loaded last.
+        </p>
+      )}
+      {updateAvailable && (
+        <p className="banner banner-update" role="status" data-testid="update-banner">
+          An update is available.{' '}
+          <button type="button" onClick={applyUpdate}>
+            Reload
+          </button>
+        </p>
+      )}
+      {runQueue !== null && runQueue.size > 0 && (
+        <p className="banner banner-queue" role="status" data-testid="run-queue-banner">
+          {queueText(runQueue.size, runQueue.reason)}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,121 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import {
+  fetchCleanRoom,
+  fetchPartners,
+  fetchRoomDatasets,
+  fetchRoomQuestions,
+} from '../api/resources.ts';
+import { pages } from '../app/routes.ts';
+import { QueryStatus } from '../components/QueryStatus.tsx';
+
+function Partners({ cleanRoomId }: { cleanRoomId: string }) {
+  const query = useQuery({
+    queryKey: ['cleanroom', cleanRoomId, 'partners'],
+    queryFn: () => fetchPartners(cleanRoomId),
+  });
+  return (
+    <section aria-labelledby="partners-title">
+      <h2 id="partners-title">Partners</h2>
+      <QueryStatus query={query} what="partners" />
+      <ul>
+        {query.data?.items.map((partner) => (
+          <li key={partner.id}>
+            {partner.name} ({partner.kind}) · {partner.role} · {partner.status}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Datasets({ cleanRoomId }: { cleanRoomId: string }) {
+  const query = useQuery({
+    queryKey: ['cleanroom', cleanRoomId, 'datasets'],
+    queryFn: () => fetchRoomDatasets(cleanRoomId),
+  });
+  return (
+    <section aria-labelledby="datasets-title">
+      <h2 id="datasets-title">Datasets</h2>
+      <QueryStatus query={query} what="datasets" />
+      <ul>
+        {query.data?.items.map((dataset) => (
+          <li key={dataset.id}>
+            {dataset.name} · {dataset.dataType} · {dataset.rowCount.toLocaleString()} rows ·{' '}
+            {dataset.ownerOrganization.name}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Questions({ cleanRoomId }: { cleanRoomId: string }) {
+  const query = useQuery({
+    queryKey: ['cleanroom', cleanRoomId, 'questions'],
+    queryFn: () => fetchRoomQuestions(cleanRoomId),
+  });
+  return (
+    <section aria-labelledby="questions-title">
+      <h2 id="questions-title">Questions</h2>
+      <QueryStatus query={query} what="questions" />
+      <ul>
+        {query.data?.items.map((question) => (
+          <li key={question.id}>
+            <strong>{question.name}</strong> {question.description}{' '}
+            <Link
+              to={`/cleanrooms/${cleanRoomId}/questions/${question.template}/run`}
+              onMouseEnter={() => void pages.runForm.preload()}
+              onFocus={() => void pages.runForm.preload()}
+            >
+              Run {question.name}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export default function CleanRoomDetailPage() {
+  const { cleanRoomId = '' } = useParams();
+  const query = useQuery({
+    queryKey: ['cleanroom', cleanRoomId],
+    queryFn: () => fetchCleanRoom(cleanRoomId),
+  });
+  const room = query.data;
+  return (
+    <section className="detail-page" aria-labelledby="room-title">
+      <p>
+        <Link to="/cleanrooms">← Clean rooms</Link>
+      </p>
+      <h1 id="room-title">{room?.name ?? 'Clean room'}</h1>
+      <QueryStatus query={query} what="the clean room" />
+      {room !== undefined && (
+        <dl className="facts">
+          <dt>Id</dt>
+          <dd>{room.displayId}</dd>
+          <dt>Status</dt>
+          <dd>{room.status}</dd>
+          <dt>Owner</dt>
+          <dd>{room.ownerOrganization.name}</dd>
+          <dt>Crowd size (k-min)</dt>
+          <dd>{room.cleanRoomParameters.CROWD_SIZE}</dd>
+          <dt>Noise</dt>
+          <dd>
+            {room.cleanRoomParameters.ENABLE_NOISE
+              ? `on, scale ${room.cleanRoomParameters.DATA_DECIBEL}`
+              : 'off'}
+          </dd>
+        </dl>
+      )}
+      {room !== undefined && (
+        <>
+          <Partners cleanRoomId={room.id} />
+          <Datasets cleanRoomId={room.id} />
+          <Questions cleanRoomId={room.id} />
+        </>
+      )}
+    </section>
+  );
+}

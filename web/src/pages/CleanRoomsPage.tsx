@@ -1,0 +1,68 @@
+import { useDeferredValue, useState } from 'react';
+import { useNavigate } from 'react-router';
+import type { CleanRoom } from '../../../src/domain/clean-rooms/clean-room.ts';
+import { fetchCleanRooms } from '../api/resources.ts';
+import { cleanRoomsKey } from '../app/routes.ts';
+import { QueryStatus } from '../components/QueryStatus.tsx';
+import { VirtualList } from '../components/VirtualList.tsx';
+import { usePagedList } from './use-paged-list.ts';
+
+const ROW_HEIGHT_PX = 56;
+
+function CleanRoomRow(room: CleanRoom) {
+  return (
+    <div className="row-content">
+      <span className="row-title">{room.name}</span>
+      <span className="row-meta">
+        {room.displayId} · {room.status} · {room.myRole} · {room.partnersCount} partners
+      </span>
+    </div>
+  );
+}
+
+export default function CleanRoomsPage() {
+  const navigate = useNavigate();
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState('');
+  // Search is server-side: typing updates the field at once and the query when React is idle.
+  const deferredSearch = useDeferredValue(search.trim());
+  const { query, items, loadMore, hasMore } = usePagedList(
+    cleanRoomsKey(deferredSearch, status),
+    (cursor) => fetchCleanRooms({ search: deferredSearch, status }, cursor),
+  );
+
+  return (
+    <section className="list-page" aria-labelledby="rooms-title">
+      <h1 id="rooms-title">Clean rooms</h1>
+      <div className="filters" role="search">
+        <label htmlFor="room-search">Search</label>
+        <input
+          id="room-search"
+          type="search"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
+        <label htmlFor="room-status">Status</label>
+        <select id="room-status" value={status} onChange={(event) => setStatus(event.target.value)}>
+          <option value="">Any</option>
+          <option value="ACTIVE">Active</option>
+          <option value="INACTIVE">Inactive</option>
+          <option value="EXPIRED">Expired</option>
+        </select>
+      </div>
+      <QueryStatus query={query} what="clean rooms" />
+      {query.isSuccess && items.length === 0 && <p>No clean rooms match.</p>}
+      {items.length > 0 && (
+        <VirtualList
+          items={items}
+          hasMore={hasMore}
+          loadMore={loadMore}
+          rowHeight={ROW_HEIGHT_PX}
+          label="Clean rooms"
+          renderRow={CleanRoomRow}
+          onOpen={(room) => void navigate(`/cleanrooms/${room.id}`)}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,144 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { DatasetDataTypeSchema } from '../../../src/domain/datasets/dataset.ts';
+import type { Dataset, DatasetImportResponse } from '../../../src/domain/datasets/dataset-view.ts';
+import { fetchDatasets } from '../api/resources.ts';
+import { uploadDataset } from '../api/upload-dataset.ts';
+import { QueryStatus } from '../components/QueryStatus.tsx';
+import { VirtualList } from '../components/VirtualList.tsx';
+import { usePagedList } from './use-paged-list.ts';
+
+const ROW_HEIGHT_PX = 56;
+
+function DatasetRow(dataset: Dataset) {
+  return (
+    <div className="row-content">
+      <span className="row-title">{dataset.name}</span>
+      <span className="row-meta">
+        {dataset.dataType} · {dataset.rowCount.toLocaleString()} rows ·{' '}
+        {dataset.ownerOrganization.name}
+      </span>
+    </div>
+  );
+}
+
+function ImportReport({ outcome }: { outcome: DatasetImportResponse }) {
+  const { report } = outcome;
+  return (
+    <div role="status" data-testid="import-report">
+      <p>
+        Imported {report.rowCount.toLocaleString()} rows into {outcome.dataset.name};{' '}
+        {report.invalidRowCount} rows were rejected.
+      </p>
+      {report.errors.length > 0 && (
+        <ul className="line-errors" aria-label="Rejected lines">
+          {report.errors.map((error) => (
+            <li key={`${error.line}-${error.column ?? ''}`}>
+              Line {error.line}
+              {error.column === null ? '' : `, column ${error.column}`}: {error.message} (
+              {error.code})
+            </li>
+          ))}
+        </ul>
+      )}
+      {report.errorsTruncated && <p className="muted">Only the first errors are listed.</p>}
+    </div>
+  );
+}
+
+function UploadForm() {
+  const queryClient = useQueryClient();
+  const [progress, setProgress] = useState<number | null>(null);
+  const [outcome, setOutcome] = useState<DatasetImportResponse | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const file = form.get('file');
+    if (!(file instanceof File) || file.size === 0) return;
+    setError(null);
+    setOutcome(null);
+    setProgress(0);
+    try {
+      const fields = { name: String(form.get('name')), dataType: String(form.get('dataType')) };
+      setOutcome(await uploadDataset(file, fields, setProgress));
+      void queryClient.invalidateQueries({ queryKey: ['datasets'] });
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setProgress(null);
+    }
+  };
+
+  return (
+    <form
+      className="upload-form"
+      onSubmit={(event) => void onSubmit(event)}
+      aria-labelledby="upload-title"
+    >
+      <h2 id="upload-title">Import a CSV</h2>
+      <label htmlFor="dataset-name">Name</label>
+      <input id="dataset-name" name="name" required maxLength={200} />
+      <label htmlFor="dataset-type">Data type</label>
+      <select id="dataset-type" name="dataType" defaultValue="CRM">
+        {DatasetDataTypeSchema.options.map((type) => (
+          <option key={type}>{type}</option>
+        ))}
+      </select>
+      <label htmlFor="dataset-file">File</label>
+      <input id="dataset-file" name="file" type="file" accept=".csv,text/csv,.parquet" required />
+      <button type="submit" disabled={progress !== null}>
+        Upload
+      </button>
+      {progress !== null && (
+        <progress max={1} value={progress} aria-label="Upload progress">
+          {Math.round(progress * 100)}%
+        </progress>
+      )}
+      {error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {outcome !== null && <ImportReport outcome={outcome} />}
+    </form>
+  );
+}
+
+export default function DatasetsPage() {
+  const { query, items, loadMore, hasMore } = usePagedList(['datasets'], fetchDatasets);
+  const [selected, setSelected] = useState<Dataset | null>(null);
+  return (
+    <section className="list-page" aria-labelledby="datasets-title">
+      <h1 id="datasets-title">Datasets</h1>
+      <QueryStatus query={query} what="datasets" />
+      {items.length > 0 && (
+        <VirtualList
+          items={items}
+          hasMore={hasMore}
+          loadMore={loadMore}
+          rowHeight={ROW_HEIGHT_PX}
+          label="Datasets"
+          renderRow={DatasetRow}
+          onOpen={setSelected}
+        />
+      )}
+      {selected !== null && (
+        <section aria-labelledby="dataset-columns-title">
+          <h2 id="dataset-columns-title">{selected.name}: columns</h2>
+          <ul>
+            {selected.columns.map((column) => (
+              <li key={column.name}>
+                {column.name} · {column.dataType}
+                {column.identifierType === null ? '' : ` · identifier ${column.identifierType}`}
+                {column.isPii ? ' · PII' : ''}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <UploadForm />
+    </section>
+  );
+}

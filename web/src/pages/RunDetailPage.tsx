@@ -1,0 +1,128 @@
+import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import type { QuestionRunResult } from '../../../src/domain/runs/question-run.ts';
+import { fetchRun, fetchRunResults } from '../api/resources.ts';
+import { QueryStatus } from '../components/QueryStatus.tsx';
+import { resultToCsv } from '../lib/result-csv.ts';
+import { useRunEvents } from '../ws/use-run-events.ts';
+
+const ResultChart = lazy(() => import('../components/ResultChart.tsx'));
+
+function ResultTable({ result }: { result: QuestionRunResult }) {
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Result table">
+      <table data-testid="result-table">
+        <thead>
+          <tr>
+            {result.columns.map((column) => (
+              <th key={column.name} scope="col">
+                {column.name}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {result.rows.map((row, rowIndex) => (
+            <tr key={rowIndex}>
+              {row.map((value, columnIndex) => (
+                <td key={columnIndex}>
+                  {typeof value === 'number' ? value.toLocaleString() : (value ?? '')}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Fetches every page of the result and saves it as a CSV file. */
+async function downloadCsv(runId: string, first: QuestionRunResult): Promise<void> {
+  const rows = [...first.rows];
+  for (let cursor = first.nextCursor; cursor !== null;) {
+    const page = await fetchRunResults(runId, cursor);
+    rows.push(...page.rows);
+    cursor = page.nextCursor;
+  }
+  const blob = new Blob([resultToCsv(first.columns, rows)], { type: 'text/csv' });
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = `run-${runId}.csv`;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+function Results({ runId }: { runId: string }) {
+  const query = useQuery({
+    queryKey: ['run', runId, 'results'],
+    queryFn: () => fetchRunResults(runId),
+  });
+  const [downloadError, setDownloadError] = useState<string | null>(null);
+  const result = query.data;
+  return (
+    <section aria-labelledby="results-title">
+      <h2 id="results-title">Results</h2>
+      <QueryStatus query={query} what="results" />
+      {result !== undefined && (
+        <>
+          <p>
+            {result.rowCount} rows released, {result.suppressedRowCount} suppressed under the crowd
+            size of {result.privacy.crowdSize}
+            {result.noiseApplied ? `, noise scale ${result.privacy.noise.scale}` : ''}.
+          </p>
+          <button
+            type="button"
+            onClick={() =>
+              void downloadCsv(runId, result).catch((error: unknown) =>
+                setDownloadError(String(error)),
+              )
+            }
+          >
+            Download CSV
+          </button>
+          {downloadError !== null && <p className="error">{downloadError}</p>}
+          <Suspense fallback={<p className="loading">Loading chart…</p>}>
+            <ResultChart result={result} />
+          </Suspense>
+          <ResultTable result={result} />
+        </>
+      )}
+    </section>
+  );
+}
+
+export default function RunDetailPage() {
+  const { runId = '' } = useParams();
+  const query = useQuery({ queryKey: ['run', runId], queryFn: () => fetchRun(runId) });
+  const live = useRunEvents([runId]).get(runId);
+  const run = query.data;
+  const status = run?.status ?? live?.status;
+  const progress = live?.progress ?? run?.progress ?? 0;
+  return (
+    <section className="detail-page" aria-labelledby="run-title">
+      <p>
+        <Link to="/runs">← Runs</Link>
+      </p>
+      <h1 id="run-title">{run?.name ?? 'Run'}</h1>
+      <QueryStatus query={query} what="the run" />
+      {run !== undefined && (
+        <>
+          <p>
+            Status: <span data-testid="run-status">{status}</span>
+          </p>
+          <progress max={100} value={progress} aria-label="Run progress">
+            {Math.round(progress)}%
+          </progress>
+          {run.failureReason !== null && <p className="error">{run.failureReason}</p>}
+          <p className="muted">
+            Crowd size {run.privacy.crowdSize}; noise{' '}
+            {run.privacy.noise.enabled ? `scale ${run.privacy.noise.scale}` : 'off'}.
+          </p>
+        </>
+      )}
+      {status === 'COMPLETED' && <Results runId={runId} />}
+    </section>
+  );
+}

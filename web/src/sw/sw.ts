@@ -1,0 +1,220 @@
+/// <reference lib="webworker" />
+import { Queue } from 'workbox-background-sync';
+import { CacheableResponsePlugin } from 'workbox-cacheable-response';
+import { clientsClaim } from 'workbox-core';
+import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from 'workbox-precaching';
+import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { NetworkFirst } from 'workbox-strategies';
+import {
+  API_CACHE_NAME,
+  CLEAR_API_CACHE,
+  QUEUED_HEADER,
+  REPLAY_RUNS,
+  REPORT_RUN_QUEUE,
+  type RunQueueMessage,
+} from '../lib/sw-messages.ts';
+
+declare const self: ServiceWorkerGlobalScope & {
+  __WB_MANIFEST: (string | { url: string; revision: string | null })[];
+};
+
+/** Past this, a navigation falls back to the app shell of this worker's build. */
+const NAVIGATION_TIMEOUT_MS = 3000;
+/** Past this, an API read falls back to the cached copy. */
+const API_TIMEOUT_SECONDS = 4;
+/** Queued run submissions older than this (minutes) are dropped by Workbox. */
+const RUN_QUEUE_RETENTION_MINUTES = 7 * 24 * 60;
+const RUN_SUBMISSION_PATH = /^\/api\/v1\/cleanrooms\/[^/]+\/runs$/;
+/** API paths never cached: credentials, push subscriptions and live health. */
+const UNCACHED_API_PREFIXES = ['/api/v1/auth/', '/api/v1/push/', '/api/v1/system/'];
+
+clientsClaim();
+cleanupOutdatedCaches();
+
+/**
+ * Navigations go to the network first, so a deploy is visible on the next
+ * load and no stale index.html is served. Offline or past the timeout, the
+ * precached shell of this worker's build is served: it matches the hashed
+ * chunks this worker precached, which an older cached index.html would not.
+ */
+async function handleNavigation({
+  request,
+  event,
+}: {
+  request: Request;
+  event: ExtendableEvent;
+}): Promise<Response> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('navigation timed out')), NAVIGATION_TIMEOUT_MS);
+  });
+  try {
+    const response = await Promise.race([fetchNavigation(request, event), timeout]);
+    if (response.status < 500) return response;
+  } catch {
+    // Offline or timed out: the shell below serves the page.
+  } finally {
+    clearTimeout(timer);
+  }
+  return (await matchPrecache('index.html')) ?? Response.error();
+}
+
+/** Uses the navigation preload response, which the browser requested while this worker started, when there is one. */
+async function fetchNavigation(request: Request, event: ExtendableEvent): Promise<Response> {
+  const preloaded = (await (event as FetchEvent).preloadResponse) as Response | undefined;
+  return preloaded ?? fetch(request);
+}
+
+// Navigation preload starts the page request in parallel with the worker's
+// start-up, which otherwise delays every navigation it handles.
+self.addEventListener('activate', (event) => {
+  event.waitUntil(self.registration.navigationPreload.enable());
+});
+
+// Registered before the precache route, which would otherwise serve index.html cache-first.
+registerRoute(new NavigationRoute(handleNavigation));
+precacheAndRoute(self.__WB_MANIFEST);
+
+function isCachedApiRead(url: URL, request: Request): boolean {
+  return (
+    request.method === 'GET' &&
+    url.origin === self.location.origin &&
+    url.pathname.startsWith('/api/v1/') &&
+    !UNCACHED_API_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))
+  );
+}
+
+registerRoute(
+  ({ url, request }) => isCachedApiRead(url, request),
+  new NetworkFirst({
+    cacheName: API_CACHE_NAME,
+    networkTimeoutSeconds: API_TIMEOUT_SECONDS,
+    plugins: [new CacheableResponsePlugin({ statuses: [200] })],
+  }),
+);
+
+async function notifyClients(message: RunQueueMessage): Promise<void> {
+  const clients = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  for (const client of clients) client.postMessage(message);
+}
+
+async function reportQueue(reason: string | null, submittedRunId: string | null): Promise<void> {
+  const size = await runQueue.size();
+  await notifyClients({ type: 'run-queue', size, reason, submittedRunId });
+}
+
+let replayInProgress: Promise<void> | null = null;
+
+/**
+ * Submits queued runs in order. A network failure or a 5xx puts the request
+ * back at the head of the queue and rejects, so the browser's background
+ * sync tries again later; a 2xx or 4xx response removes it, because sending
+ * the same body again cannot change a 4xx.
+ */
+async function replayRunSubmissions(): Promise<void> {
+  for (let entry = await runQueue.shiftRequest(); entry; entry = await runQueue.shiftRequest()) {
+    let response: Response;
+    try {
+      response = await fetch(entry.request.clone());
+    } catch (error) {
+      await runQueue.unshiftRequest(entry);
+      await reportQueue('The network is unreachable.', null);
+      throw error;
+    }
+    if (response.status >= 500) {
+      await runQueue.unshiftRequest(entry);
+      await reportQueue(`The server answered HTTP ${response.status}.`, null);
+      throw new Error(`Run submission failed with HTTP ${response.status}`);
+    }
+    const body = (await response.json().catch(() => null)) as { id?: unknown } | null;
+    const runId = response.ok && typeof body?.id === 'string' ? body.id : null;
+    const reason = response.ok
+      ? null
+      : `The server rejected a queued run with HTTP ${response.status}.`;
+    await reportQueue(reason, runId);
+  }
+}
+
+function replayOnce(): Promise<void> {
+  replayInProgress ??= replayRunSubmissions().finally(() => {
+    replayInProgress = null;
+  });
+  return replayInProgress;
+}
+
+const runQueue = new Queue('run-submissions', {
+  maxRetentionTime: RUN_QUEUE_RETENTION_MINUTES,
+  onSync: () => replayOnce(),
+});
+
+async function queueRunSubmission(request: Request, reason: string): Promise<Response> {
+  await runQueue.pushRequest({ request });
+  await reportQueue(reason, null);
+  return new Response(JSON.stringify({ queued: true, reason }), {
+    status: 202,
+    headers: { 'content-type': 'application/json', [QUEUED_HEADER]: '1' },
+  });
+}
+
+/** Sends a run submission; offline or on a 5xx it is queued rather than lost. */
+async function submitRun({ request }: { request: Request }): Promise<Response> {
+  const copy = request.clone();
+  try {
+    const response = await fetch(request);
+    if (response.status < 500) return response;
+    return await queueRunSubmission(copy, `The server answered HTTP ${response.status}.`);
+  } catch {
+    return queueRunSubmission(copy, 'The network is unreachable.');
+  }
+}
+
+registerRoute(
+  ({ url, request }) =>
+    request.method === 'POST' &&
+    url.origin === self.location.origin &&
+    RUN_SUBMISSION_PATH.test(url.pathname),
+  submitRun,
+  'POST',
+);
+
+self.addEventListener('message', (event) => {
+  const type = (event.data as { type?: unknown } | null)?.type;
+  if (type === 'SKIP_WAITING') void self.skipWaiting();
+  if (type === REPLAY_RUNS) event.waitUntil(replayOnce().catch(() => undefined));
+  if (type === REPORT_RUN_QUEUE) event.waitUntil(reportQueue(null, null));
+  if (type === CLEAR_API_CACHE) event.waitUntil(caches.delete(API_CACHE_NAME));
+});
+
+interface PushPayload {
+  title?: string;
+  body?: string;
+  url?: string;
+}
+
+self.addEventListener('push', (event) => {
+  const payload = (event.data?.json() ?? {}) as PushPayload;
+  event.waitUntil(
+    self.registration.showNotification(payload.title ?? 'Cleanroom Copilot', {
+      body: payload.body ?? '',
+      icon: '/icons/icon-192.png',
+      data: { url: payload.url ?? '/runs' },
+    }),
+  );
+});
+
+async function openRunPage(url: string): Promise<void> {
+  const clients = await self.clients.matchAll({ type: 'window' });
+  const client = clients[0];
+  if (client === undefined) {
+    await self.clients.openWindow(url);
+    return;
+  }
+  await client.focus();
+  await client.navigate(url);
+}
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = (event.notification.data as { url?: string } | null)?.url ?? '/runs';
+  event.waitUntil(openRunPage(url));
+});

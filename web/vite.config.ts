@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { bodyStylesheetPlugin } from './build/body-stylesheet-plugin.ts';
+import { compressAssetsPlugin } from './build/compress-assets-plugin.ts';
+import { iconsPlugin } from './build/icons-plugin.ts';
+
+const webRoot = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * React imports resolve to Preact's compat layer, which is about a fifth of
+ * React's size. The exact-match patterns keep `react-router` and
+ * `@tanstack/react-query` pointing at their own packages.
+ */
+const preactAliases = [
+  { find: /^react$/, replacement: 'preact/compat' },
+  { find: /^react-dom$/, replacement: 'preact/compat' },
+  { find: /^react-dom\/client$/, replacement: 'preact/compat/client' },
+  { find: /^react\/jsx-runtime$/, replacement: 'preact/jsx-runtime' },
+  { find: /^react\/jsx-dev-runtime$/, replacement: 'preact/jsx-runtime' },
+];
+
+/** Build marker shown in the app footer; the update test changes it to tell two builds apart. */
+const buildId = process.env.WEB_BUILD_ID ?? 'local';
+
+/** Keeps libraries that change rarely in their own chunks, so a deploy of app code leaves them cached. */
+function chunkOf(id: string): string | undefined {
+  if (!id.includes('node_modules')) return undefined;
+  if (id.includes('node_modules/preact/')) return 'preact';
+  if (id.includes('node_modules/react-router')) return 'router';
+  if (
+    id.includes('node_modules/@tanstack/query') ||
+    id.includes('node_modules/@tanstack/react-query')
+  )
+    return 'query';
+  if (id.includes('node_modules/@tanstack/')) return 'virtual';
+  // zod has no manual chunk: the first route validates with zod/mini, and a
+  // manual chunk would pull the full zod API, which only lazy chunks use, into it.
+  if (/node_modules\/(marked|dompurify)\//.test(id)) return 'markdown';
+  if (id.includes('node_modules/uplot/')) return 'uplot';
+  return undefined;
+}
+
+export default defineConfig({
+  root: webRoot,
+  base: '/',
+  define: { __BUILD_ID__: JSON.stringify(buildId) },
+  resolve: { alias: preactAliases },
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  build: {
+    outDir: path.join(webRoot, 'dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    // The CSP forbids inline code, and a data: URL script would need script-src data:.
+    assetsInlineLimit: 0,
+    reportCompressedSize: false,
+    rollupOptions: { output: { manualChunks: chunkOf } },
+  },
+  plugins: [
+    iconsPlugin(),
+    bodyStylesheetPlugin(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src/sw',
+      filename: 'sw.ts',
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: {
+        name: 'Cleanroom Copilot',
+        short_name: 'Cleanroom',
+        description: 'Data clean rooms: chat, questions, live runs and privacy-safe results.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#0f6e6e',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        globIgnores: ['**/*.br', '**/*.gz', 'sw.js'],
+        minify: true,
+      },
+    }),
+    compressAssetsPlugin(),
+  ],
+});
