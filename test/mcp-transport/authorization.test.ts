@@ -1,5 +1,6 @@
 import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../src/services/auth/api-key-secret.ts';
 import { findFreePort, LocalAuthorizationServer } from './support/local-authorization-server.ts';
 import {
   connectClient,
@@ -249,6 +250,23 @@ describe('MCP authorization with API keys only', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(await response.json()).toMatchObject({ error: { data: { code: 'API_KEY_INVALID' } } });
+  });
+
+  it('rejects a revoked API key with an ASCII challenge', async () => {
+    const key = server.platform.keys.publisher;
+    await server.platform.platform.context.db.query(
+      'UPDATE api_keys SET revoked_at = now() WHERE key_hash = $1',
+      [hashApiKey(key)],
+    );
+
+    const response = await postInitialize(server, `Bearer ${key}`);
+    const challenge = response.headers.get('www-authenticate') ?? '';
+    const body = (await response.json()) as JsonRpcErrorBody;
+
+    expect(response.status).toBe(401);
+    expect(challenge).toMatch(/^[\x20-\x7e]+$/);
+    expect(challenge).toMatch(/error_description="API key crk_\w+\.\.\. was revoked/);
+    expect(body.error.data.code).toBe('API_KEY_REVOKED');
   });
 
   it('rejects a JWT when no issuer is configured', async () => {

@@ -8,6 +8,7 @@ import {
   jsonRpcHeaders,
   startMcpTestServer,
   type ConnectedClient,
+  type JsonRpcErrorBody,
   type McpTestServer,
 } from './support/mcp-test-server.ts';
 
@@ -53,6 +54,24 @@ async function notify(session: McpSession, ...messages: string[]): Promise<void>
 async function dropStream(client: ResumableClient, session: McpSession): Promise<void> {
   client.controlledFetch.dropStream();
   await vi.waitFor(() => expect(session.openRequestCount).toBe(0), { timeout: 5_000 });
+}
+
+const UNKNOWN_EVENT_ID = '6f1d2c3b-0000-4000-8000-000000000000:3';
+
+/** Resumes a stream of the client's session on `url` with a Last-Event-ID no stream of it carries. */
+async function resumeUnknownStream(url: URL, client: ConnectedClient, key: string) {
+  const response = await fetch(url, {
+    method: 'GET',
+    headers: {
+      authorization: `Bearer ${key}`,
+      accept: 'text/event-stream',
+      'mcp-session-id': client.transport.sessionId!,
+      'last-event-id': UNKNOWN_EVENT_ID,
+    },
+    // Without the fix the server never answers; the timeout makes that a failure, not a hang.
+    signal: AbortSignal.timeout(5_000),
+  });
+  return { status: response.status, body: (await response.json()) as JsonRpcErrorBody };
 }
 
 describe('resuming a dropped SSE stream', () => {
@@ -119,6 +138,21 @@ describe('resuming a dropped SSE stream', () => {
     expect(await readMessages()).toEqual(['recent']);
   });
 
+  it('answers 404 at once to a Last-Event-ID of an unknown stream', async () => {
+    const client = await connectResumableClient(server);
+    clients.push(client);
+
+    const { status, body } = await resumeUnknownStream(
+      server.url,
+      client,
+      server.platform.keys.advertiser,
+    );
+
+    expect(status).toBe(404);
+    expect(body.error.data.code).toBe('MCP_STREAM_NOT_FOUND');
+    expect(body.error.message).toContain(UNKNOWN_EVENT_ID);
+  });
+
   it('rejects a Last-Event-ID of another stream format with 400', async () => {
     const client = await connectResumableClient(server);
     clients.push(client);
@@ -174,6 +208,21 @@ describe('resuming on another web process', () => {
     await vi.waitFor(() => expect(client.received).toHaveLength(5), { timeout: 5_000 });
     expect(client.received).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
     expect(second.platform.app.mcp.sessions!.size).toBe(0);
+  });
+
+  it('answers 404 at once to an unknown stream of a live session', async () => {
+    const client = await connectResumableClient(first);
+    clients.push(client);
+
+    const { status, body } = await resumeUnknownStream(
+      second.url,
+      client,
+      first.platform.keys.advertiser,
+    );
+
+    expect(status).toBe(404);
+    expect(body.error.data.code).toBe('MCP_STREAM_NOT_FOUND');
+    expect(body.error.message).toContain(UNKNOWN_EVENT_ID);
   });
 
   it("answers 404 to a resume with another organization's key", async () => {

@@ -23,7 +23,9 @@ describe('MCP Streamable HTTP sessions', () => {
   const clients: ConnectedClient[] = [];
 
   beforeAll(async () => {
-    server = await startMcpTestServer({ env: { MCP_MAX_SESSIONS: '3' } });
+    server = await startMcpTestServer({
+      env: { MCP_MAX_SESSIONS: '3', MCP_MAX_SESSIONS_PER_ORGANIZATION: '2' },
+    });
   });
 
   afterEach(async () => {
@@ -153,8 +155,27 @@ describe('MCP Streamable HTTP sessions', () => {
     expect(closed).not.toContain(transport.sessionId);
   });
 
+  it('rejects an initialize past the per-organization limit with 503', async () => {
+    await connect();
+    await connect();
+
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: jsonRpcHeaders(server.platform.keys.advertiser),
+      body: JSON.stringify(initializeRequest),
+    });
+    const body = (await response.json()) as JsonRpcErrorBody;
+
+    expect(response.status).toBe(503);
+    expect(body.error.data.code).toBe('MCP_SESSION_LIMIT');
+    expect(body.error.message).toContain('MCP_MAX_SESSIONS_PER_ORGANIZATION');
+    const other = await connect(server.platform.keys.retailer);
+    expect(other.transport.sessionId).toEqual(expect.any(String));
+  });
+
   it('rejects an initialize past MCP_MAX_SESSIONS with 503', async () => {
-    const opened = [await connect(), await connect(), await connect()];
+    const { keys } = server.platform;
+    const opened = [await connect(), await connect(keys.retailer), await connect(keys.publisher)];
 
     const response = await fetch(server.url, {
       method: 'POST',

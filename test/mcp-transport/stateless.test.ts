@@ -47,6 +47,32 @@ describe('MCP over Streamable HTTP, stateless mode', () => {
     await client.close();
   });
 
+  it('neither advertises nor accepts resource subscriptions', async () => {
+    const { client } = await connectClient(server.url, server.platform.keys.advertiser);
+    const capabilities = client.getServerCapabilities();
+    await client.close();
+
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: jsonRpcHeaders(server.platform.keys.advertiser, {
+        'mcp-protocol-version': '2025-11-25',
+      }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'resources/subscribe',
+        params: { uri: 'cleanroom://runs/00000000-0000-0000-0000-000000000000' },
+      }),
+    });
+    const [message] = readSseMessages(await response.text()) as {
+      error?: { code: number; message: string };
+    }[];
+
+    expect(capabilities?.resources?.subscribe).toBeFalsy();
+    expect(message?.error?.code).toBe(-32601);
+    expect(message?.error?.message).toContain('MCP_STATELESS=true');
+  });
+
   it('answers concurrent requests of two organizations apart', async () => {
     const { keys } = server.platform;
 

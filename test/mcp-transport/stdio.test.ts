@@ -4,7 +4,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_DATABASE_URL } from '../support/postgres.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { initializeRequest } from './support/mcp-test-server.ts';
@@ -63,6 +64,82 @@ describe('cleanroom mcp over stdio', () => {
     expect(stderr).toContain('MCP server ready on stdio');
   });
 
+  it('honours notifications/cancelled for a waiting start_run', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, 'mcp', '--no-worker'],
+      env: mcpEnvironment(test),
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const client = new Client({ name: 'stdio-cancellation-test', version: '1.0.0' });
+    await client.connect(transport);
+    const received: JSONRPCMessage[] = [];
+    const onmessage = transport.onmessage;
+    transport.onmessage = (message) => {
+      received.push(message);
+      onmessage?.(message);
+    };
+    const cancel = new AbortController();
+    let abortedAt: number | undefined;
+    const progress: number[] = [];
+
+    // The platform runs no worker, so without the cancellation the call would wait 30 s.
+    const call = client.callTool(
+      {
+        name: 'start_run',
+        arguments: {
+          cleanRoomId: 'CR-000001',
+          questionId: 'audience_overlap',
+          parameters: { attribute: 'region' },
+          idempotencyKey: 'cancel-over-stdio',
+          waitSeconds: 30,
+        },
+      },
+      undefined,
+      {
+        signal: cancel.signal,
+        onprogress: ({ progress: value }) => {
+          progress.push(value);
+          abortedAt ??= Date.now();
+          cancel.abort('the user stopped waiting');
+        },
+      },
+    );
+    let rejectedAt = 0;
+    const rejected = expect(call.finally(() => (rejectedAt = Date.now()))).rejects.toThrow(
+      'the user stopped waiting',
+    );
+    await rejected;
+    const rejectedAfterMs = rejectedAt - abortedAt!;
+    await vi.waitFor(() => expect(stderr).toContain('tool call cancelled by the client'), {
+      timeout: 5_000,
+    });
+    const listed = await client.callTool({
+      name: 'list_runs',
+      arguments: { cleanRoomId: 'CR-000001' },
+    });
+    const runId = (listed.structuredContent as { items: { id: string; name: string }[] }).items[0]!
+      .id;
+    const after = await client.callTool({ name: 'get_run', arguments: { runId } });
+    await client.close();
+
+    expect(rejectedAfterMs).toBeLessThan(1_000);
+    // The client drops the call's progress handler on cancel, and the server sends no more.
+    expect(progress).toEqual([0]);
+    expect(after.isError).toBeFalsy();
+    expect((after.structuredContent as { run: { status: string } }).run.status).toBe('QUEUED');
+    const responses = received.filter((message) => 'id' in message && !('method' in message));
+    // Responses to list_runs and get_run only, none to the cancelled start_run.
+    expect(responses).toHaveLength(2);
+    const logLevels = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => (JSON.parse(line) as { level: number }).level);
+    expect(logLevels.filter((level) => level >= 50)).toEqual([]);
+  });
+
   it('writes only protocol messages to stdout and exits 0 when stdin ends', async () => {
     const child = spawn(process.execPath, [cli, 'mcp', '--no-worker'], {
       env: mcpEnvironment(test),
@@ -84,6 +161,46 @@ describe('cleanroom mcp over stdio', () => {
       id: 1,
       result: expect.any(Object),
     });
+  });
+
+  it('answers a line that is not JSON with a parse error', async () => {
+    const child = spawn(process.execPath, [cli, 'mcp', '--no-worker'], {
+      env: mcpEnvironment(test),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const lines = createInterface({ input: child.stdout });
+
+    child.stdin.write('this is not json\n');
+    const [line] = (await once(lines, 'line')) as [string];
+    child.stdin.end();
+    await once(child, 'exit');
+
+    expect(JSON.parse(line)).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32700, message: expect.stringContaining('Parse error') },
+    });
+  });
+
+  it('exits 0 when stdin ends with REDIS_URL set', async () => {
+    // Open Redis connections of the run event bus would keep the process alive.
+    const child = spawn(process.execPath, [cli, 'mcp', '--no-worker'], {
+      env: mcpEnvironment(test, {
+        REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const lines = createInterface({ input: child.stdout });
+    child.stdin.write(`${JSON.stringify(initializeRequest)}\n`);
+    await once(lines, 'line');
+    await vi.waitFor(() => expect(stderr).toContain('run events subscribed'), { timeout: 5_000 });
+
+    child.stdin.end();
+    const [exitCode] = (await once(child, 'exit')) as [number | null];
+
+    expect(exitCode).toBe(0);
   });
 
   it('exits 0 on SIGINT', async () => {

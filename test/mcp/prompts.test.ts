@@ -105,6 +105,47 @@ describe('MCP prompts', () => {
     expect((badDate as McpError).message).toContain('dateStart');
   });
 
+  it('reports an unknown room once, with the tool to list rooms', async () => {
+    const error = await advertiser.client
+      .getPrompt({ name: 'explain_privacy_settings', arguments: { cleanRoom: 'CR-999999' } })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(McpError);
+    const message = (error as McpError).message;
+    expect(message).toMatch(/^MCP error -32602: CLEAN_ROOM_NOT_FOUND/);
+    expect(message).toContain('list_clean_rooms');
+    expect(message).not.toContain('GET /api/v1');
+  });
+
+  it('rejects an unknown attribution model', async () => {
+    const error = await advertiser.client
+      .getPrompt({
+        name: 'campaign_attribution',
+        arguments: {
+          cleanRoom: 'CR-000001',
+          dateStart: '2026-11-01',
+          dateEnd: '2026-11-30',
+          model: 'bogus',
+        },
+      })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).message).toContain('must be one of first_touch, last_touch, linear');
+    expect((error as McpError).message).toContain('model');
+  });
+
+  it('rejects an unknown logging level with the valid levels', async () => {
+    const error = await advertiser.client
+      .setLoggingLevel('loud' as 'info')
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).code).toBe(-32602);
+    expect((error as McpError).message).toContain('"loud"');
+    expect((error as McpError).message).toContain('debug, info, notice');
+  });
+
   it('completes rooms, partners and attributes from the chosen room', async () => {
     const ref = { type: 'ref/prompt' as const, name: 'audience_overlap_with_partner' };
 

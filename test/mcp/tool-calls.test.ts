@@ -54,6 +54,48 @@ describe('MCP tool calls', () => {
       for (const room of candidates) expect(text).toContain(room.displayId);
     });
 
+    it('takes cleanRoomId as an alias of cleanRoom', async () => {
+      const { result, data } = await advertiser.call('get_clean_room', {
+        cleanRoomId: holidayRoom.displayId,
+      });
+      const missing = await advertiser.call('get_clean_room', {});
+
+      expect(result.isError).toBeFalsy();
+      expect((data.cleanRoom as { id: string }).id).toBe(holidayRoom.id);
+      expect(missing.result.isError).toBe(true);
+      expect(missing.text).toContain('VALIDATION_FAILED');
+      expect(missing.text).toContain('cleanRoomId');
+    });
+
+    it('lets every tool take a room name as cleanRoomId', async () => {
+      const name = holidayRoom.name.toUpperCase();
+      const partners = await advertiser.call('list_partners', { cleanRoomId: name });
+      const questions = await advertiser.call('list_questions', { cleanRoomId: name });
+      const datasets = await advertiser.call('list_datasets', { cleanRoomId: name });
+      const runs = await advertiser.call('list_runs', { cleanRoomId: name });
+      const preview = await advertiser.call('preview_run', {
+        cleanRoomId: name,
+        questionId: 'audience_overlap',
+        parameters: { attribute: 'age_band' },
+      });
+
+      for (const call of [partners, questions, datasets, runs, preview]) {
+        expect(call.text).not.toContain('CLEAN_ROOM_NOT_FOUND');
+        expect(call.result.isError).toBeFalsy();
+      }
+      expect(partners.data.cleanRoomId).toBe(holidayRoom.displayId);
+    });
+
+    it('rejects an ambiguous room name in cleanRoomId with the candidates', async () => {
+      const { result, text } = await advertiser.call('list_partners', {
+        cleanRoomId: 'Spring Launch',
+      });
+
+      expect(result.isError).toBe(true);
+      expect(text).toContain('CLEAN_ROOM_AMBIGUOUS');
+      expect(text.match(/CR-\d+/g)).toHaveLength(2);
+    });
+
     it('suggests similar names when none matches', async () => {
       const { result, text } = await advertiser.call('get_clean_room', { cleanRoom: 'Holiday' });
 
@@ -96,6 +138,71 @@ describe('MCP tool calls', () => {
       expect(rooms.data.nextCursor).toEqual(expect.any(String));
       expect(datasets.result.isError).toBeFalsy();
       expect((datasets.data.own as { items: unknown[] }).items).toHaveLength(1);
+    });
+
+    it('treats null as absent for every optional argument', async () => {
+      const { tools } = await advertiser.client.listTools();
+
+      for (const tool of tools) {
+        const required = new Set(tool.inputSchema.required ?? []);
+        const optional = Object.keys(tool.inputSchema.properties ?? {}).filter(
+          (name) => !required.has(name),
+        );
+        const args = Object.fromEntries(optional.map((name) => [name, null]));
+        const { text } = await advertiser.call(tool.name, args);
+
+        for (const name of optional) expect(text, `${tool.name}.${name}`).not.toContain(`at ${name}`);
+      }
+    });
+
+    it('lists the valid tools for an unknown tool', async () => {
+      const { result, text } = await advertiser.call('no_such_tool');
+
+      expect(result.isError).toBe(true);
+      expect(text).toMatch(/^TOOL_NOT_FOUND: Tool "no_such_tool" does not exist/);
+      expect(text).toContain('list_clean_rooms');
+      expect(text).toContain('get_results');
+    });
+
+    it('rejects NUL characters in text arguments', async () => {
+      const search = await advertiser.call('list_clean_rooms', { search: 'Holi\u0000day' });
+      const room = await advertiser.call('get_clean_room', { cleanRoom: 'Holi\u0000day' });
+      const rest = await test.app.inject({
+        method: 'GET',
+        url: '/api/v1/cleanrooms?search=Holi%00day',
+        headers: { authorization: `Bearer ${test.keys.advertiser}` },
+      });
+
+      expect(search.text).toContain('VALIDATION_FAILED');
+      expect(search.text).toContain('must not contain NUL characters (U+0000) at search');
+      expect(room.text).toContain('must not contain NUL characters (U+0000) at cleanRoom');
+      expect(rest.statusCode).toBe(400);
+      expect(rest.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    });
+
+    it('rejects a deeply nested parameter value', async () => {
+      let nested: unknown = 'age_band';
+      for (let depth = 0; depth < 400_000; depth++) nested = [nested];
+      const { result, text } = await advertiser.call('preview_run', {
+        cleanRoomId: holidayRoom.id,
+        questionId: 'audience_overlap',
+        parameters: { attribute: nested },
+      });
+
+      expect(result.isError).toBe(true);
+      expect(text).toContain('PARAMETER_INVALID');
+      expect(text).toContain('nested more than 8 levels deep');
+    });
+
+    it('rejects a NUL character in a question parameter', async () => {
+      const { text } = await advertiser.call('preview_run', {
+        cleanRoomId: holidayRoom.id,
+        questionId: 'reach_frequency',
+        parameters: { ...WINDOW, campaign_ids: ['Spring\u0000'] },
+      });
+
+      expect(text).toContain('PARAMETER_INVALID');
+      expect(text).toContain('without NUL characters');
     });
 
     it('accepts a run request written by a model', async () => {
@@ -220,6 +327,56 @@ describe('MCP tool calls', () => {
       expect(last.data.rows).toHaveLength(3);
       expect(last.data.truncated).toBe(false);
       expect(last.data.nextCursor).toBeNull();
+    });
+
+    it('rejects an offset above the int4 range', async () => {
+      const { result, text } = await publisher.call('get_results', {
+        runId,
+        offset: Number.MAX_SAFE_INTEGER,
+      });
+
+      expect(result.isError).toBe(true);
+      expect(text).toContain('VALIDATION_FAILED');
+      expect(text).toContain('offset');
+      expect(text).not.toContain('unexpected');
+    });
+
+    it('rejects a cursor past the last row', async () => {
+      for (const position of [3_000_000_000, 10_000_000]) {
+        const cursor = Buffer.from(JSON.stringify([position])).toString('base64url');
+        const { result, text, data } = await publisher.call('get_results', { runId, cursor });
+
+        expect(result.isError).toBe(true);
+        expect(text).toContain('CURSOR_INVALID');
+        expect(text).toContain(`row offset ${position}`);
+        expect(text).toMatch(/valid offsets are 0 to \d+/);
+        expect(data).toEqual({});
+      }
+    });
+
+    it('rejects a cursor past the last row over REST', async () => {
+      const response = await test.app.inject({
+        method: 'GET',
+        url: `/api/v1/runs/${runId}/results?cursor=WzMwMDAwMDAwMDBd`,
+        headers: { authorization: `Bearer ${test.keys.publisher}` },
+      });
+
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ error: { code: 'CURSOR_INVALID' } });
+    });
+
+    it('returns an empty page at the end offset', async () => {
+      const first = await publisher.call('get_results', { runId, limit: 1 });
+      const rowCount = first.data.rowCount as number;
+      const { result, text, data } = await publisher.call('get_results', {
+        runId,
+        offset: rowCount,
+      });
+
+      expect(result.isError).toBeFalsy();
+      expect(data.rows).toEqual([]);
+      expect(data.nextCursor).toBeNull();
+      expect(text).toContain(`offset ${rowCount} is past the last of the ${rowCount} rows`);
     });
 
     it('rejects a page above 200 rows', async () => {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { dropSchemas, TEST_DATABASE_URL } from './postgres.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createPlatform, type Platform } from '../../src/app/create-platform.ts';
-import { createLogger } from '../../src/adapters/logging/logger.ts';
+import { createLogger, type Logger } from '../../src/adapters/logging/logger.ts';
 import { seedDemoWorkspace } from '../../src/services/seed/seed-demo-workspace.ts';
 import {
   readDemoCredentials,
@@ -26,6 +26,8 @@ export interface TestPlatformOptions {
   startWorker?: boolean;
   /** Reuses the data directory and schema of an earlier platform, as a restarted process would. */
   reuse?: { dataDir: string; schema: string };
+  /** Logger of the platform, such as one writing to a stream a test reads; silent by default. */
+  log?: Logger;
 }
 
 export interface TestPlatform {
@@ -36,6 +38,10 @@ export interface TestPlatform {
   credentials: DemoCredential[];
   /** Demo API key of the advertiser, publisher and retailer. */
   keys: { advertiser: string; publisher: string; retailer: string };
+  /** Demo user's web app password of the advertiser, publisher and retailer. */
+  passwords: { advertiser: string; publisher: string; retailer: string };
+  /** Demo user's email of the advertiser, publisher and retailer. */
+  emails: { advertiser: string; publisher: string; retailer: string };
   /** Stops the platform and drops its schemas and files. */
   close(): Promise<void>;
   /** Stops the platform but keeps its schemas and files, for a restart with `reuse`. */
@@ -56,7 +62,7 @@ export async function startTestPlatform(options: TestPlatformOptions): Promise<T
     ...(options.backend === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
     ...options.env,
   });
-  const platform = await createPlatform(config, createLogger(config.LOG_LEVEL, 2), {
+  const platform = await createPlatform(config, options.log ?? createLogger(config.LOG_LEVEL, 2), {
     purpose: 'test',
   });
   if (options.seed !== 'none')
@@ -68,6 +74,8 @@ export async function startTestPlatform(options: TestPlatformOptions): Promise<T
 
   const keyOf = (prefix: string) =>
     credentials.find((credential) => credential.organization.startsWith(prefix))?.apiKey ?? '';
+  const credentialOf = (prefix: string) =>
+    credentials.find((credential) => credential.organization.startsWith(prefix));
   return {
     platform,
     app,
@@ -78,6 +86,16 @@ export async function startTestPlatform(options: TestPlatformOptions): Promise<T
       advertiser: keyOf('Northwind'),
       publisher: keyOf('Daily Ledger'),
       retailer: keyOf('Cornerstone'),
+    },
+    passwords: {
+      advertiser: credentialOf('Northwind')?.password ?? '',
+      publisher: credentialOf('Daily Ledger')?.password ?? '',
+      retailer: credentialOf('Cornerstone')?.password ?? '',
+    },
+    emails: {
+      advertiser: credentialOf('Northwind')?.email ?? '',
+      publisher: credentialOf('Daily Ledger')?.email ?? '',
+      retailer: credentialOf('Cornerstone')?.email ?? '',
     },
     stop: async () => {
       await app.close();

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { getJson, sendJson } from '../support/api-helpers.ts';
+import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
+import { OwnRedisServer } from './support/own-redis-server.ts';
+import { COMMAND_TIMEOUT_MS, REDIS_URL, uniquePrefix, waitFor } from './support/cache-fixtures.ts';
+
+const REDIS_KEY_PREFIX = uniquePrefix().replaceAll(':', '_').slice(0, 60);
+
+describe('cache shared by two processes', () => {
+  let first: TestPlatform;
+  let second: TestPlatform;
+
+  beforeAll(async () => {
+    const env = {
+      REDIS_URL,
+      REDIS_KEY_PREFIX,
+      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+    };
+    first = await startTestPlatform({ backend: 'postgres', env, startWorker: false });
+    second = await startTestPlatform({
+      backend: 'postgres',
+      env,
+      seed: 'none',
+      startWorker: false,
+      reuse: { dataDir: first.dataDir, schema: first.schema },
+    });
+    await waitFor(() =>
+      [first, second].every((test) => test.platform.context.cache.health().status === 'ok'),
+    );
+  });
+
+  afterAll(async () => {
+    await second?.stop();
+    await first?.close();
+    const admin = new Redis(REDIS_URL);
+    const keys = await admin.keys(`${REDIS_KEY_PREFIX}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  it('shows a write in one process to reads in the other', async () => {
+    const url = '/api/v1/cleanrooms/CR-000002';
+    const before = await getJson<{ name: string }>(second.app, first.keys.advertiser, url);
+    expect(before.status).toBe(200);
+
+    const renamed = `${before.body.name} (renamed)`;
+    const patched = await sendJson(first.app, first.keys.retailer, 'PATCH', url, { name: renamed });
+    expect(patched.status).toBe(200);
+
+    const deadline = Date.now() + 2000;
+    let name = '';
+    while (Date.now() < deadline && name !== renamed) {
+      name = (await getJson<{ name: string }>(second.app, first.keys.advertiser, url)).body.name;
+    }
+    expect(name).toBe(renamed);
+  });
+
+  it('rejects a key revoked in the other process', async () => {
+    const created = await sendJson<{ id: string; key: string }>(
+      first.app,
+      first.keys.publisher,
+      'POST',
+      '/api/v1/api-keys',
+      { name: 'cross-process key' },
+    );
+    expect((await getJson(second.app, created.body.key, '/api/v1/me')).status).toBe(200);
+
+    await sendJson(
+      first.app,
+      first.keys.publisher,
+      'DELETE',
+      `/api/v1/api-keys/${created.body.id}`,
+    );
+
+    let status = 200;
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline && status === 200) {
+      status = (await getJson(second.app, created.body.key, '/api/v1/me')).status;
+    }
+    expect(status).toBe(401);
+  });
+});
+
+describe('API while the cache Redis is down', () => {
+  let server: OwnRedisServer;
+  let test: TestPlatform;
+
+  beforeAll(async () => {
+    server = await OwnRedisServer.start();
+    test = await startTestPlatform({
+      backend: 'postgres',
+      env: {
+        REDIS_URL: server.url,
+        REDIS_KEY_PREFIX,
+        REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+      },
+      startWorker: false,
+    });
+    await waitFor(() => test.platform.context.cache.health().status === 'ok');
+  });
+
+  afterAll(async () => {
+    await test?.close();
+    await server?.stop();
+  });
+
+  it('serves from PostgreSQL, reports degraded, then recovers', async () => {
+    expect((await getJson(test.app, test.keys.advertiser, '/api/v1/cleanrooms')).status).toBe(200);
+
+    await server.stop();
+    await waitFor(() => test.platform.context.cache.health().status === 'degraded');
+    const during = await getJson<{ items: unknown[] }>(
+      test.app,
+      test.keys.advertiser,
+      '/api/v1/cleanrooms',
+    );
+    expect(during.status).toBe(200);
+    expect(during.body.items.length).toBeGreaterThan(0);
+    const ready = await test.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect((ready.json() as { checks: { cache: { status: string } } }).checks.cache.status).toBe(
+      'degraded',
+    );
+    const metrics = await test.platform.metrics.metrics();
+    expect(metrics).toContain('cleanroom_cache_redis_up 0');
+
+    await server.resume();
+    await waitFor(() => test.platform.context.cache.health().status === 'ok');
+    const before = test.platform.context.cache.stats().requests.bypass;
+    expect((await getJson(test.app, test.keys.advertiser, '/api/v1/cleanrooms')).status).toBe(200);
+    expect(test.platform.context.cache.stats().requests.bypass).toBe(before);
+  });
+});
