@@ -14,12 +14,21 @@ import {
   type ScenarioOutcome,
 } from './lib/report.ts';
 import type { BenchScenario, CpuLayout, ScenarioContext } from './lib/types.ts';
+import { cacheEndpointScenario } from './scenarios/cache-endpoint.ts';
+import { cacheMixScenario } from './scenarios/cache-mix.ts';
+import { cacheRedisOutageScenario } from './scenarios/cache-redis-outage.ts';
+import { chatFirstTokenScenario } from './scenarios/chat-first-token.ts';
 import { csvImportScenario } from './scenarios/csv-import.ts';
 import { engineOverlapScenario } from './scenarios/engine-overlap.ts';
 import { mcpToolCallScenario } from './scenarios/mcp-tool-call.ts';
+import { httpCachedPayloadScenario } from './scenarios/http-cached-payload.ts';
 import { runStartLatencyScenario } from './scenarios/run-start-latency.ts';
 import { seedGenerationScenario } from './scenarios/seed-generation.ts';
 import { serverMemoryScenario } from './scenarios/server-memory.ts';
+import { webBundleSizeScenario } from './scenarios/web-bundle-size.ts';
+import { webLargeListScenario } from './scenarios/web-large-list.ts';
+import { webPageLoadScenario } from './scenarios/web-page-load.ts';
+import { wsFanoutScenario } from './scenarios/ws-fanout.ts';
 
 /**
  * Scenario registry, in run order. A new scenario is a module in
@@ -32,6 +41,15 @@ const scenarios: readonly BenchScenario[] = [
   runStartLatencyScenario,
   serverMemoryScenario,
   mcpToolCallScenario,
+  httpCachedPayloadScenario,
+  cacheEndpointScenario,
+  cacheMixScenario,
+  cacheRedisOutageScenario,
+  chatFirstTokenScenario,
+  wsFanoutScenario,
+  webBundleSizeScenario,
+  webPageLoadScenario,
+  webLargeListScenario,
 ];
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,0 +1,282 @@
+import type { BenchChild } from '../lib/child-runner.ts';
+import { formatFigureValue } from '../lib/report.ts';
+import { median, type MeasuredRound } from '../lib/rounds.ts';
+import type {
+  BenchScenario,
+  Figure,
+  ReportTable,
+  ScenarioContext,
+  ScenarioReport,
+} from '../lib/types.ts';
+import {
+  benchSchema,
+  dropBenchSchema,
+  formatMs,
+  measureRoundWithPostgres,
+  openBareServer,
+  openPlatformServer,
+  runLoad,
+  seedBenchDatabase,
+  startLoadChild,
+  type OpenServer,
+} from './cache-bench-setup.ts';
+import type { CacheLoadMeasured, CacheLoadRequest } from './cache-load.ts';
+import { BenchRedisServer } from './cache-redis-server.ts';
+import { cacheVariants, type CacheVariant } from './cache-variants.ts';
+
+const LIST_PATH = '/api/v1/cleanrooms';
+const CONNECTIONS = 50;
+const MANY_CONNECTIONS = 500;
+const targets = {
+  l1: { ratio: 0.5, p99Ms: 5 },
+  l2: { ratio: 0.3, p99Ms: 8 },
+  uncached: { ratio: 0.12, p99Ms: 20 },
+  many: { p99Ms: 50 },
+};
+const variantNames: Record<CacheVariant, string> = {
+  'bare-node': 'bare node:http',
+  l1: 'in-process hit',
+  l2: 'Redis hit (in-process tier off)',
+  uncached: 'uncached (PostgreSQL)',
+};
+
+interface Sizes {
+  roundCount: number;
+  durationSeconds: number;
+  warmUpSeconds: number;
+}
+
+type RoundLoads = Record<CacheVariant, CacheLoadMeasured>;
+
+/**
+ * Throughput and latency of the cached clean room list against bare
+ * node:http sending the same bytes, in alternating rounds: served from the
+ * in-process tier, from Redis, and uncached. Then the in-process variant
+ * under 500 connections.
+ */
+export const cacheEndpointScenario: BenchScenario = {
+  name: 'cache-endpoint',
+  description: `\`GET ${LIST_PATH}\` of the demo advertiser (API key authentication, organization scoping, the cache lookup) on the real platform on PostgreSQL, three ways: from the in-process cache tier, from Redis (CACHE_L1_ENABLED=false), and uncached (CACHE_ENABLED=false, so the API key lookup reads PostgreSQL too). Each is compared with bare \`node:http\` sending the same bytes. autocannon, ${CONNECTIONS} keep-alive connections, then ${MANY_CONNECTIONS} on the in-process variant.`,
+  async run(context) {
+    const sizes: Sizes = context.smoke
+      ? { roundCount: 1, durationSeconds: 1, warmUpSeconds: 1 }
+      : { roundCount: 5, durationSeconds: 5, warmUpSeconds: 3 };
+    const schema = benchSchema();
+    const redis = await BenchRedisServer.start(context.cpuLayout.server, context.pinning);
+    const load = await startLoadChild(context);
+    const servers = new Map<CacheVariant, OpenServer>();
+    try {
+      await openServers(context, servers, schema, redis.url, load);
+      const rounds = await measureRounds(context, load, servers, sizes);
+      context.progress(`${MANY_CONNECTIONS} connections on the in-process variant`);
+      const many = await measureRoundWithPostgres(
+        () =>
+          runLoad(load, servers.get('l1')!, LIST_PATH, {
+            connections: MANY_CONNECTIONS,
+            durationSeconds: sizes.durationSeconds,
+          }),
+        undefined,
+        context.smoke ? 1 : undefined,
+      );
+      return buildReport(rounds, many, sizes, {
+        server: servers.get('l1')!.child.readCpusAllowed(),
+        load: load.readCpusAllowed(),
+        database: servers.get('l1')!.database,
+        gated: !context.smoke,
+      });
+    } finally {
+      for (const server of servers.values()) await server.child.stop().catch(() => undefined);
+      await load.stop().catch(() => undefined);
+      await redis.stop();
+      await dropBenchSchema(schema);
+    }
+  },
+};
+
+async function openServers(
+  context: ScenarioContext,
+  servers: Map<CacheVariant, OpenServer>,
+  schema: string,
+  redisUrl: string,
+  load: BenchChild,
+): Promise<void> {
+  await seedBenchDatabase(context, schema, redisUrl);
+  servers.set(
+    'l1',
+    await openPlatformServer(context, { variant: 'l1', schema, redisUrl, seed: false }),
+  );
+  servers.set(
+    'l2',
+    await openPlatformServer(context, { variant: 'l2', schema, redisUrl, seed: false }),
+  );
+  servers.set(
+    'uncached',
+    await openPlatformServer(context, { variant: 'uncached', schema, redisUrl, seed: false }),
+  );
+  const apiKey = servers.get('l1')!.apiKey;
+  const [body] = await probe(load, [`${servers.get('l1')!.url}${LIST_PATH}`], apiKey);
+  servers.set('bare-node', await openBareServer(context, body!));
+
+  const urls = cacheVariants.map((variant) => `${servers.get(variant)!.url}${LIST_PATH}`);
+  const bodies = await probe(load, urls, apiKey);
+  if (new Set(bodies).size !== 1) {
+    throw new Error(`The servers sent different bodies: ${bodies.join(' | ')}`);
+  }
+}
+
+function probe(load: BenchChild, urls: string[], apiKey: string): Promise<string[]> {
+  return load.request<string[]>({
+    kind: 'probe',
+    urls,
+    headers: { authorization: `Bearer ${apiKey}` },
+  } satisfies CacheLoadRequest);
+}
+
+async function measureRounds(
+  context: ScenarioContext,
+  load: BenchChild,
+  servers: Map<CacheVariant, OpenServer>,
+  sizes: Sizes,
+): Promise<MeasuredRound<RoundLoads>[]> {
+  const run = (variant: CacheVariant, durationSeconds: number) =>
+    runLoad(load, servers.get(variant)!, LIST_PATH, { connections: CONNECTIONS, durationSeconds });
+
+  context.progress(`warming each server for ${sizes.warmUpSeconds} s`);
+  for (const variant of cacheVariants) await run(variant, sizes.warmUpSeconds);
+
+  const rounds: MeasuredRound<RoundLoads>[] = [];
+  for (let round = 1; round <= sizes.roundCount; round += 1) {
+    context.progress(`round ${round} of ${sizes.roundCount}`);
+    rounds.push(
+      await measureRoundWithPostgres(
+        async () => {
+          const loads = {} as RoundLoads;
+          for (const variant of cacheVariants)
+            loads[variant] = await run(variant, sizes.durationSeconds);
+          return loads;
+        },
+        (share, attempt) =>
+          context.progress(
+            `round ${round} attempt ${attempt} saw ${(share * 100).toFixed(1)}% foreign CPU; repeating it`,
+          ),
+        context.smoke ? 1 : undefined,
+      ),
+    );
+  }
+  return rounds;
+}
+
+function buildReport(
+  rounds: MeasuredRound<RoundLoads>[],
+  many: MeasuredRound<CacheLoadMeasured>,
+  sizes: Sizes,
+  setup: { server: string | null; load: string | null; database: string; gated: boolean },
+): ScenarioReport {
+  const noisy = rounds.some((round) => round.noisy);
+  const values = rounds.map((round) => round.value);
+  const target = (comparison: '<=' | '>=', value: number) =>
+    setup.gated ? { comparison, value } : null;
+  const figures: Figure[] = [];
+  for (const variant of ['l1', 'l2', 'uncached'] as const) {
+    const ratio = median(
+      values.map(
+        (round) => round[variant].requestsPerSecond / round['bare-node'].requestsPerSecond,
+      ),
+    );
+    const name = `Cached list, ${variantNames[variant]}`;
+    figures.push(
+      {
+        name: `${name}: req/s vs bare node (median of per-round ratios)`,
+        value: ratio,
+        unit: 'x',
+        target: target('>=', targets[variant].ratio),
+        noisy,
+      },
+      {
+        name: `${name}: p99`,
+        value: median(values.map((round) => round[variant].p99Ms)),
+        unit: 'ms',
+        target: target('<=', targets[variant].p99Ms),
+        noisy,
+      },
+      {
+        name: `${name}: p50`,
+        value: median(values.map((round) => round[variant].p50Ms)),
+        unit: 'ms',
+        target: null,
+        noisy,
+      },
+      {
+        name: `${name}: req/s`,
+        value: Math.round(median(values.map((round) => round[variant].requestsPerSecond))),
+        unit: 'req/s',
+        target: null,
+        noisy,
+      },
+    );
+  }
+  figures.push(
+    {
+      name: 'Bare node:http, same bytes: req/s',
+      value: Math.round(median(values.map((round) => round['bare-node'].requestsPerSecond))),
+      unit: 'req/s',
+      target: null,
+      noisy,
+    },
+    {
+      name: `Cached list, in-process hit, ${MANY_CONNECTIONS} connections: errors`,
+      value: many.value.errors + many.value.non2xx,
+      unit: 'requests',
+      target: target('<=', 0),
+      noisy: many.noisy,
+    },
+    {
+      name: `Cached list, in-process hit, ${MANY_CONNECTIONS} connections: p99`,
+      value: many.value.p99Ms,
+      unit: 'ms',
+      target: target('<=', targets.many.p99Ms),
+      noisy: many.noisy,
+    },
+  );
+  const errors = values.reduce(
+    (sum, round) =>
+      sum +
+      cacheVariants.reduce(
+        (inner, variant) => inner + round[variant].errors + round[variant].non2xx,
+        0,
+      ),
+    0,
+  );
+  return {
+    figures,
+    details: [
+      `Servers: the demo is seeded from a child of its own first, then one fresh child per variant starts, each pinned to CPU ${setup.server ?? 'unknown'} (Cpus_allowed_list), database ${setup.database} (a schema of its own, dropped afterwards), the small demo seed, LOG_LEVEL=warn. The Redis tier uses a redis-server the bench starts on a free port, pinned to the server CPU as well. The bare server sends the bytes the platform returned, and every server was checked to send the same body before timing.`,
+      `Load: autocannon in a child pinned to CPU ${setup.load ?? 'unknown'}, ${CONNECTIONS} connections, ${sizes.durationSeconds} s per variant per round after ${sizes.warmUpSeconds} s of warm-up each; rounds alternate bare, in-process, Redis, uncached. The ${MANY_CONNECTIONS}-connection run: one run of ${sizes.durationSeconds} s after the rounds (${many.value.requests} requests, max ${formatMs(many.value.maxMs)}).`,
+      `PostgreSQL's processes count as the bench's own CPU in the foreign CPU check, because the uncached variant works there. Errors and non-2xx responses over all rounds: ${errors}.`,
+    ],
+    tables: [roundsTable(rounds)],
+  };
+}
+
+function roundsTable(rounds: MeasuredRound<RoundLoads>[]): ReportTable {
+  return {
+    title: 'Rounds (req/s and p99 per variant)',
+    columns: [
+      'Round',
+      ...cacheVariants.map((variant) => variantNames[variant]),
+      'Foreign CPU',
+      'Attempts',
+      'Noisy',
+    ],
+    rows: rounds.map((round, index) => [
+      String(index + 1),
+      ...cacheVariants.map(
+        (variant) =>
+          `${formatFigureValue(round.value[variant].requestsPerSecond, 'req/s')}, p99 ${formatMs(round.value[variant].p99Ms)}`,
+      ),
+      `${(round.foreignCpuShare * 100).toFixed(1)}%`,
+      String(round.attempts),
+      round.noisy ? 'yes' : 'no',
+    ]),
+  };
+}
