@@ -68,7 +68,7 @@ async function resumeUnknownStream(url: URL, client: ConnectedClient, key: strin
       'mcp-session-id': client.transport.sessionId!,
       'last-event-id': UNKNOWN_EVENT_ID,
     },
-    // Without the fix the server never answers; the timeout makes that a failure, not a hang.
+    // A server that never responds fails the test at the timeout instead of hanging it.
     signal: AbortSignal.timeout(5_000),
   });
   return { status: response.status, body: (await response.json()) as JsonRpcErrorBody };

@@ -241,6 +241,9 @@ describe('MCP client across a server restart', () => {
     const failure = await first.client.listTools().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(StreamableHTTPError);
     expect((failure as StreamableHTTPError).code).toBe(404);
+    expect((failure as StreamableHTTPError).message).toContain(
+      'start a new session with an initialize request',
+    );
     await first.client.close();
 
     const second = await connectClient(server.url, key);

@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -8,6 +10,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_DATABASE_URL } from '../support/postgres.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
+import { findFreePort } from './support/local-authorization-server.ts';
 import { initializeRequest } from './support/mcp-test-server.ts';
 
 const cli = path.resolve('bin/cleanroom.js');
@@ -228,6 +231,38 @@ describe('cleanroom mcp over stdio', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('--api-key');
+  });
+
+  it('names the unreachable PostgreSQL server without its password', async () => {
+    const port = await findFreePort();
+    const result = spawnSync(process.execPath, [cli, 'mcp', '--no-worker'], {
+      env: mcpEnvironment(test, {
+        DATABASE_URL: `postgres://app:s3cret@127.0.0.1:${port}/cleanroom`,
+      }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim()).toBe(
+      `Error: DATABASE_UNAVAILABLE: Cannot connect to PostgreSQL at 127.0.0.1:${port} (connection refused); start the database or fix DATABASE_URL, or unset DATABASE_URL to use the embedded database under DATA_DIR.`,
+    );
+  });
+
+  it('rejects a missing embedded database', () => {
+    const dataDir = path.join(os.tmpdir(), `cleanroom-missing-${process.pid}-${Date.now()}`);
+    const result = spawnSync(process.execPath, [cli, 'mcp', '--no-worker'], {
+      env: mcpEnvironment(test, { DATABASE_URL: '', DATA_DIR: dataDir }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`No database at ${path.join(dataDir, 'pglite')}`);
+    expect(result.stderr).toContain('--remote');
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('rejects an unknown API key', () => {

@@ -123,6 +123,8 @@ describe('MCP resources', () => {
 
     expect(error.code).toBe(-32002);
     expect(error.message).toContain('not found');
+    expect(error.message).toMatch(/^MCP error -32002: CLEAN_ROOM_NOT_FOUND/);
+    expect(error.message).toContain('list_clean_rooms');
   });
 
   it('completes clean room names and display ids of the caller only', async () => {

@@ -151,7 +151,8 @@ describe('MCP tool calls', () => {
         const args = Object.fromEntries(optional.map((name) => [name, null]));
         const { text } = await advertiser.call(tool.name, args);
 
-        for (const name of optional) expect(text, `${tool.name}.${name}`).not.toContain(`at ${name}`);
+        for (const name of optional)
+          expect(text, `${tool.name}.${name}`).not.toContain(`at ${name}`);
       }
     });
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../config/config.ts';
+import { AppError } from '../../domain/errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Database } from './database.ts';
 import { PgliteDatabase } from './pglite-database.ts';
@@ -31,6 +32,40 @@ export async function openDatabase(
     metrics,
     log,
   });
-  await db.exec(`CREATE SCHEMA IF NOT EXISTS "${config.DATABASE_SCHEMA}"`);
+  try {
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS "${config.DATABASE_SCHEMA}"`);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw explainConnectionFailure(error, config.DATABASE_URL);
+  }
   return db;
+}
+
+/** Network error codes of a PostgreSQL server that cannot be reached, as Node's net module reports them. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Names the database host and port (never the password) and the fix when
+ * PostgreSQL cannot be reached, so the CLI prints one line instead of a stack.
+ * Other errors (a missing privilege, for example) pass unchanged.
+ */
+function explainConnectionFailure(error: unknown, databaseUrl: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const timedOut = error instanceof Error && /timeout.*connect/i.test(error.message);
+  if (!UNREACHABLE_CODES.has(code) && !timedOut) return error;
+
+  const url = new URL(databaseUrl);
+  const address = `${url.hostname}:${url.port || '5432'}`;
+  const reason = code === 'ECONNREFUSED' ? 'connection refused' : code || 'connection timed out';
+  return new AppError(
+    'DATABASE_UNAVAILABLE',
+    `Cannot connect to PostgreSQL at ${address} (${reason}); start the database or fix DATABASE_URL, or unset DATABASE_URL to use the embedded database under DATA_DIR.`,
+    { cause: error, retryable: true },
+  );
 }

@@ -51,9 +51,10 @@ export function createMcpServer(
 
 /**
  * Message starts of the errors the SDK's HTTP transport (1.32) reports for a
- * client's mistake it has already answered with a 4xx (406, 415, 400).
+ * client's mistake it has already rejected with a 4xx (406, 415, 400).
  */
-const CLIENT_MISTAKES = /^(Not Acceptable|Unsupported Media Type|Bad Request|Parse error|Invalid Request)/;
+const CLIENT_MISTAKES =
+  /^(Not Acceptable|Unsupported Media Type|Bad Request|Parse error|Invalid Request)/;
 
 /** Logs a client's mistake at info without a stack, and anything else at warn with the error. */
 function logProtocolError(services: ServiceContext, err: Error): void {

@@ -16,7 +16,7 @@ const MCP_ERROR_PREFIX = /^(MCP error -?\d+: )+/;
  *   prefix of McpError, because the SDK client adds that prefix itself, and
  *   users otherwise read it twice.
  * - logging/setLevel with an unknown level is rejected with -32602 naming
- *   the valid levels. The SDK (1.32) answers it with -32603 and a raw zod dump.
+ *   the valid levels. The SDK (1.32) responds with -32603 and a raw zod dump.
  */
 export function applyProtocolGuards(server: McpServer): void {
   const connect = server.server.connect.bind(server.server);

@@ -18,7 +18,7 @@ type RequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 /**
  * Registers each tool on the MCP server. The SDK's registrations serve
  * tools/list. tools/call gets its own handler, so that an unknown tool and
- * invalid arguments are answered in the `CODE: message` form of every other
+ * invalid arguments are reported in the `CODE: message` form of every other
  * tool error, the first with the list of valid tools.
  */
 export function registerTools(

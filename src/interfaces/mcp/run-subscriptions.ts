@@ -55,7 +55,7 @@ export function enableRunSubscriptions(
 }
 
 /**
- * Answers resources/subscribe with an error for a server that cannot send
+ * Rejects resources/subscribe with an error for a server that cannot send
  * updates (MCP_STATELESS=true), which also does not advertise
  * `resources.subscribe`.
  */

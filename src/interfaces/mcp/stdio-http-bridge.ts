@@ -19,7 +19,7 @@ export interface StdioHttpBridgeOutcome {
   failure: string | null;
 }
 
-/** JSON-RPC code of the errors the bridge answers in place of the server (the implementation-defined range). */
+/** JSON-RPC code of the errors the bridge sends in place of the server's response (the implementation-defined range). */
 const BRIDGE_ERROR_CODE = -32000;
 /** HTTP statuses after which no further message can reach the server: rejected credentials, or a lost session. */
 const FATAL_STATUSES = new Set([401, 403, 404]);
@@ -85,7 +85,7 @@ function explainSendFailure(err: unknown, url: URL): { message: string; fatal: b
       };
     }
     return {
-      message: `the server at ${url.href} answered HTTP ${status}: ${reason}`,
+      message: `the server at ${url.href} responded with HTTP ${status}: ${reason}`,
       fatal: FATAL_STATUSES.has(status),
     };
   }

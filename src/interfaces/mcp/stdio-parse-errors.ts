@@ -6,10 +6,10 @@ const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 
 /**
- * Answers a stdin line that is not a JSON-RPC message with an error whose id
+ * Responds to a stdin line that is not a JSON-RPC message with an error whose id
  * is null, as JSON-RPC 2.0 section 5 requires. The SDK's stdio transport
  * (1.32) only reports such a line to `onerror`, so without this the client
- * waits for an answer that never comes. Call before connecting the server,
+ * waits for a response that never comes. Call before connecting the server,
  * whose protocol layer chains this handler.
  */
 export function answerUnparsableLines(transport: StdioServerTransport): void {

@@ -16,7 +16,9 @@ export const listRunsTool = defineTool({
   description:
     "Lists runs of your clean rooms, newest first, every partner's, optionally of one room or one status. Use it to find an earlier result instead of running a question again. Next: get_run or get_results with a runId.",
   inputSchema: lenientInput({
-    cleanRoomId: toolFields.cleanRoomId.optional().describe('Only runs of this clean room: its id, display id or exact name.'),
+    cleanRoomId: toolFields.cleanRoomId
+      .optional()
+      .describe('Only runs of this clean room: its id, display id or exact name.'),
     status: RunStatusSchema.optional().describe('Only runs in this status.'),
     cursor: toolFields.cursor,
     limit: toolFields.limit(PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX),

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../../config/config.ts';
 import { createPlatform, type Platform } from '../../../app/create-platform.ts';
@@ -65,8 +67,10 @@ async function serveStdio(options: McpOptions): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.LOG_LEVEL, 2);
 
+  requireEmbeddedDatabase(config);
   const platform = await openPlatform(config, log);
   try {
+    await requireOrganizations(platform, config);
     if (options.worker && config.WORKER_ENABLED) await platform.startWorker();
     const server = await serveMcpOverStdio({ context: platform.context, apiKey, log });
     process.once('SIGINT', () => void server.close());
@@ -76,6 +80,49 @@ async function serveStdio(options: McpOptions): Promise<void> {
     await platform.close();
   }
   log.info('stdio MCP server stopped');
+}
+
+/** Names the database for messages: the PGlite directory, or the PostgreSQL schema (never the URL, which may contain a password). */
+function describeDatabase(config: Config): string {
+  return config.DATABASE_URL
+    ? `PostgreSQL schema "${config.DATABASE_SCHEMA}"`
+    : `the embedded database in ${embeddedDatabasePath(config)}`;
+}
+
+function embeddedDatabasePath(config: Config): string {
+  return path.resolve(config.dataDir, 'pglite');
+}
+
+const DATABASE_FIX =
+  "set DATA_DIR to the server's data directory (or DATABASE_URL and DATABASE_SCHEMA to its database), or relay to the running server with --remote http://127.0.0.1:3000/mcp";
+
+/**
+ * Stops before PGlite creates an empty database: an MCP client such as
+ * Claude Desktop starts `cleanroom mcp` in its own working directory, where
+ * the default DATA_DIR (./data) contains no database.
+ */
+function requireEmbeddedDatabase(config: Config): void {
+  if (config.DATABASE_URL || existsSync(embeddedDatabasePath(config))) return;
+
+  throw new CliError(
+    `No database at ${embeddedDatabasePath(config)}: DATA_DIR is "${config.dataDir}" relative to the working directory ${process.cwd()}. ${capitalize(DATABASE_FIX)}.`,
+  );
+}
+
+/** Stops with the database's name and the fix when it has no organizations, because then every API key is rejected. */
+async function requireOrganizations(platform: Platform, config: Config): Promise<void> {
+  const rows = await platform.context.db.query<{ present: number }>(
+    'SELECT 1 AS present FROM organizations LIMIT 1',
+  );
+  if (rows.length > 0) return;
+
+  throw new CliError(
+    `${capitalize(describeDatabase(config))} has no organizations, so no API key can match. ${capitalize(DATABASE_FIX)}; or seed it with \`cleanroom seed\`.`,
+  );
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Opens the platform without seeding; explains the embedded database's one-process limit. */

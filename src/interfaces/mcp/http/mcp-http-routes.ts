@@ -115,7 +115,7 @@ function sendMcpError(
   if (appError.code === 'MCP_SESSION_LIMIT') {
     // A full server is a load condition, not a fault of this process.
     const organizationId = request.mcpAuthentication?.caller.organizationId;
-    request.log.warn({ code: appError.code, status, organizationId }, 'MCP session refused');
+    request.log.warn({ code: appError.code, status, organizationId }, 'MCP session limit reached');
   } else if (status >= 500) request.log.error({ err: error }, 'MCP request failed');
   else request.log.info({ code: appError.code, status }, 'MCP request rejected');
 

@@ -55,7 +55,7 @@ export class McpSessionRegistry {
       this.countSessionsOf(organizationId) + (this.reservedByOrganization.get(organizationId) ?? 0);
     if (organizationCount >= this.options.maxSessionsPerOrganization) {
       throw sessionLimit(
-        `your organization holds ${organizationCount} sessions, the limit of ${this.options.maxSessionsPerOrganization} per organization (MCP_MAX_SESSIONS_PER_ORGANIZATION)`,
+        `your organization has ${organizationCount} open sessions, the limit of ${this.options.maxSessionsPerOrganization} per organization (MCP_MAX_SESSIONS_PER_ORGANIZATION)`,
       );
     }
 
