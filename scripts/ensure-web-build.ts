@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'vite';
@@ -21,9 +21,26 @@ export interface WebBuildOptions {
   buildId?: string;
 }
 
-/** Builds the web app with Vite's JS API into `outDir`, replacing what was there. */
+/**
+ * Builds the web app with Vite's JS API into a sibling folder, then swaps it
+ * in with two renames, so a running server never serves a half-written or
+ * empty `outDir` while the build runs.
+ */
 export async function buildWebApp(options: WebBuildOptions = {}): Promise<void> {
-  const buildId = options.buildId ?? process.env.WEB_BUILD_ID ?? 'local';
+  const outDir = options.outDir ?? defaultOutDir;
+  const nextDir = `${outDir}.next-${process.pid}`;
+  const previousDir = `${outDir}.previous-${process.pid}`;
+  await rm(nextDir, { recursive: true, force: true });
+  await runViteBuild(nextDir, options.buildId ?? process.env.WEB_BUILD_ID ?? 'local');
+
+  await rename(outDir, previousDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  await rename(nextDir, outDir);
+  await rm(previousDir, { recursive: true, force: true });
+}
+
+async function runViteBuild(outDir: string, buildId: string): Promise<void> {
   // Vite picks React's development build when NODE_ENV is not 'production', as under vitest.
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
@@ -33,7 +50,7 @@ export async function buildWebApp(options: WebBuildOptions = {}): Promise<void> 
       mode: 'production',
       logLevel: 'warn',
       define: { __BUILD_ID__: JSON.stringify(buildId) },
-      build: { outDir: options.outDir ?? defaultOutDir, emptyOutDir: true },
+      build: { outDir, emptyOutDir: true },
     });
   } finally {
     process.env.NODE_ENV = nodeEnv;
@@ -47,7 +64,8 @@ async function newestModification(sourcePath: string): Promise<number> {
   let newest = 0;
   const entries = await readdir(sourcePath, { withFileTypes: true });
   for (const entry of entries) {
-    if (skippedFolders.has(entry.name)) continue;
+    // A build in progress or left by a killed build lives in dist.next-<pid> or dist.previous-<pid>.
+    if (skippedFolders.has(entry.name) || entry.name.startsWith('dist.')) continue;
     newest = Math.max(newest, await newestModification(path.join(sourcePath, entry.name)));
   }
   return newest;
