@@ -23,8 +23,8 @@ export interface WebBuildOptions {
 
 /**
  * Builds the web app with Vite's JS API into a sibling folder, then swaps it
- * in with two renames, so a running server never serves a half-written or
- * empty `outDir` while the build runs.
+ * in with two renames. A running server keeps serving the old build while
+ * Vite runs, and `outDir` is missing only between the two renames.
  */
 export async function buildWebApp(options: WebBuildOptions = {}): Promise<void> {
   const outDir = options.outDir ?? defaultOutDir;
