@@ -9,9 +9,9 @@ import { iconsPlugin } from './build/icons-plugin.ts';
 const webRoot = path.dirname(fileURLToPath(import.meta.url));
 
 /**
- * React imports resolve to Preact's compat layer, which is about a fifth of
- * React's size. The exact-match patterns keep `react-router` and
- * `@tanstack/react-query` pointing at their own packages.
+ * React imports resolve to Preact's compat layer: 7.8 kB brotli in this build,
+ * where React and React DOM took 56.0 kB. The exact-match patterns keep
+ * `react-router` and `@tanstack/react-query` pointing at their own packages.
  */
 const preactAliases = [
   { find: /^react$/, replacement: 'preact/compat' },
@@ -42,6 +42,17 @@ function chunkOf(id: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Warnings every build prints and that need no action. TanStack Query and
+ * react-router carry "use client" directives, which only matter for React
+ * Server Components. react-router reads React 19's useOptimistic, which
+ * preact/compat lacks, and checks that it exists before calling it.
+ */
+function isExpectedWarning(warning: { code?: string; message: string }): boolean {
+  if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return true;
+  return warning.code === 'IMPORT_IS_UNDEFINED' && warning.message.includes('useOptimistic');
+}
+
 export default defineConfig({
   root: webRoot,
   base: '/',
@@ -55,7 +66,13 @@ export default defineConfig({
     // The CSP forbids inline code, and a data: URL script would need script-src data:.
     assetsInlineLimit: 0,
     reportCompressedSize: false,
-    rollupOptions: { output: { manualChunks: chunkOf } },
+    rollupOptions: {
+      output: { manualChunks: chunkOf },
+      onwarn(warning, warn) {
+        if (isExpectedWarning(warning)) return;
+        warn(warning);
+      },
+    },
   },
   plugins: [
     iconsPlugin(),

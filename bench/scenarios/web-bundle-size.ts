@@ -43,7 +43,7 @@ export const webBundleSizeScenario: BenchScenario = {
         },
       ],
       details: [
-        `${files.length} files; 1 kB = 1,000 bytes. Lazy route chunks (lists, run form, results, uPlot, marked and DOMPurify) are excluded because they load after the first render.`,
+        `${files.length} files; 1 kB = 1,000 bytes. Lazy chunks (lists, run form, results, uPlot, marked, DOMPurify, and the full zod with the shared schemas) are excluded because they load after the first render; the first route validates with zod/mini.`,
       ],
       tables: [
         {

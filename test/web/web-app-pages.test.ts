@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type ChromiumSession } from './support/chromium.ts';
 import {
@@ -35,6 +35,27 @@ describe('web app pages', () => {
 
     await expect(page.getByText('Northwind Outfitters').first().isVisible()).resolves.toBe(true);
     await expect(page.getByRole('heading', { name: 'Assistant' }).isVisible()).resolves.toBe(true);
+  });
+
+  it('requests the session once per load', async () => {
+    const sessionRequests: string[] = [];
+    const record = (request: Request) => {
+      if (new URL(request.url()).pathname === '/api/v1/auth/session') {
+        sessionRequests.push(request.url());
+      }
+    };
+    page.on('request', record);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Assistant' }).waitFor();
+    page.off('request', record);
+
+    // One request: the app's fetch reuses the response of the preload link in index.html.
+    expect(sessionRequests).toHaveLength(1);
+    const initiators = await evaluateInPage<string[]>(
+      page,
+      "performance.getEntriesByType('resource').filter((entry) => entry.name.endsWith('/api/v1/auth/session')).map((entry) => entry.initiatorType)",
+    );
+    expect(initiators).toEqual(['link']);
   });
 
   it('rejects a wrong password with the server message', async () => {

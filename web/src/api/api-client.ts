@@ -43,7 +43,7 @@ export interface ResponseSchema<Output> {
   parse(data: unknown): Output;
 }
 
-/** Sends one API request and validates the JSON response with the shared zod schema. */
+/** Sends one API request and validates the JSON response with a zod or zod/mini schema. */
 export async function apiRequest<Output>(
   schema: ResponseSchema<Output>,
   path: string,

@@ -66,9 +66,6 @@ export function VirtualList<Item>(props: VirtualListProps<Item>) {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
     overscan: OVERSCAN_ROWS,
-    // Rendering at the next frame, not synchronously in each scroll event,
-    // lets several scroll events share one render on a slow CPU.
-    useFlushSync: false,
   });
   const virtualRows = virtualizer.getVirtualItems();
   const lastIndex = virtualRows.at(-1)?.index ?? 0;

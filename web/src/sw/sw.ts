@@ -142,6 +142,28 @@ function replayOnce(): Promise<void> {
   return replayInProgress;
 }
 
+/**
+ * Delays (ms) of the new attempts when a replay that a page requested fails on
+ * the network. A page requests one when the browser reports the network back,
+ * which can come before requests get through. The offline browser test failed
+ * now and then under load without these attempts.
+ */
+const REPLAY_RETRY_DELAYS_MS = [1000, 3000];
+
+/** Replays the queue for a page and tries again after a network failure. A 5xx is left to background sync. */
+async function replayRequested(): Promise<void> {
+  for (const delayMs of [0, ...REPLAY_RETRY_DELAYS_MS]) {
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    try {
+      await replayOnce();
+      return;
+    } catch (error) {
+      // fetch rejects with a TypeError on a network failure; a 5xx rejects with a plain Error.
+      if (!(error instanceof TypeError)) return;
+    }
+  }
+}
+
 const runQueue = new Queue('run-submissions', {
   maxRetentionTime: RUN_QUEUE_RETENTION_MINUTES,
   onSync: () => replayOnce(),
@@ -180,7 +202,7 @@ registerRoute(
 self.addEventListener('message', (event) => {
   const type = (event.data as { type?: unknown } | null)?.type;
   if (type === 'SKIP_WAITING') void self.skipWaiting();
-  if (type === REPLAY_RUNS) event.waitUntil(replayOnce().catch(() => undefined));
+  if (type === REPLAY_RUNS) event.waitUntil(replayRequested());
   if (type === REPORT_RUN_QUEUE) event.waitUntil(reportQueue(null, null));
   if (type === CLEAR_API_CACHE) event.waitUntil(caches.delete(API_CACHE_NAME));
 });

@@ -49,7 +49,7 @@ export class ChatSocket {
   private attempt = 0;
   private closedByUser = false;
 
-  /** Opens the socket once the protocol module has loaded; until then, send() keeps messages for the open. */
+  /** Opens the socket once the protocol module has loaded. Messages sent before that wait in `unacknowledged` and go out on open. */
   connect(): void {
     this.closedByUser = false;
     loadProtocol().then(
