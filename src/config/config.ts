@@ -130,6 +130,10 @@ export const configSchema = z
     CACHE_GRACE_SECONDS: integer(0, 86_400).default(30),
     /** Time to live of a cached API key lookup, in seconds. Revoking a key invalidates it at once. */
     CACHE_API_KEY_TTL_SECONDS: integer(1, 3_600).default(30),
+    /** Interval of the PING that detects a hung Redis, in milliseconds. Another process may serve an invalidated entry for up to this plus REDIS_COMMAND_TIMEOUT_MS. */
+    CACHE_REDIS_HEALTH_INTERVAL_MS: integer(10, 60_000).default(1_000),
+    /** Maximum wait for another process's load of the same key before this one loads itself, in milliseconds. */
+    CACHE_LOCK_WAIT_MS: integer(0, 60_000).default(500),
     /** Idle lifetime of a web session, in hours; each request renews it, up to SESSION_MAX_AGE_DAYS. */
     SESSION_TTL_HOURS: z.coerce
       .number()
@@ -288,6 +292,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose whole value is a secret, besides names ending in _TOKEN, _KEY, _SECRET or _PASSWORD. */
+const SECRET_VARIABLES = new Set(['LLM_API_KEY', 'VAPID_PRIVATE_KEY', 'METRICS_TOKEN']);
+const SECRET_NAME_SUFFIX = /_(TOKEN|KEY|SECRET|PASSWORD)$/;
+/** The `user:password@` part of a URL; the password is what follows the first colon. */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)[^@\s]*@/i;
+
+/** Returns a rejected value as an error message may show it: secrets hidden, URL passwords masked. */
+function displayedValue(name: string, value: string): string {
+  if (SECRET_VARIABLES.has(name) || SECRET_NAME_SUFFIX.test(name)) {
+    return `(secret of ${value.length} characters, not shown)`;
+  }
+  return JSON.stringify(value.replace(URL_PASSWORD, '$1***@'));
+}
+
 /**
  * Validates the environment once at boot. Only variables this module defines are
  * taken from `env`, so unrelated variables of the host never fail start-up.
@@ -305,7 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '');
         if (input[name] === undefined) return `${name} is missing: it ${issue.message}`;
-        return `${name}=${JSON.stringify(input[name])} is invalid: ${issue.message}`;
+        return `${name}=${displayedValue(name, String(input[name]))} is invalid: ${issue.message}`;
       }),
     );
   }

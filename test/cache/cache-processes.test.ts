@@ -132,3 +132,67 @@ describe('API while the cache Redis is down', () => {
     expect(test.platform.context.cache.stats().requests.bypass).toBe(before);
   });
 });
+
+describe('two processes while the cache Redis hangs', () => {
+  let server: OwnRedisServer;
+  let reader: TestPlatform;
+  let writer: TestPlatform;
+
+  beforeAll(async () => {
+    server = await OwnRedisServer.start();
+    const env = {
+      REDIS_URL: server.url,
+      REDIS_KEY_PREFIX,
+      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+      CACHE_REDIS_HEALTH_INTERVAL_MS: '100',
+    };
+    reader = await startTestPlatform({ backend: 'postgres', env, startWorker: false });
+    writer = await startTestPlatform({
+      backend: 'postgres',
+      env,
+      seed: 'none',
+      startWorker: false,
+      reuse: { dataDir: reader.dataDir, schema: reader.schema },
+    });
+    await waitFor(() =>
+      [reader, writer].every((test) => test.platform.context.cache.health().status === 'ok'),
+    );
+  });
+
+  afterAll(async () => {
+    server?.thaw();
+    await writer?.stop();
+    await reader?.close();
+    await server?.stop();
+  });
+
+  it('stops serving memory that missed an update', async () => {
+    const url = '/api/v1/cleanrooms/CR-000001';
+    const before = await getJson<{ name: string }>(reader.app, reader.keys.advertiser, url);
+    expect(before.status).toBe(200);
+    expect((await getJson(reader.app, reader.keys.advertiser, url)).status).toBe(200);
+
+    server.freeze();
+    const renamed = `${before.body.name} (renamed during a hang)`;
+    const patched = await sendJson(writer.app, reader.keys.advertiser, 'PATCH', url, {
+      name: renamed,
+    });
+    expect(patched.status).toBe(200);
+    await waitFor(() => reader.platform.context.cache.health().status === 'degraded');
+
+    const during = await getJson<{ name: string }>(reader.app, reader.keys.advertiser, url);
+    expect(during.body.name).toBe(renamed);
+    const ready = await reader.app.inject({ method: 'GET', url: '/health/ready' });
+    expect((ready.json() as { checks: { cache: { status: string } } }).checks.cache.status).toBe(
+      'degraded',
+    );
+    expect(await reader.platform.metrics.metrics()).toContain('cleanroom_cache_redis_up 0');
+
+    server.thaw();
+    await waitFor(() =>
+      [reader, writer].every((test) => test.platform.context.cache.health().status === 'ok'),
+    );
+    const after = await getJson<{ name: string }>(reader.app, reader.keys.advertiser, url);
+    expect(after.body.name).toBe(renamed);
+  });
+});

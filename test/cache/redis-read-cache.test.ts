@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TwoTierReadCache } from '../../src/adapters/cache/two-tier-read-cache.ts';
 import { OwnRedisServer } from './support/own-redis-server.ts';
@@ -165,6 +166,34 @@ describe('read cache on Redis', () => {
   });
 });
 
+describe('read cache when the loader lock fails', () => {
+  it('loads itself and stays on Redis after a lock error', async () => {
+    // PX 0 makes Redis reject the SET of the lock, while every other command works.
+    const cache = await open(newPrefix(), { lockTtlMs: 0 });
+    let loads = 0;
+    const request = { key: 'k', kind: 'list' as const, tags: [], load: async () => ++loads };
+
+    expect(await cache.getOrSet(request)).toBe(1);
+
+    expect(cache.stats().redisErrors).toBe(1);
+    expect(cache.health().status).toBe('ok');
+    expect(await cache.getOrSet(request)).toBe(1);
+  });
+
+  it('loads itself after waiting for a lock held elsewhere', async () => {
+    const prefix = newPrefix();
+    const cache = await open(prefix, { lockWaitMs: 50 });
+    await admin.set(`${prefix}l:k`, 'held by another process', 'PX', 60_000);
+    let loads = 0;
+    const request = { key: 'k', kind: 'list' as const, tags: [], load: async () => ++loads };
+
+    expect(await cache.getOrSet(request)).toBe(1);
+
+    expect(loads).toBe(1);
+    expect(cache.health().status).toBe('ok');
+  });
+});
+
 describe('read cache while Redis is unreachable', () => {
   it('bypasses to the loader and reports degraded', async () => {
     const cache = await redisCache(newPrefix(), { url: 'redis://127.0.0.1:1' });
@@ -205,6 +234,40 @@ describe('read cache while Redis is unreachable', () => {
       expect(await direct.get(`${prefix}v:t`)).not.toBeNull();
       await direct.quit();
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('read cache while Redis hangs', () => {
+  it('stops serving memory and recovers', async () => {
+    const server = await OwnRedisServer.start();
+    try {
+      const prefix = newPrefix();
+      const metrics = new Registry();
+      const writer = await open(prefix, { url: server.url });
+      const reader = await open(prefix, { url: server.url, metrics });
+      let version = 1;
+      const request = { key: 'k', kind: 'list' as const, tags: ['t'], load: async () => version };
+      expect(await reader.getOrSet(request)).toBe(1);
+      expect(await reader.getOrSet(request)).toBe(1);
+      expect(reader.stats().requests.l1).toBe(1);
+
+      server.freeze();
+      version = 2;
+      await writer.invalidateTags(['t']);
+      await waitFor(() => reader.health().status === 'degraded');
+
+      expect(await reader.getOrSet(request)).toBe(2);
+      expect(reader.stats().requests.bypass).toBe(1);
+      const up = await metrics.getSingleMetric('cleanroom_cache_redis_up')?.get();
+      expect(up?.values[0]?.value).toBe(0);
+
+      server.thaw();
+      await waitFor(() => writer.health().status === 'ok' && reader.health().status === 'ok');
+      expect(await reader.getOrSet(request)).toBe(2);
+    } finally {
+      server.thaw();
       await server.stop();
     }
   });

@@ -20,6 +20,40 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SEED: 'huge' })).toThrow(/SEED="huge"/);
   });
 
+  describe('error messages', () => {
+    function messageOf(env: NodeJS.ProcessEnv): string {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+      throw new Error('loadConfig accepted the environment');
+    }
+
+    it('masks the password of a URL', () => {
+      const message = messageOf({ REDIS_URL: 'http://:R3disSecret@127.0.0.1:6391' });
+
+      expect(message).toContain('REDIS_URL="http://:***@127.0.0.1:6391" is invalid');
+      expect(message).toContain('must start with redis://');
+      expect(message).not.toContain('R3disSecret');
+    });
+
+    it('masks the password of a URL with a user', () => {
+      const message = messageOf({ DATABASE_URL: 'mysql://admin:Pg5ecret@db.internal/app' });
+
+      expect(message).toContain('DATABASE_URL="mysql://admin:***@db.internal/app"');
+      expect(message).not.toContain('Pg5ecret');
+    });
+
+    it('hides the whole value of a secret variable', () => {
+      const message = messageOf({ METRICS_TOKEN: 'short' });
+
+      expect(message).toContain('METRICS_TOKEN=(secret of 5 characters, not shown) is invalid');
+      expect(message).toContain('must be at least 16 characters');
+      expect(message).not.toContain('"short"');
+    });
+  });
+
   it('lists every bad variable at once', () => {
     try {
       loadConfig({ PORT: '-1', DATABASE_POOL_MAX: '0' });

@@ -27,6 +27,14 @@ function getCleanRooms(headers: Record<string, string> = {}) {
   });
 }
 
+function getCleanRoomById(id: string) {
+  return test.app.inject({
+    method: 'GET',
+    url: `/api/v1/cleanrooms/${id}`,
+    headers: bearer(test.keys.advertiser),
+  });
+}
+
 describe('API cache headers', () => {
   it('marks authenticated GETs private and revalidated', async () => {
     const response = await getCleanRooms();
@@ -127,6 +135,79 @@ describe('ETag on API GETs', () => {
     });
 
     expect(response.statusCode).toBe(201);
+  });
+});
+
+describe('ETag only on cacheable responses', () => {
+  it('sends no ETag on errors, writes and no-store routes', async () => {
+    const responses = {
+      unauthenticated: await test.app.inject({ method: 'GET', url: '/api/v1/cleanrooms' }),
+      notFound: await getCleanRoomById('CR-999999'),
+      unmatched: await test.app.inject({ method: 'GET', url: '/api/v1/no-such-route' }),
+      health: await test.app.inject({ method: 'GET', url: '/health/live' }),
+      ready: await test.app.inject({ method: 'GET', url: '/health/ready' }),
+      metrics: await test.app.inject({ method: 'GET', url: '/metrics' }),
+      apiKeys: await test.app.inject({
+        method: 'GET',
+        url: '/api/v1/api-keys',
+        headers: bearer(test.keys.advertiser),
+      }),
+      created: await test.app.inject({
+        method: 'POST',
+        url: '/api/v1/cleanrooms',
+        headers: bearer(test.keys.advertiser),
+        payload: { name: 'ETag check' },
+      }),
+    };
+
+    for (const [name, response] of Object.entries(responses)) {
+      expect({ name, etag: response.headers.etag }).toEqual({ name, etag: undefined });
+    }
+  });
+
+  it('never answers 304 on no-store routes', async () => {
+    const apiKeys = await test.app.inject({
+      method: 'GET',
+      url: '/api/v1/api-keys',
+      headers: { ...bearer(test.keys.advertiser), 'if-none-match': '*' },
+    });
+    const health = await test.app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'if-none-match': '*' },
+    });
+
+    expect(apiKeys.statusCode).toBe(200);
+    expect(health.statusCode).toBe(200);
+  });
+
+  it('keeps the ETag on a successful API GET', async () => {
+    const response = await getCleanRoomById('CR-000001');
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers.etag).toMatch(/^"[^"]+"$/);
+  });
+});
+
+describe('Vary on compressed responses', () => {
+  it('names each header once', async () => {
+    const responses = [
+      await getCleanRooms({ 'accept-encoding': 'gzip' }),
+      await test.app.inject({
+        method: 'GET',
+        url: '/api/v1/openapi.json',
+        headers: { 'accept-encoding': 'br' },
+      }),
+    ];
+
+    for (const response of responses) {
+      expect(response.headers['content-encoding']).toMatch(/^(gzip|br)$/);
+      const names = String(response.headers.vary)
+        .split(',')
+        .map((name) => name.trim().toLowerCase());
+      expect(names).toContain('accept-encoding');
+      expect(names).toEqual([...new Set(names)]);
+    }
   });
 });
 

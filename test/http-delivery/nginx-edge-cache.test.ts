@@ -18,13 +18,29 @@ if (nginxMissing) {
   );
 }
 
+const DEPLOYMENT_DOC = path.resolve(import.meta.dirname, '../../docs/deployment.md');
+
 /**
- * nginx as a caching reverse proxy in front of the app, configured as a CDN
- * edge would be: it caches what the app's Cache-Control allows and nothing
- * more (no proxy_cache_valid, no ignored headers). It runs in the foreground
- * without a master process, so it keeps the test's user and stops with it.
+ * nginx as a caching reverse proxy in front of the app, with the site of
+ * docs/deployment.md, so the documented example is the one tested. Only the
+ * listen address, the upstream port and the cache directory change. It runs
+ * in the foreground without a master process, so it keeps the test's user
+ * and stops with it.
  */
-function nginxConfig(directory: string, port: number, upstreamPort: number): string {
+async function nginxConfig(directory: string, port: number, upstreamPort: number): Promise<string> {
+  const site = replaceOnce(
+    replaceOnce(
+      replaceOnce(
+        await documentedSite(),
+        'proxy_cache_path /var/cache/nginx/cleanroom',
+        `proxy_cache_path ${directory}/cache`,
+      ),
+      'server 127.0.0.1:3000;',
+      `server 127.0.0.1:${upstreamPort};`,
+    ),
+    'listen 443 ssl;',
+    `listen 127.0.0.1:${port};`,
+  );
   return `daemon off;
 master_process off;
 pid ${directory}/nginx.pid;
@@ -37,20 +53,23 @@ http {
   fastcgi_temp_path ${directory}/fastcgi-temp;
   uwsgi_temp_path ${directory}/uwsgi-temp;
   scgi_temp_path ${directory}/scgi-temp;
-  proxy_cache_path ${directory}/cache levels=1:2 keys_zone=edge:1m max_size=16m inactive=10m use_temp_path=off;
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://127.0.0.1:${upstreamPort};
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_cache edge;
-      proxy_cache_revalidate on;
-      add_header X-Cache-Status $upstream_cache_status always;
-    }
-  }
+${site}
 }
 `;
+}
+
+/** Returns the nginx code block of docs/deployment.md. */
+async function documentedSite(): Promise<string> {
+  const doc = await readFile(DEPLOYMENT_DOC, 'utf8');
+  const block = /```nginx\n([\s\S]*?)```/.exec(doc)?.[1];
+  if (block === undefined) throw new Error(`no nginx code block in ${DEPLOYMENT_DOC}`);
+  return block;
+}
+
+/** Replaces `search` once, and fails when the documented site no longer contains it. */
+function replaceOnce(text: string, search: string, replacement: string): string {
+  if (!text.includes(search)) throw new Error(`documented nginx site lacks "${search}"`);
+  return text.replace(search, replacement);
 }
 
 let test: TestPlatform;
@@ -72,7 +91,7 @@ beforeAll(async () => {
   nginxDirectory = await mkdtemp(path.join(os.tmpdir(), 'cleanroom-nginx-'));
   const port = await findFreePort();
   const configFile = path.join(nginxDirectory, 'nginx.conf');
-  await writeFile(configFile, nginxConfig(nginxDirectory, port, Number(upstream.port)));
+  await writeFile(configFile, await nginxConfig(nginxDirectory, port, Number(upstream.port)));
   nginx = spawn(
     NGINX,
     ['-c', configFile, '-p', nginxDirectory, '-e', `${nginxDirectory}/error.log`],
@@ -132,6 +151,33 @@ describe.skipIf(nginxMissing)('behind nginx as a caching proxy', () => {
     }
 
     expect(statuses).not.toContain('HIT');
+  });
+
+  it('passes a conditional API GET on to the server', async () => {
+    const headers = bearer(test.keys.advertiser);
+    const first = await viaEdge('/api/v1/cleanrooms', { headers });
+    const etag = String(first.headers.etag);
+
+    const second = await viaEdge('/api/v1/cleanrooms', {
+      headers: { ...headers, 'if-none-match': etag },
+    });
+
+    expect(first.status).toBe(200);
+    expect(etag).toMatch(/^(W\/)?"[^"]+"$/);
+    expect(second.status).toBe(304);
+    expect(second.body.length).toBe(0);
+  });
+
+  it('passes a conditional index.html request on to the server', async () => {
+    const first = await viaEdge('/', { headers: { accept: 'text/html' } });
+    const etag = String(first.headers.etag);
+
+    const second = await viaEdge('/', {
+      headers: { accept: 'text/html', 'if-none-match': etag },
+    });
+
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(304);
   });
 
   it('never caches POST responses', async () => {

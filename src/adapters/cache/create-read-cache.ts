@@ -20,6 +20,7 @@ export function createReadCache(config: Config, metrics: Registry, log: Logger):
     redis: config.REDIS_URL ? redisOptions(config, config.REDIS_URL, log) : undefined,
     metrics,
     log: log.child({ component: 'cache' }),
+    lockWaitMs: config.CACHE_LOCK_WAIT_MS,
   });
 }
 
@@ -52,5 +53,6 @@ function redisOptions(config: Config, url: string, log: Logger): TwoTierRedisOpt
     subscriber: connection('cache-bus-subscriber'),
     // The schema keeps the caches of platforms that share a Redis server (parallel tests, staging) apart.
     prefix: `${config.REDIS_KEY_PREFIX}${config.DATABASE_SCHEMA}:cache:`,
+    livenessIntervalMs: config.CACHE_REDIS_HEALTH_INTERVAL_MS,
   };
 }

@@ -9,6 +9,7 @@ import { LocalTier } from './local-tier.ts';
 import { PendingInvalidations } from './pending-invalidations.ts';
 import { RateLimitedWarning } from './rate-limited-warning.ts';
 import type { CacheHealth, CacheKind, CacheRequest, CacheStats, ReadCache } from './read-cache.ts';
+import { RedisLivenessCheck } from './redis-liveness-check.ts';
 import { RedisTier } from './redis-tier.ts';
 
 export interface TwoTierRedisOptions {
@@ -17,6 +18,8 @@ export interface TwoTierRedisOptions {
   subscriber: RedisConnection;
   /** Prefix of every key and of the bus channel, ending with a colon. */
   prefix: string;
+  /** Interval of the PING that detects a hung Redis server, in milliseconds; 1000 when absent. */
+  livenessIntervalMs?: number;
 }
 
 export interface TwoTierReadCacheOptions {
@@ -31,12 +34,14 @@ export interface TwoTierReadCacheOptions {
   now?: () => number;
   /** How long a process holds the loader lock of a key, in milliseconds. */
   lockTtlMs?: number;
-  /** How long a process waits for another one's loader before it loads itself, in milliseconds. */
+  /** How long a process waits for another one's loader before it loads itself, in milliseconds; 500 when absent. */
   lockWaitMs?: number;
 }
 
 /** Interval of the recovery check while Redis is back but invalidations are pending, in milliseconds. */
 const RECOVERY_INTERVAL_MS = 1_000;
+const DEFAULT_LIVENESS_INTERVAL_MS = 1_000;
+const DEFAULT_LOCK_WAIT_MS = 500;
 const REDIS_FAILED = Symbol('redis failed');
 
 interface InflightLoad {
@@ -73,6 +78,7 @@ export class TwoTierReadCache implements ReadCache {
   private needsRecovery = true;
   private recovering = false;
   private recoveryTimer: NodeJS.Timeout | undefined;
+  private liveness: RedisLivenessCheck | undefined;
 
   constructor(private readonly options: TwoTierReadCacheOptions) {
     this.local = new LocalTier(options.l1MaxItems);
@@ -95,6 +101,14 @@ export class TwoTierReadCache implements ReadCache {
       connection.client.on('ready', () => void this.recover());
     }
     this.recoveryTimer = setInterval(() => void this.recover(), RECOVERY_INTERVAL_MS).unref();
+    this.liveness = new RedisLivenessCheck(
+      [commands, subscriber],
+      options.redis.livenessIntervalMs ?? DEFAULT_LIVENESS_INTERVAL_MS,
+      (error) => this.markRedisFailed('ping', error),
+      // After a hang the connections never emit 'ready' again, so a PING that works starts the recovery.
+      () => void this.recover(),
+    );
+    this.liveness.start();
     void this.recover();
   }
 
@@ -172,6 +186,7 @@ export class TwoTierReadCache implements ReadCache {
 
   async close(): Promise<void> {
     clearInterval(this.recoveryTimer);
+    this.liveness?.stop();
     await Promise.allSettled([...this.inflight.values()].map((load) => load.promise));
     await this.options.redis?.subscriber.close();
     await this.options.redis?.commands.close();
@@ -312,10 +327,10 @@ export class TwoTierReadCache implements ReadCache {
     startSequence: number,
   ): Promise<{ entry: CacheEntry } | { token: string | null }> {
     const remote = this.remote!;
-    const deadline = performance.now() + (this.options.lockWaitMs ?? 2_000);
+    const deadline = performance.now() + (this.options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
     let pauseMs = 2;
     for (;;) {
-      const token = await this.tryRedis('lock', () =>
+      const token = await this.tryRedisQuietly('lock', () =>
         remote.lock(key, this.options.lockTtlMs ?? 5_000),
       );
       if (token === REDIS_FAILED || performance.now() >= deadline) return { token: null };
@@ -323,7 +338,7 @@ export class TwoTierReadCache implements ReadCache {
 
       await sleep(pauseMs);
       pauseMs = Math.min(pauseMs * 2, 50);
-      const entry = await this.tryRedis('get', () => remote.get(key));
+      const entry = await this.tryRedisQuietly('get', () => remote.get(key));
       if (entry === REDIS_FAILED) return { token: null };
       if (entry) {
         if (policy.l1) this.local.set(key, entry, startSequence);
@@ -351,11 +366,35 @@ export class TwoTierReadCache implements ReadCache {
     try {
       return await command();
     } catch (error) {
-      this.needsRecovery = true;
+      this.markRedisFailed(operation, error);
+      return REDIS_FAILED;
+    }
+  }
+
+  /**
+   * Runs a command whose failure only costs this request its shared load:
+   * the caller loads without the lock. It counts and logs the error but
+   * leaves the cache on, because one slow reply from a busy but healthy
+   * Redis should not bypass every request. The liveness PING and the other
+   * commands detect a Redis that stays unreachable.
+   */
+  private async tryRedisQuietly<T>(
+    operation: string,
+    command: () => Promise<T>,
+  ): Promise<T | typeof REDIS_FAILED> {
+    try {
+      return await command();
+    } catch (error) {
       this.metrics.recordRedisError();
       this.redisWarning.warn({ err: error, operation });
       return REDIS_FAILED;
     }
+  }
+
+  private markRedisFailed(operation: string, error: unknown): void {
+    this.needsRecovery = true;
+    this.metrics.recordRedisError();
+    this.redisWarning.warn({ err: error, operation });
   }
 
   /**

@@ -51,6 +51,7 @@ export const errorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Content-Type' },
   ENGINE_FAILED: { status: 500, title: 'Query engine failed' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
+  DATABASE_TIMEOUT: { status: 503, title: 'Database timed out' },
   REQUEST_TOO_LARGE: { status: 413, title: 'Request body too large' },
   MCP_SESSION_REQUIRED: { status: 400, title: 'Mcp-Session-Id header required' },
   MCP_SESSION_NOT_FOUND: { status: 404, title: 'MCP session not found' },

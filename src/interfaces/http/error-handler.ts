@@ -31,14 +31,29 @@ const fastifyErrors: Record<string, { code: AppError['code']; message: string }>
   },
 };
 
+/** PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (query_canceled). */
+const STATEMENT_TIMEOUT_SQLSTATE = '57014';
+/** Messages pg-pool and pg raise when no connection could be taken or opened within connectionTimeoutMillis. */
+const CONNECTION_TIMEOUT_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated due to connection timeout',
+];
+/** Retry-After of a 503 caused by a busy database, in seconds. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+/** Causes followed to find a database error wrapped by another error. */
+const MAX_CAUSE_DEPTH = 5;
+
 /** Sends any error as the error envelope. 5xx responses carry only the user-safe message. */
 export function handleError(
   error: FastifyError | Error,
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  const appError = toAppError(error);
-  if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+  const appError = databaseOverload(error) ?? toAppError(error);
+  if (appError.code === 'DATABASE_TIMEOUT' || appError.code === 'DATABASE_UNAVAILABLE') {
+    request.log.warn({ err: error, code: appError.code }, 'request failed on a busy database');
+    void reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+  } else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
 
   if (appError.code === 'UNAUTHENTICATED' || appError.code.startsWith('API_KEY_')) {
@@ -56,6 +71,35 @@ export function handleError(
   return reply.status(appError.status).send(envelope);
 }
 
+/**
+ * Maps a statement timeout or a pool connection timeout, also when wrapped
+ * in an INTERNAL error, to a 503 the client may retry. Errors with another
+ * code of ours stay as raised.
+ */
+function databaseOverload(error: Error): AppError | undefined {
+  if (isAppError(error) && error.code !== 'INTERNAL') return undefined;
+
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && current instanceof Error; depth += 1) {
+    if ('code' in current && current.code === STATEMENT_TIMEOUT_SQLSTATE) {
+      return new AppError('DATABASE_TIMEOUT', `Database statement timed out: ${current.message}`, {
+        userMessage: `The database did not answer in time. Retry the request in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+        retryable: true,
+        cause: error,
+      });
+    }
+    if (CONNECTION_TIMEOUT_MESSAGES.includes(current.message)) {
+      return new AppError('DATABASE_UNAVAILABLE', `No database connection: ${current.message}`, {
+        userMessage: `The database has no free connection. Retry the request in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+        retryable: true,
+        cause: error,
+      });
+    }
+    current = current.cause;
+  }
+  return undefined;
+}
+
 function toAppError(error: FastifyError | Error): AppError {
   if (isAppError(error)) return error;
   if (hasZodFastifySchemaValidationErrors(error)) return fromValidation(error as FastifyError);
@@ -70,11 +114,21 @@ function toAppError(error: FastifyError | Error): AppError {
   return new AppError('INTERNAL', error.message, { cause: error });
 }
 
+/**
+ * Names the field of a validation issue as `body.a.b`. An unknown key is
+ * reported at its object's path, so the key itself (from zod's
+ * `unrecognized_keys` issue) is appended when there is exactly one.
+ */
+function fieldOf(issue: NonNullable<FastifyError['validation']>[number], context: string): string {
+  const path = issue.instancePath.split('/').filter(Boolean);
+  const keys = (issue.params as { keys?: unknown } | undefined)?.keys;
+  if (Array.isArray(keys) && keys.length === 1) path.push(String(keys[0]));
+  return [context, ...path].join('.');
+}
+
 function fromValidation(error: FastifyError): AppError {
   const issues = (error.validation ?? []).map((issue) => ({
-    field: issue.instancePath
-      ? `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`
-      : (error.validationContext ?? 'body'),
+    field: fieldOf(issue, error.validationContext ?? 'body'),
     message: issue.message ?? 'invalid',
   }));
   const summary = issues

@@ -56,7 +56,13 @@ export async function redisCache(
     l1MaxItems: 1000,
     metrics: new Registry(),
     log,
-    redis: { commands: connection('cache'), subscriber: connection('cache-bus'), prefix },
+    redis: {
+      commands: connection('cache'),
+      subscriber: connection('cache-bus'),
+      prefix,
+      // Short, so a test notices a frozen redis-server soon after the command timeout.
+      livenessIntervalMs: 100,
+    },
     ...options,
   });
   return cache;

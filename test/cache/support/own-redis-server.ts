@@ -34,6 +34,15 @@ export class OwnRedisServer {
     child.stdout!.resume();
   }
 
+  /** Freezes the server with SIGSTOP: its connections stay open but it sends no reply, as with a hung host. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     if (!child || child.exitCode !== null) return;

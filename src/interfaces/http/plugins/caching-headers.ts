@@ -21,7 +21,9 @@ const PER_USER_VARY = ['Authorization', 'Cookie', 'Accept-Encoding'];
  *   nginx) stores one caller's data, and the browser revalidates each time;
  * - other API GETs (the OpenAPI document): `no-cache`;
  * - /health, /metrics and API key listings: `no-store`.
- * Static files get theirs from the static web app plugin.
+ * Static files get theirs from the static web app plugin. Only successful
+ * GET and HEAD responses without `no-store` keep their ETag, so errors,
+ * writes and no-store routes never get a 304.
  *
  * @fastify/etag tags string and Buffer bodies with a strong hash of the
  * uncompressed body. This plugin handles If-None-Match itself with the weak
@@ -42,6 +44,7 @@ export async function registerCachingHeaders(app: FastifyInstance): Promise<void
 
   app.addHook('onSend', (request, reply, payload, done) => {
     setCacheHeaders(request, reply);
+    if (!isCacheable(request, reply)) reply.removeHeader('etag');
     if (!isNotModified(request, reply, payload)) {
       done(null, payload);
       return;
@@ -73,6 +76,20 @@ function setCacheHeaders(request: FastifyRequest, reply: FastifyReply): void {
     request.caller !== null;
   reply.header('cache-control', perUser ? 'private, no-cache' : 'no-cache');
   appendVary(reply, perUser ? PER_USER_VARY : ['Accept-Encoding']);
+}
+
+/**
+ * True for a successful GET or HEAD that a cache may keep, the only
+ * responses that get an ETag (and so a 304). A 304 from the static file
+ * plugin keeps its tag, as RFC 9110 section 15.4.5 requires.
+ */
+function isCacheable(request: FastifyRequest, reply: FastifyReply): boolean {
+  if (!SAFE_METHODS.has(request.method)) return false;
+  const status = reply.statusCode;
+  if ((status < 200 || status > 299) && status !== 304) return false;
+
+  const cacheControl = String(reply.getHeader('cache-control') ?? '').toLowerCase();
+  return !cacheControl.includes('no-store');
 }
 
 /** True for a successful GET or HEAD whose ETag matches the request's If-None-Match. */

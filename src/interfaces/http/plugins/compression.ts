@@ -1,5 +1,5 @@
 import compress from '@fastify/compress';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Bodies smaller than this, in bytes, go out uncompressed: the saving would not pay for the CPU. */
 const COMPRESSION_THRESHOLD_BYTES = 1024;
@@ -29,4 +29,43 @@ export async function registerCompression(app: FastifyInstance): Promise<void> {
     threshold: COMPRESSION_THRESHOLD_BYTES,
     customTypes: COMPRESSIBLE_TYPES,
   });
+  // The library adds `accept-encoding` to Vary with a case-sensitive check, so
+  // it repeats an `Accept-Encoding` set earlier. This hook runs after the
+  // library's, because both are route hooks and this one is added later.
+  app.addHook('onRoute', (route) => {
+    route.onSend = [...toArray(route.onSend), deduplicateVary];
+  });
+}
+
+function toArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Removes repeated Vary field names, compared case-insensitively as RFC 9110 section 12.5.5 defines them; the first spelling stays. */
+function deduplicateVary(
+  _request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (error: null, payload: unknown) => void,
+): void {
+  const vary = reply.getHeader('vary');
+  if (vary !== undefined) reply.header('vary', uniqueFieldNames(vary));
+  done(null, payload);
+}
+
+function uniqueFieldNames(vary: string | number | string[]): string {
+  const names = (Array.isArray(vary) ? vary : [String(vary)])
+    .flatMap((part) => part.split(','))
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  const seen = new Set<string>();
+  return names
+    .filter((name) => {
+      const key = name.toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .join(', ');
 }
