@@ -29,6 +29,9 @@ export const conversationSchema = z.object({
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
+export const chatAnswerErrorSchema = z.object({ code: z.string(), message: z.string() });
+export type ChatAnswerError = z.infer<typeof chatAnswerErrorSchema>;
+
 export const conversationMessageSchema = z.object({
   id: z.uuid(),
   role: z.enum(['user', 'assistant']),
@@ -42,6 +45,8 @@ export const conversationMessageSchema = z.object({
   /** Null for user messages and for an answer still being written. */
   finishReason: chatFinishReasonSchema.nullable(),
   incomplete: z.boolean(),
+  /** The failure that ended an answer with finishReason error, as its answer_error event stated it; null otherwise. */
+  error: chatAnswerErrorSchema.nullable(),
   createdAt: z.iso.datetime(),
 });
 export type ConversationMessage = z.infer<typeof conversationMessageSchema>;

@@ -65,6 +65,7 @@ export const errorCodes = {
   CONVERSATION_NOT_FOUND: { status: 404, title: 'Conversation not found' },
   CHAT_MESSAGE_DUPLICATE: { status: 409, title: 'Message already answered' },
   CHAT_MESSAGE_TOO_LONG: { status: 422, title: 'Message too long' },
+  GENERATION_RUNNING: { status: 409, title: 'Answer still running' },
   LLM_FAILED: { status: 502, title: 'Language model failed' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -1,3 +1,5 @@
+import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
+
 /** Widest cell of a text table, in characters; longer values are cut with an ellipsis. */
 const CELL_WIDTH_MAX = 48;
 
@@ -5,10 +7,12 @@ type Cell = string | number | boolean | null | undefined;
 
 /**
  * Formats rows as a compact pipe-separated table for people reading a tool
- * result. Empty cells show as "-", so columns stay countable.
+ * result. Empty cells show as "-", so columns stay countable. Header and cell
+ * texts are escaped, because clients render the table as markdown.
  */
 export function formatTable(header: string[], rows: Cell[][]): string {
-  const lines = [header.join(' | '), header.map(() => '---').join(' | ')];
+  const names = header.map(escapeMarkdown);
+  const lines = [names.join(' | '), names.map(() => '---').join(' | ')];
   for (const row of rows) lines.push(row.map(formatCell).join(' | '));
   return lines.join('\n');
 }
@@ -17,7 +21,9 @@ export function formatCell(value: Cell): string {
   if (value === null || value === undefined || value === '') return '-';
   const text = typeof value === 'number' ? formatNumber(value) : String(value);
   const line = text.replace(/\s+/g, ' ');
-  return line.length > CELL_WIDTH_MAX ? `${line.slice(0, CELL_WIDTH_MAX - 1)}…` : line;
+  const cut = line.length > CELL_WIDTH_MAX ? `${line.slice(0, CELL_WIDTH_MAX - 1)}…` : line;
+  // Escaped after cutting, so the cut never splits an escape from its character.
+  return escapeMarkdown(cut);
 }
 
 /** Shows whole numbers as they are and others with at most four decimals. */
@@ -30,9 +36,11 @@ export function countOf(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** Joins up to `maximum` values with commas, followed by the count of those left out. */
+/** Joins up to `maximum` values, escaped for markdown, with commas, followed by the count of those left out. */
 export function listValues(values: readonly (string | null)[], maximum = 20): string {
-  const listed = values.slice(0, maximum).map((value) => value ?? '(empty)');
+  const listed = values
+    .slice(0, maximum)
+    .map((value) => (value === null ? '(empty)' : escapeMarkdown(value)));
   const more = values.length - listed.length;
   return more > 0 ? `${listed.join(', ')} and ${more} more` : listed.join(', ');
 }

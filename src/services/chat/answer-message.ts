@@ -9,7 +9,10 @@ import { conversationHistory } from './conversation-history.ts';
 import { followUpSuggestions } from './follow-up-suggestions.ts';
 import { openAnswer, type OpenedAnswer } from './open-answer.ts';
 import { RepeatedCallGuard } from './repeated-call-guard.ts';
+import { RunningAnswers } from './running-answers.ts';
+import { stoppedCallEvents } from './stopped-call-events.ts';
 import { chatSystemPrompt } from './system-prompt.ts';
+import { ToolExecutions } from './tool-executions.ts';
 import { translateStreamPart, type TranslateContext } from './translate-stream-part.ts';
 
 export interface AnswerMessageInput {
@@ -28,15 +31,37 @@ export interface AnswerMessageInput {
  * in a loop bounded by the step limit and the repeated-call guard, streams
  * what happens as chat events, and stores the answer however it ends.
  * Throws before the first event when the message cannot be answered (a
- * duplicate clientMessageId, a conversation of someone else, a message too long).
+ * duplicate clientMessageId, a conversation of someone else, a message too
+ * long, or GENERATION_RUNNING while the conversation answers another message).
  */
 export async function* answerMessage(
   context: ServiceContext,
   caller: Caller,
   input: AnswerMessageInput,
 ): AsyncGenerator<ChatStreamEvent> {
+  const running = RunningAnswers.of(context);
+  // Claimed before the message is stored, so a second message sent meanwhile is rejected, not stored.
+  let claimed = input.conversationId !== null && running.claim(caller, input.conversationId);
+  let conversationId = input.conversationId;
+  try {
+    const opened = await openAnswer(context, caller, input);
+    if (conversationId === null) {
+      conversationId = opened.conversationId;
+      claimed = running.claim(caller, conversationId);
+    }
+    yield* answerOpened(context, caller, input, opened);
+  } finally {
+    if (claimed && conversationId !== null) running.release(conversationId);
+  }
+}
+
+async function* answerOpened(
+  context: ServiceContext,
+  caller: Caller,
+  input: AnswerMessageInput,
+  opened: OpenedAnswer,
+): AsyncGenerator<ChatStreamEvent> {
   const runtime = chatRuntimeOf(context);
-  const opened = await openAnswer(context, caller, input);
   const recorder = new AnswerRecorder();
   const guard = new RepeatedCallGuard();
   const stop = new AbortController();
@@ -110,15 +135,25 @@ async function* modelEvents(
     evidenceSent: new Set(),
   };
   const messages = modelMessages(opened, text, runtime);
-  const tools = createChatTools(context, caller, guard);
+  const executions = new ToolExecutions();
+  const tools = createChatTools({ services: context, caller, guard, executions });
   try {
     for await (const part of runModel(runtime, messages, tools, guard, signal, log)) {
-      for (const event of await translateStreamPart(part, translate)) yield event;
+      for (const event of await translateStreamPart(part, translate))
+        yield recorded(event, recorder);
     }
+    if (signal.aborted) yield* stoppedCallEvents(executions, translate);
   } catch (error) {
     recorder.failed = true;
-    yield unexpectedErrorEvent(opened.messageId, error, log);
+    yield recorded(unexpectedErrorEvent(opened.messageId, error, log), recorder);
   }
+}
+
+/** Keeps the first answer_error on the recorder, so the stored answer says why it failed. */
+function recorded(event: ChatStreamEvent, recorder: AnswerRecorder): ChatStreamEvent {
+  if (event.type === 'answer_error' && recorder.error === null)
+    recorder.error = { code: event.code, message: event.message };
+  return event;
 }
 
 function modelMessages(opened: OpenedAnswer, text: string, runtime: ChatRuntime): ModelMessage[] {

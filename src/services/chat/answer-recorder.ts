@@ -1,5 +1,5 @@
 import type { ChatFinishReason, RunEvidence } from '../../domain/chat/chat-stream-event.ts';
-import type { ChatToolCall } from '../../domain/chat/conversation.ts';
+import type { ChatAnswerError, ChatToolCall } from '../../domain/chat/conversation.ts';
 import type { StoredMessageContent, StoredToolResult } from './chat-message-view.ts';
 
 /** The model's finish reason of a step, as the AI SDK reports it. */
@@ -14,6 +14,8 @@ export class AnswerRecorder {
   steps = 0;
   lastStepFinish: StepFinishReason | undefined;
   failed = false;
+  /** The first answer_error of the answer, stored so a reload shows why it failed. */
+  error: ChatAnswerError | null = null;
   aborted = false;
 
   isInvalidCall(toolCallId: string): boolean {
@@ -41,6 +43,7 @@ export class AnswerRecorder {
       toolResults: this.toolResults,
       evidence: this.evidence,
       suggestions,
+      error: this.error,
     };
   }
 }

@@ -2,6 +2,7 @@ import type { ChatMessageRow } from '../../adapters/storage/repositories/chat-me
 import { toIso } from '../../adapters/storage/repositories/row-mapping.ts';
 import { chatFinishReasonSchema, type RunEvidence } from '../../domain/chat/chat-stream-event.ts';
 import type {
+  ChatAnswerError,
   ChatToolCall,
   ChatToolResult,
   ConversationMessage,
@@ -19,6 +20,7 @@ export interface StoredMessageContent {
   toolResults?: StoredToolResult[];
   evidence?: RunEvidence[];
   suggestions?: string[];
+  error?: ChatAnswerError | null;
 }
 
 export function contentOf(row: ChatMessageRow): StoredMessageContent {
@@ -46,6 +48,7 @@ export function toMessageView(row: ChatMessageRow): ConversationMessage {
     suggestions: content.suggestions ?? [],
     finishReason: finishReason.success ? finishReason.data : null,
     incomplete: row.incomplete,
+    error: content.error ?? null,
     createdAt: toIso(row.created_at),
   };
 }

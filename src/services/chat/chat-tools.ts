@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { jsonSchema, tool, type JSONValue, type ToolSet } from 'ai';
 import { z } from 'zod';
 import type { Caller } from '../../domain/organizations/caller.ts';
@@ -7,6 +8,7 @@ import { toolRegistry } from '../../interfaces/tools/tool-registry.ts';
 import type { ServiceContext } from '../service-context.ts';
 import { ProgressQueue } from './progress-queue.ts';
 import type { RepeatedCallGuard } from './repeated-call-guard.ts';
+import type { ToolExecutions } from './tool-executions.ts';
 
 /** Output of a chat tool: progress updates while it waits for a run, then its outcome. */
 export type ChatToolOutput =
@@ -22,28 +24,28 @@ export const REPEATED_CALL_TEXT =
  * error result the model can act on, exactly as over MCP.
  */
 export function createChatTools(
-  services: ServiceContext,
-  caller: Caller,
-  guard: RepeatedCallGuard,
+  answer: Omit<ExecuteContext, 'signal' | 'toolCallId'>,
   tools: readonly ToolDefinition[] = toolRegistry,
 ): ToolSet {
   return Object.fromEntries(
-    tools.map((definition) => [definition.name, chatTool(definition, services, caller, guard)]),
+    tools.map((definition) => [definition.name, chatTool(definition, answer)]),
   );
 }
 
 function chatTool(
   definition: ToolDefinition,
-  services: ServiceContext,
-  caller: Caller,
-  guard: RepeatedCallGuard,
+  answer: Omit<ExecuteContext, 'signal' | 'toolCallId'>,
 ) {
   return tool<unknown, ChatToolOutput>({
     description: definition.description,
     // Models see the JSON Schema of the declared types, but the lenient input schema still accepts "30" for 30.
     inputSchema: jsonSchema(z.toJSONSchema(definition.inputSchema, { io: 'input' }) as object),
     execute: (input, options) =>
-      executeChatTool(definition, input, { services, caller, guard, signal: options.abortSignal }),
+      executeChatTool(definition, input, {
+        ...answer,
+        signal: options.abortSignal,
+        toolCallId: options.toolCallId,
+      }),
     toModelOutput: ({ output }) => toModelOutput(output),
   });
 }
@@ -52,13 +54,16 @@ interface ExecuteContext {
   services: ServiceContext;
   caller: Caller;
   guard: RepeatedCallGuard;
+  /** Records each started call, so a stopped answer can store what its calls did. */
+  executions: ToolExecutions;
   signal: AbortSignal | undefined;
+  toolCallId: string;
 }
 
 async function* executeChatTool(
   definition: ToolDefinition,
   input: unknown,
-  { services, caller, guard, signal }: ExecuteContext,
+  { services, caller, guard, executions, signal, toolCallId }: ExecuteContext,
 ): AsyncGenerator<ChatToolOutput> {
   if (guard.isRepeat(definition.name, input)) {
     yield { kind: 'outcome', outcome: { isError: true, text: REPEATED_CALL_TEXT } };
@@ -80,9 +85,24 @@ async function* executeChatTool(
       return Promise.resolve();
     },
   };
-  const pending = invokeTool(definition, parsed.data, context).finally(() => progress.close());
+  const parsedInput = withIdempotencyKey(definition.name, parsed.data);
+  const pending = invokeTool(definition, parsedInput, context).finally(() => progress.close());
+  executions.add({ toolCallId, toolName: definition.name, input, parsedInput, outcome: pending });
   yield* progress;
   yield { kind: 'outcome', outcome: await pending };
+}
+
+/**
+ * Gives a start_run call without an idempotencyKey one, so the run it
+ * creates can be found again by the same arguments when the user stops the
+ * answer while the call waits for the run.
+ */
+function withIdempotencyKey(
+  toolName: string,
+  input: Record<string, unknown>,
+): Record<string, unknown> {
+  if (toolName !== 'start_run' || input.idempotencyKey) return input;
+  return { ...input, idempotencyKey: randomUUID() };
 }
 
 /** Names each invalid argument and why, as the MCP SDK's validation does. */

@@ -38,7 +38,7 @@ export async function openAnswer(
     const repos = repositories(tx);
     const conversationId = input.conversationId
       ? (await loadConversation(repos, caller, input.conversationId)).id
-      : (await repos.conversations.insert(caller, randomUUID(), titleOf(input.text))).id;
+      : await startConversation(repos, caller, input);
     const earlierMessages = await repos.chatMessages.listForConversation(conversationId);
     await insertUserMessage(repos, conversationId, input);
 
@@ -55,6 +55,29 @@ export async function openAnswer(
     await repos.conversations.touch(conversationId);
     return { conversationId, messageId, earlierMessages };
   });
+}
+
+/**
+ * Creates the conversation a first message starts. A retry of that message
+ * (the same clientMessageId with conversationId null) is rejected as a
+ * duplicate naming the conversation it started, so it is never answered twice.
+ */
+async function startConversation(
+  repos: Repositories,
+  caller: Caller,
+  input: OpenAnswerInput,
+): Promise<string> {
+  const title = titleOf(input.text);
+  const inserted = await repos.conversations.insert(
+    caller,
+    randomUUID(),
+    title,
+    input.clientMessageId,
+  );
+  if (inserted) return inserted.id;
+
+  const existing = await repos.conversations.findByFirstMessage(caller, input.clientMessageId);
+  throw duplicateMessage(input.clientMessageId, existing?.id ?? null);
 }
 
 function checkInput(input: OpenAnswerInput): void {
@@ -93,10 +116,14 @@ async function insertUserMessage(
   });
   if (inserted) return;
 
-  throw new AppError(
+  throw duplicateMessage(input.clientMessageId, conversationId);
+}
+
+function duplicateMessage(clientMessageId: string, conversationId: string | null): AppError {
+  return new AppError(
     'CHAT_MESSAGE_DUPLICATE',
-    `Message "${input.clientMessageId}" was already sent in conversation ${conversationId}, so it is not answered again. Send a new message with a new clientMessageId.`,
-    { details: { conversationId, clientMessageId: input.clientMessageId } },
+    `Message "${clientMessageId}" was already sent in conversation ${conversationId ?? '(deleted)'}, so it is not answered again. Send a new message with a new clientMessageId.`,
+    { details: { conversationId, clientMessageId } },
   );
 }
 

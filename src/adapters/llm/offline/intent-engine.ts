@@ -1,3 +1,4 @@
+import { escapeMarkdown } from '../../../domain/text/escape-markdown.ts';
 import {
   answer,
   callTools,
@@ -8,7 +9,7 @@ import {
 import { parseRequest, type ChatRequest, type ListSubject } from './parse-request.ts';
 import { planRunQuestion } from './plan-run-question.ts';
 import { listedPartners, listedRooms, matchingRooms, type RoomSummary } from './room-choice.ts';
-import type { TurnState } from './turn-state.ts';
+import { asRecord, type SeenToolResult, type TurnState } from './turn-state.ts';
 
 /** Maximum number of rooms a list answer covers when the sentence names none. */
 const ROOMS_LISTED_MAX = 5;
@@ -86,7 +87,7 @@ function textOfAll(turn: TurnState, toolName?: string): string {
 
 function planRunLookup(turn: TurnState, runId: string | null, toolName: string): OfflineAction {
   const done = resultsOf(turn.results, toolName).at(-1);
-  if (done) return done.isError ? toolErrorAnswer(done) : answer(done.text);
+  if (done) return done.isError ? toolErrorAnswer(done) : answer(runTextForPeople(done));
 
   const target = runId ?? turn.lastRunId;
   if (target === null)
@@ -94,4 +95,29 @@ function planRunLookup(turn: TurnState, runId: string | null, toolName: string):
       'This conversation has no run yet. Ask me to run a question, or give me a run id.',
     );
   return callTools([{ toolName, input: { runId: target } }]);
+}
+
+/** Next steps for a run's status, worded for the person chatting rather than for a model. */
+const NEXT_STEP_FOR_PEOPLE: Record<string, string> = {
+  QUEUED: 'Ask me for its status again in a moment.',
+  RUNNING: 'Ask me for its status again in a moment.',
+  COMPLETED: 'Ask me to show the results.',
+  CANCELLED: 'It was cancelled, so it has no result.',
+};
+
+/**
+ * Describes a get_run result without the tool's hints for
+ * models ("Call get_results with this runId"); other results as they are.
+ */
+function runTextForPeople(result: SeenToolResult): string {
+  const run = asRecord(result.data?.run);
+  if (result.toolName !== 'get_run' || run === null) return result.text;
+
+  const status = String(run.status);
+  const progress = status === 'RUNNING' ? ` (${String(run.progress)}% done)` : '';
+  const next =
+    status === 'FAILED'
+      ? `It failed: ${escapeMarkdown(String(run.failureReason ?? 'no reason recorded'))}.`
+      : (NEXT_STEP_FOR_PEOPLE[status] ?? '');
+  return `Run "${escapeMarkdown(String(run.name))}" (run id ${String(run.id)}) is ${status}${progress}. ${next}`.trim();
 }

@@ -1,3 +1,4 @@
+import { escapeMarkdown } from '../../../domain/text/escape-markdown.ts';
 import type { SeenToolResult } from './turn-state.ts';
 
 export interface PlannedToolCall {
@@ -22,7 +23,7 @@ export function resultsOf(results: SeenToolResult[], toolName: string): SeenTool
   return results.filter((result) => result.toolName === toolName);
 }
 
-/** States a tool error plainly, as the tool worded it. */
+/** States a tool error plainly, as the tool worded it, escaped because error messages quote the values received. */
 export function toolErrorAnswer(result: SeenToolResult): OfflineAction {
-  return answer(`The ${result.toolName} call failed: ${result.text}`);
+  return answer(`The ${result.toolName} call failed: ${escapeMarkdown(result.text)}`);
 }

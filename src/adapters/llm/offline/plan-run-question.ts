@@ -6,6 +6,7 @@ import {
   toolErrorAnswer,
   type OfflineAction,
 } from './offline-action.ts';
+import { escapeMarkdown } from '../../../domain/text/escape-markdown.ts';
 import type { ChatRequest, QuestionTemplate } from './parse-request.ts';
 import {
   listedPartners,
@@ -55,14 +56,20 @@ export function planRunQuestion(
     {
       toolName: 'start_run',
       input: {
-        cleanRoomId: room.id,
-        questionId: request.template,
-        parameters: questionParameters(request),
+        ...runRequest(room, request),
         idempotencyKey: randomUUID(),
         waitSeconds: runWaitSeconds,
       },
     },
   ]);
+}
+
+function runRequest(room: RoomSummary, request: RunQuestionRequest) {
+  return {
+    cleanRoomId: room.id,
+    questionId: request.template,
+    parameters: questionParameters(request),
+  };
 }
 
 function askForAttribute(template: QuestionTemplate): OfflineAction {
@@ -90,8 +97,51 @@ function chooseRoom(
     );
   }
 
-  const [room] = matchingRooms(request.room, rooms, partners);
-  return room ?? answer('No clean room matches your request.');
+  const candidates = matchingRooms(request.room, rooms, partners).slice(0, ROOMS_TO_SEARCH_MAX);
+  if (candidates.length <= 1) return candidates[0] ?? answer('No clean room matches your request.');
+  return roomWhereQuestionFits(request, candidates, results);
+}
+
+/**
+ * Among several candidate rooms, checks the request in each with
+ * preview_run (the datasets it binds and the attribute it reads) and picks
+ * the first that passes. Rooms are listed newest first, so that is the
+ * newest room where the question can run.
+ */
+function roomWhereQuestionFits(
+  request: RunQuestionRequest,
+  candidates: RoomSummary[],
+  results: SeenToolResult[],
+): RoomSummary | OfflineAction {
+  const previews = resultsOf(results, 'preview_run');
+  if (previews.length === 0)
+    return callTools(
+      candidates.map((room) => ({ toolName: 'preview_run', input: runRequest(room, request) })),
+    );
+
+  const previewOf = (room: RoomSummary) =>
+    previews.find((preview) => preview.input.cleanRoomId === room.id);
+  const fitting = candidates.find((room) => previewOf(room)?.isError === false);
+  if (fitting) return fitting;
+
+  const reasons = candidates.map(
+    (room) =>
+      `- ${room.displayId} (${escapeMarkdown(room.name)}): ${escapeMarkdown(previewOf(room)?.text ?? 'not checked')}`,
+  );
+  return answer(
+    [
+      `${QUESTION_NAMES[request.template]} cannot run as asked in any of your clean rooms:`,
+      ...reasons,
+    ].join('\n'),
+  );
+}
+
+/** Names the room the engine chose when it had to choose among several, for the answer's first line. */
+function chosenRoomNote(results: SeenToolResult[], started: SeenToolResult): string {
+  if (resultsOf(results, 'preview_run').length < 2) return '';
+  const room = (listedRooms(results) ?? []).find((item) => item.id === started.input.cleanRoomId);
+  if (!room) return '';
+  return `I ran it in ${room.displayId} (${escapeMarkdown(room.name)}), the most recent of your rooms where this question fits. `;
 }
 
 function questionParameters(request: RunQuestionRequest): Record<string, unknown> {
@@ -118,11 +168,16 @@ function afterStart(
   const run = asRecord(started.data?.run);
   const runId = String(run?.id ?? '');
   const read = resultsOf(results, 'get_results').at(-1);
-  if (read) return read.isError ? toolErrorAnswer(read) : resultAnswer(read, run, request);
+  if (read)
+    return read.isError
+      ? toolErrorAnswer(read)
+      : resultAnswer(read, run, request, chosenRoomNote(results, started));
   if (run?.status === 'COMPLETED')
     return callTools([{ toolName: 'get_results', input: { runId, limit: RESULT_ROWS_SHOWN } }]);
   if (run?.status === 'FAILED')
-    return answer(`Run ${runId} failed: ${String(run.failureReason ?? 'no reason given')}.`);
+    return answer(
+      `Run ${runId} failed: ${escapeMarkdown(String(run.failureReason ?? 'no reason given'))}.`,
+    );
   if (run?.status === 'CANCELLED') return answer(`Run ${runId} was cancelled.`);
   return answer(
     `I started run ${runId}; it is ${String(run?.status ?? 'QUEUED')} (${String(run?.progress ?? 0)}% done). Ask me for its status or its results in a moment.`,
@@ -133,14 +188,15 @@ function resultAnswer(
   read: SeenToolResult,
   run: Record<string, unknown> | null,
   request: RunQuestionRequest,
+  note: string,
 ): OfflineAction {
   const parameters = asRecord(run?.parameters) ?? {};
   const described = Object.entries(parameters)
-    .map(([name, value]) => `${name} ${JSON.stringify(value)}`)
+    .map(([name, value]) => escapeMarkdown(`${name} ${JSON.stringify(value)}`))
     .join(', ');
   const question = QUESTION_NAMES[request.template];
   const lines = [
-    `Here is the ${question} result of run ${String(run?.id)}${described ? ` (${described})` : ''}.`,
+    `${note}Here is the ${question} result of run ${String(run?.id)}${described ? ` (${described})` : ''}.`,
   ];
   if (request.dates && !DATED_QUESTIONS.includes(request.template))
     lines.push(`The ${question} question takes no dates, so it covers the whole datasets.`);

@@ -5,6 +5,7 @@ export interface ConversationRow {
   organization_id: string;
   user_id: string;
   title: string;
+  first_client_message_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -24,13 +25,39 @@ export interface ConversationListFilter {
 export class ConversationsRepository {
   constructor(private readonly db: Queryable) {}
 
-  async insert(owner: ConversationOwner, id: string, title: string): Promise<ConversationRow> {
+  /**
+   * Inserts a conversation started by the message `firstClientMessageId`.
+   * Returns undefined when the owner already started one with that message
+   * id; a concurrent insert of the same id waits for the other to commit.
+   */
+  async insert(
+    owner: ConversationOwner,
+    id: string,
+    title: string,
+    firstClientMessageId: string,
+  ): Promise<ConversationRow | undefined> {
     const rows = await this.db.query<ConversationRow>(
-      `INSERT INTO conversations (id, organization_id, user_id, title)
-       VALUES ($1, $2, $3, $4) RETURNING *`,
-      [id, owner.organizationId, owner.userId, title],
+      `INSERT INTO conversations (id, organization_id, user_id, title, first_client_message_id)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (organization_id, user_id, first_client_message_id)
+         WHERE first_client_message_id IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [id, owner.organizationId, owner.userId, title, firstClientMessageId],
     );
-    return rows[0]!;
+    return rows[0];
+  }
+
+  /** Finds the owner's conversation started by the message `firstClientMessageId`. */
+  async findByFirstMessage(
+    owner: ConversationOwner,
+    firstClientMessageId: string,
+  ): Promise<ConversationRow | undefined> {
+    const rows = await this.db.query<ConversationRow>(
+      `SELECT * FROM conversations
+        WHERE organization_id = $1 AND user_id = $2 AND first_client_message_id = $3`,
+      [owner.organizationId, owner.userId, firstClientMessageId],
+    );
+    return rows[0];
   }
 
   async findOwned(owner: ConversationOwner, id: string): Promise<ConversationRow | undefined> {
