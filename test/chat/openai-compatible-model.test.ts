@@ -207,6 +207,19 @@ describe('assistant on an OpenAI-compatible server', () => {
     expect(finishOf(events)).toMatchObject({ finishReason: 'error', incomplete: true });
   });
 
+  it('stores the model failure with the answer', async () => {
+    useMock({ LLM_MAX_RETRIES: '0' });
+    mock.script({ deltas: [], finishReason: 'stop', failWithStatus: 500 });
+    const events = await ask(test.platform.context, advertiser, 'hello');
+
+    const detail = await getConversation(test.platform.context, advertiser, conversationOf(events));
+    const stored = detail.messages.find((message) => message.role === 'assistant');
+
+    expect(stored?.finishReason).toBe('error');
+    expect(stored?.error?.code).toBe('LLM_FAILED');
+    expect(stored?.error?.message).toContain('HTTP 500');
+  });
+
   it('sends earlier turns of the conversation as history', async () => {
     mock.script(
       { deltas: textDeltas('First answer.'), finishReason: 'stop' },

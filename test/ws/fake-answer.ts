@@ -76,6 +76,16 @@ export class FakeAnswer {
     };
   }
 
+  /** Tells whether the caller started this conversation here, as the chat service's check does with the database. */
+  readonly hasConversation = (
+    _context: unknown,
+    caller: Caller,
+    conversationId: string,
+  ): Promise<boolean> =>
+    Promise.resolve(
+      this.owners.get(conversationId) === `${caller.organizationId}:${caller.userId}`,
+    );
+
   private acceptConversation(caller: Caller, input: AnswerMessageInput): string {
     const conversationId = input.conversationId ?? randomUUID();
     const owner = `${caller.organizationId}:${caller.userId}`;
@@ -133,7 +143,7 @@ export async function startFakeChatServer(
   const hub = await registerWsEndpoint(
     app,
     { ...platform, config: { ...platform.config, ...config } },
-    { answer: answer.answer },
+    { answer: answer.answer, hasConversation: answer.hasConversation },
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -118,6 +118,22 @@ describe('WebSocket endpoint', () => {
       await client.close();
     });
 
+    it('rejects a long message with the REST code', async () => {
+      const client = await TestWsClient.connect(url, { key: test.keys.advertiser });
+      client.send({
+        type: 'send_message',
+        id: 'm2',
+        conversationId: null,
+        text: 'x'.repeat(4_001),
+      });
+
+      const error = await client.waitFor((message) => message.type === 'error');
+      expect(error).toMatchObject({ id: 'm2', code: 'CHAT_MESSAGE_TOO_LONG', field: 'text' });
+      expect(error).toMatchObject({ message: expect.stringContaining('4001 characters') });
+      expect(client.messages.filter((message) => message.type === 'ack')).toEqual([]);
+      await client.close();
+    });
+
     it('names the invalid field in the error', async () => {
       const client = await TestWsClient.connect(url, { key: test.keys.advertiser });
       client.send({ type: 'send_message', id: 'm1', conversationId: null, text: '' });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage, ServerMessage } from '../../src/domain/chat/ws-protocol.ts';
-import { getJson } from '../support/api-helpers.ts';
+import { getJson, sendJson } from '../support/api-helpers.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { answerText, TestWsClient } from './ws-test-client.ts';
 
@@ -110,5 +110,27 @@ describe('WebSocket chat with the offline assistant', () => {
       await publisher.waitFor((message) => message.type === 'error' && message.id === 'p1'),
     ).toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
     expect(publisher.chat(conversationId)).toEqual([]);
+  });
+
+  it('does not replay a deleted conversation', async () => {
+    const first = await connect();
+    first.send({ type: 'send_message', id: 'd1', conversationId: null, text: 'help' });
+    const conversationId = ((await first.waitFor(isFinished)) as ChatMessage).conversationId;
+    const deleted = await sendJson(
+      test.app,
+      test.keys.advertiser,
+      'DELETE',
+      `/api/v1/conversations/${conversationId}`,
+    );
+    expect(deleted.status).toBe(204);
+
+    const second = await connect();
+    second.send({ type: 'hello', id: 'h2', resume: [{ conversationId, lastSeq: 0 }] });
+
+    expect(
+      await second.waitFor((message) => message.type === 'error' && message.id === 'h2'),
+    ).toMatchObject({ code: 'RESUME_UNAVAILABLE', conversationId });
+    expect(second.chat(conversationId)).toEqual([]);
+    expect(test.app.wsHub?.store.get(conversationId)).toBeUndefined();
   });
 });

@@ -23,6 +23,13 @@ export type AnswerFunction = (
   input: AnswerMessageInput,
 ) => AsyncIterable<ChatStreamEvent>;
 
+/** The chat service's hasConversation: whether the caller still has a conversation in the database. */
+export type ConversationCheck = (
+  context: ServiceContext,
+  caller: Caller,
+  conversationId: string,
+) => Promise<boolean>;
+
 /** A socket waiting to learn which conversation a new message went to. */
 export interface GenerationWatcher {
   onGenerationStarted(conversationId: string, startSeq: number): void;

@@ -71,6 +71,12 @@ export class ConversationStreamStore {
     return entry;
   }
 
+  /** Drops a conversation's log at once, as when the conversation was deleted. */
+  remove(conversationId: string): void {
+    const log = this.logs.get(conversationId);
+    if (log) this.drop(log);
+  }
+
   finish(log: ConversationStreamLog): void {
     log.finishedAt = this.now();
   }

@@ -61,14 +61,23 @@ async function dispatch(connection: WsConnection, message: ClientMessage): Promi
   }
 }
 
-/** Resumes each listed conversation after its last seq: every later event once, in order, then the live tail. */
-function hello(connection: WsConnection, message: HelloMessage): void {
+/**
+ * Resumes each listed conversation after its last seq: every later event
+ * once, in order, then the live tail. A conversation the caller no longer
+ * has in the database (deleted, or never theirs) is not resumed.
+ */
+async function hello(connection: WsConnection, message: HelloMessage): Promise<void> {
   connection.send({ type: 'ack', id: message.id });
   for (const point of message.resume ?? []) {
     const log = connection.hub.store.get(point.conversationId);
     const resumable =
       log !== undefined &&
       log.isOwnedBy(ownerOf(connection.caller)) &&
+      (await connection.hub.hasConversation(
+        connection.hub.context,
+        connection.caller,
+        point.conversationId,
+      )) &&
       point.lastSeq <= log.lastSeq &&
       point.lastSeq + 1 >= log.firstSeq;
     if (!resumable) {

@@ -1,4 +1,5 @@
 import type { RawData } from 'ws';
+import { CHAT_MESSAGE_MAX_CHARACTERS } from '../../domain/chat/conversation.ts';
 import {
   clientMessageSchema,
   type ClientMessage,
@@ -29,11 +30,28 @@ export function parseClientMessage(data: RawData, isBinary: boolean): ParsedClie
 
   const issue = parsed.error.issues[0];
   const field = issue?.path.join('.') || 'type';
+  if (issue?.code === 'too_big' && field === 'text') return tooLong(json);
   return invalid(
     idOf(json),
     `Invalid field "${field}": ${issue?.message ?? 'does not match the protocol'}. Fix it and send the message again.`,
     field,
   );
+}
+
+/** Rejects a message over the length limit with the code and wording REST uses. */
+function tooLong(json: unknown): ParsedClientMessage {
+  const text = (json as { text?: unknown }).text;
+  const length = typeof text === 'string' ? text.length : 0;
+  return {
+    success: false,
+    error: {
+      type: 'error',
+      id: idOf(json),
+      code: 'CHAT_MESSAGE_TOO_LONG',
+      message: `The message has ${length} characters; the limit is ${CHAT_MESSAGE_MAX_CHARACTERS}. Shorten it or split it into several messages.`,
+      field: 'text',
+    },
+  };
 }
 
 function invalid(id: string | null, message: string, field?: string): ParsedClientMessage {

@@ -1,9 +1,11 @@
 import websocket from '@fastify/websocket';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import type { Platform } from '../../app/create-platform.ts';
 import { answerMessage } from '../../services/chat/answer-message.ts';
+import { hasConversation } from '../../services/chat/has-conversation.ts';
 import { callerOf } from '../http/authenticate.ts';
-import type { AnswerFunction } from './chat-generations.ts';
+import type { AnswerFunction, ConversationCheck } from './chat-generations.ts';
 import { createWsAuthenticationHook, selectSubprotocol } from './ws-authentication.ts';
 import { WsConnection } from './ws-connection.ts';
 import { WsHub } from './ws-hub.ts';
@@ -20,6 +22,8 @@ declare module 'fastify' {
 export interface WsEndpointOptions {
   /** Writes chat answers; the chat service's answerMessage unless a test passes another. */
   answer?: AnswerFunction;
+  /** Tells whether the caller has a conversation, checked on resume; the chat service's unless a test passes another. */
+  hasConversation?: ConversationCheck;
 }
 
 /**
@@ -38,11 +42,13 @@ export async function registerWsEndpoint(
     settings,
     WsMetrics.for(platform.metrics),
     options.answer ?? answerMessage,
+    options.hasConversation ?? hasConversation,
   );
   app.decorate('wsHub', hub);
   app.addHook('onClose', async () => hub.close());
 
   await app.register(websocket, {
+    errorHandler: handleSocketError,
     options: {
       maxPayload: settings.maxPayloadBytes,
       handleProtocols: selectSubprotocol,
@@ -64,4 +70,18 @@ export async function registerWsEndpoint(
     });
   });
   return hub;
+}
+
+/**
+ * Logs an error of an open socket and terminates it. A protocol error of the
+ * client (a frame over the size limit, an invalid frame) is logged at warn
+ * without a stack, because `ws` has already sent the close code (1009, 1002);
+ * any other error is a server fault and is logged in full.
+ */
+function handleSocketError(error: Error, socket: WebSocket, request: FastifyRequest): void {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code?.startsWith('WS_ERR_'))
+    request.log.warn({ reqId: request.id, code, reason: error.message }, 'websocket client error');
+  else request.log.error({ err: error, reqId: request.id }, 'websocket failed');
+  socket.terminate();
 }

@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
+import { conversationSignalsOf } from '../../services/chat/conversation-signals.ts';
 import type { ServiceContext } from '../../services/service-context.ts';
 import {
   ChatGenerations,
   type AnswerFunction,
+  type ConversationCheck,
   type GenerationOutcome,
 } from './chat-generations.ts';
 import { ClientMessageIds } from './client-message-ids.ts';
@@ -41,6 +43,8 @@ export class WsHub implements WsMetricsSource {
   readonly messageIds: ClientMessageIds<ClientMessageOutcome>;
   readonly fanout: RunEventFanout;
   private readonly heartbeatTimer: NodeJS.Timeout;
+  private readonly onConversationDeleted = (conversationId: string) =>
+    this.store.remove(conversationId);
   /** Most bytes ever queued on one socket that has since closed. */
   private closedPeakBufferedBytes = 0;
 
@@ -49,6 +53,7 @@ export class WsHub implements WsMetricsSource {
     readonly settings: WsSettings,
     readonly metrics: WsMetrics,
     answer: AnswerFunction,
+    readonly hasConversation: ConversationCheck,
   ) {
     this.store = new ConversationStreamStore({
       conversationBytes: settings.logConversationBytes,
@@ -63,6 +68,7 @@ export class WsHub implements WsMetricsSource {
     this.heartbeatTimer = setInterval(() => this.heartbeat(), settings.heartbeatMs);
     this.heartbeatTimer.unref();
     metrics.sources.add(this);
+    conversationSignalsOf(context).on('conversation_deleted', this.onConversationDeleted);
   }
 
   add(connection: WsConnection): void {
@@ -111,6 +117,7 @@ export class WsHub implements WsMetricsSource {
   /** Stops timers, answers and the bus listener; the sockets are closed by the server. */
   close(): void {
     clearInterval(this.heartbeatTimer);
+    conversationSignalsOf(this.context).off('conversation_deleted', this.onConversationDeleted);
     this.generations.close();
     this.fanout.close();
     this.store.close();
