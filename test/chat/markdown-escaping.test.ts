@@ -4,6 +4,8 @@ import { CreateCleanRoomRequestSchema } from '../../src/domain/clean-rooms/clean
 import type { Caller } from '../../src/domain/organizations/caller.ts';
 import { escapeMarkdown } from '../../src/domain/text/escape-markdown.ts';
 import { createCleanRoom } from '../../src/services/clean-rooms/create-clean-room.ts';
+import { getCleanRoomTool } from '../../src/interfaces/tools/get-clean-room.ts';
+import { invokeTool } from '../../src/interfaces/tools/invoke-tool.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { ask, callerFor, textOf, useChatRuntime } from './support/chat-test-kit.ts';
 
@@ -90,5 +92,21 @@ describe('chat answers with hostile data values', () => {
 
     expect(text).toContain('Verify your account');
     expect(hostileElements(text)).toEqual(NONE);
+  });
+
+  it.each(HOSTILE_NAMES)('describes room %s in get_clean_room as plain text', async (name) => {
+    const outcome = await invokeTool(
+      getCleanRoomTool,
+      { cleanRoom: name },
+      {
+        services: test.platform.context,
+        caller: advertiser,
+        signal: new AbortController().signal,
+        reportProgress: async () => {},
+      },
+    );
+
+    expect(outcome.isError).toBe(false);
+    expect(hostileElements(outcome.text)).toEqual(NONE);
   });
 });

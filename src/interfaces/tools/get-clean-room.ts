@@ -6,6 +6,7 @@ import { formatCleanRoomTable } from './list-clean-rooms.ts';
 import { lenientInput } from './lenient-input.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS } from './tool-fields.ts';
+import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 
 export const getCleanRoomTool = defineTool({
   name: 'get_clean_room',
@@ -56,7 +57,7 @@ export const getCleanRoomTool = defineTool({
           cleanRoom: null,
           candidates: resolution.candidates,
         },
-        text: `${resolution.candidates.length} clean rooms are named "${reference}"; ask which one is meant and pass its display id:\n${formatCleanRoomTable(resolution.candidates)}`,
+        text: `${resolution.candidates.length} clean rooms are named "${escapeMarkdown(reference)}"; ask which one is meant and pass its display id:\n${formatCleanRoomTable(resolution.candidates)}`,
       };
     }
     return {
@@ -76,8 +77,8 @@ function describeRoom(room: CleanRoom): string {
     ? `Laplace noise of scale ${parameters.DATA_DECIBEL} on counts`
     : 'no noise';
   return [
-    `${room.name} (${room.displayId}, id ${room.id})`,
-    `Owner: ${room.ownerOrganization.name}; your role: ${room.myRole}; ${room.partnersCount} partners.`,
+    `${escapeMarkdown(room.name)} (${room.displayId}, id ${room.id})`,
+    `Owner: ${escapeMarkdown(room.ownerOrganization.name)}; your role: ${room.myRole}; ${room.partnersCount} partners.`,
     `Status ${room.status}, from ${room.startAt} to ${room.endAt ?? 'no end date'}; type ${room.type}.`,
     `Privacy: result rows counting fewer than ${parameters.CROWD_SIZE} people are suppressed; ${noise}; export ${parameters.ENABLE_EXPORT ? 'enabled' : 'disabled'}.`,
     room.description,

@@ -12,6 +12,7 @@ import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
 import { listValues } from './tool-text.ts';
+import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 
 export const getQuestionTool = defineTool({
   name: 'get_question',
@@ -103,7 +104,7 @@ function describeBinding(binding: MacroCandidates): string {
   const candidates = binding.candidates
     .map(
       (candidate) =>
-        `${candidate.name} of ${candidate.ownerOrganization.name} (${candidate.datasetId})`,
+        `${escapeMarkdown(candidate.name)} of ${escapeMarkdown(candidate.ownerOrganization.name)} (${candidate.datasetId})`,
     )
     .join('; ');
   if (binding.candidates.length === 0)

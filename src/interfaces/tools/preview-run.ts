@@ -5,6 +5,7 @@ import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, runRequestFields } from './tool-fields.ts';
 import { countOf, listValues } from './tool-text.ts';
+import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 
 export const previewRunTool = defineTool({
   name: 'preview_run',
@@ -26,10 +27,13 @@ function describePreview(preview: RunPreview): string {
   const { estimate, privacy } = preview;
   const parameters = Object.entries(preview.parameters)
     .filter(([, value]) => value !== null)
-    .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
+    .map(([name, value]) => `${name}=${escapeMarkdown(JSON.stringify(value))}`)
     .join(', ');
   const datasets = preview.datasets
-    .map((dataset) => `${dataset.macro} = ${dataset.name} (${dataset.ownerOrganization.name})`)
+    .map(
+      (dataset) =>
+        `${dataset.macro} = ${escapeMarkdown(dataset.name)} (${escapeMarkdown(dataset.ownerOrganization.name)})`,
+    )
     .join('; ');
   const suppressedValues =
     estimate.willBeSuppressed.values === null
