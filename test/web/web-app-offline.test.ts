@@ -95,6 +95,23 @@ describe('web app offline', () => {
     expect(await runCount()).toBe(before + 1);
   });
 
+  it('submits a run queued on a page opened offline', async () => {
+    await page.goto(`${server.baseUrl}/cleanrooms/${ROOM}/questions/audience_overlap/run`);
+    await page.getByLabel(/Partner attribute/).waitFor();
+    const before = await runCount();
+
+    await browser.context.setOffline(true);
+    await page.reload();
+    await page.getByLabel(/Partner attribute/).fill('age_band');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByTestId('run-queued').waitFor();
+    expect(await runCount()).toBe(before);
+
+    await browser.context.setOffline(false);
+    await queueBanner().waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await runCount()).toBe(before + 1);
+  });
+
   it('keeps a submission answered 503 queued and tells the user', async () => {
     let rejectedSubmissions = 0;
     await browser.context.route(RUN_SUBMISSION_GLOB, async (route) => {

@@ -103,6 +103,24 @@ async function reportQueue(reason: string | null, submittedRunId: string | null)
   await notifyClients({ type: 'run-queue', size, reason, submittedRunId });
 }
 
+/**
+ * Reads the session's CSRF token at replay time, because a page opened
+ * offline queues its request without one. Null when nobody is signed in.
+ */
+async function readCsrfToken(): Promise<string | null> {
+  const response = await fetch('/api/v1/auth/session', { cache: 'no-store' });
+  if (!response.ok) return null;
+
+  const body = (await response.json().catch(() => null)) as { csrfToken?: unknown } | null;
+  return typeof body?.csrfToken === 'string' ? body.csrfToken : null;
+}
+
+function withCsrfToken(request: Request, csrfToken: string): Request {
+  const headers = new Headers(request.headers);
+  headers.set('x-csrf-token', csrfToken);
+  return new Request(request.clone(), { headers });
+}
+
 let replayInProgress: Promise<void> | null = null;
 
 /**
@@ -112,10 +130,18 @@ let replayInProgress: Promise<void> | null = null;
  * the same body again cannot change a 4xx.
  */
 async function replayRunSubmissions(): Promise<void> {
+  if ((await runQueue.size()) === 0) return;
+
+  const csrfToken = await readCsrfToken();
+  if (csrfToken === null) {
+    await reportQueue('Sign in again to submit the queued runs.', null);
+    throw new Error('No session to submit the queued runs with');
+  }
+
   for (let entry = await runQueue.shiftRequest(); entry; entry = await runQueue.shiftRequest()) {
     let response: Response;
     try {
-      response = await fetch(entry.request.clone());
+      response = await fetch(withCsrfToken(entry.request, csrfToken));
     } catch (error) {
       await runQueue.unshiftRequest(entry);
       await reportQueue('The network is unreachable.', null);
