@@ -16,7 +16,7 @@ export function cacheKey(
 export const cacheTags = {
   /** The room itself: its settings, partners, attached datasets and questions. */
   cleanRoom: (cleanRoomId: string) => `room:${cleanRoomId}`,
-  /** Which rooms an organization is a partner of. */
+  /** Set of rooms an organization is a partner of. */
   organizationRooms: (organizationId: string) => `org-rooms:${organizationId}`,
   /** The datasets an organization owns. */
   organizationDatasets: (organizationId: string) => `org-datasets:${organizationId}`,

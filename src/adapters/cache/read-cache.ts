@@ -14,7 +14,7 @@ export interface CacheRequest<T> {
   load: () => Promise<T>;
 }
 
-/** Where one `getOrSet` found its value. */
+/** Source of the value one `getOrSet` returned: a tier, a grace entry, the loader, or a bypass. */
 export type CacheOutcome = 'l1' | 'l2' | 'stale' | 'miss' | 'bypass';
 
 export interface CacheStats {

@@ -5,13 +5,13 @@ export interface RedisConnectionOptions {
   url: string;
   /** Shown in logs and in `CLIENT LIST`, such as "cache" or "run-events-subscriber". */
   name: string;
-  /** A command that has no answer after this many milliseconds fails, so a request degrades instead of hanging. */
+  /** Milliseconds after which a command without a reply fails, so a request degrades instead of hanging. */
   commandTimeoutMs: number;
   connectTimeoutMs: number;
   log: Logger;
 }
 
-/** What health checks and metrics show of one Redis connection. */
+/** State of one Redis connection, as health checks and metrics show it. */
 export interface RedisConnectionState {
   name: string;
   status: 'ready' | 'connecting' | 'down';
@@ -21,7 +21,7 @@ export interface RedisConnectionState {
   since: string;
 }
 
-/** Longest pause between reconnection attempts, in milliseconds. */
+/** Maximum pause between reconnection attempts, in milliseconds. */
 const RECONNECT_DELAY_MAX_MS = 1_000;
 
 /**

@@ -23,7 +23,7 @@ export interface StreamLogFollower {
 
 /**
  * The numbered chat events of one conversation, oldest first. Sequence
- * numbers start at 1 and grow by one per event; the oldest events are evicted
+ * numbers start at 1 and grow by one per event. The oldest events are evicted
  * when the log outgrows its byte bound, so `firstSeq` moves forward and a
  * resume from before it is no longer possible.
  */
@@ -69,7 +69,7 @@ export class ConversationStreamLog {
     return entry;
   }
 
-  /** The entry with this sequence number, or undefined when it was evicted or does not exist yet. */
+  /** Returns the entry with this sequence number, or undefined when it was evicted or does not exist yet. */
   entryAt(seq: number): StreamLogEntry | undefined {
     return this.entries[seq - this.firstSeq];
   }

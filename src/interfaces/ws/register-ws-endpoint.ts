@@ -75,8 +75,8 @@ export async function registerWsEndpoint(
 /**
  * Logs an error of an open socket and terminates it. A protocol error of the
  * client (a frame over the size limit, an invalid frame) is logged at warn
- * without a stack, because `ws` has already sent the close code (1009, 1002);
- * any other error is a server fault and is logged in full.
+ * without a stack, because `ws` has already sent the close code (1009, 1002).
+ * Any other error is a server fault and is logged in full.
  */
 function handleSocketError(error: Error, socket: WebSocket, request: FastifyRequest): void {
   const code = (error as NodeJS.ErrnoException).code;

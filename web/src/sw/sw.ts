@@ -105,7 +105,7 @@ async function reportQueue(reason: string | null, submittedRunId: string | null)
 
 /**
  * Reads the session's CSRF token at replay time, because a page opened
- * offline queues its request without one. Null when nobody is signed in.
+ * offline queues its request without one. Null when no user is signed in.
  */
 async function readCsrfToken(): Promise<string | null> {
   const response = await fetch('/api/v1/auth/session', { cache: 'no-store' });
@@ -126,7 +126,7 @@ let replayInProgress: Promise<void> | null = null;
 /**
  * Submits queued runs in order. A network failure or a 5xx puts the request
  * back at the head of the queue and rejects, so the browser's background
- * sync tries again later; a 2xx or 4xx response removes it, because sending
+ * sync tries again later. A 2xx or 4xx response removes it, because sending
  * the same body again cannot change a 4xx.
  */
 async function replayRunSubmissions(): Promise<void> {
