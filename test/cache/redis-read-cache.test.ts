@@ -75,8 +75,9 @@ describe('read cache on Redis', () => {
 
   it('runs one loader across processes', async () => {
     const prefix = newPrefix();
-    const first = await open(prefix);
-    const second = await open(prefix);
+    // A wait far past the default 500 ms, so a busy CI machine cannot make the second process give up and load.
+    const first = await open(prefix, { lockWaitMs: 30_000 });
+    const second = await open(prefix, { lockWaitMs: 30_000 });
     const gate = deferred<string>();
     let loads = 0;
     const request = {
