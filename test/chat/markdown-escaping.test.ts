@@ -6,6 +6,9 @@ import { escapeMarkdown } from '../../src/domain/text/escape-markdown.ts';
 import { createCleanRoom } from '../../src/services/clean-rooms/create-clean-room.ts';
 import { getCleanRoomTool } from '../../src/interfaces/tools/get-clean-room.ts';
 import { invokeTool } from '../../src/interfaces/tools/invoke-tool.ts';
+import { listPartnersTool } from '../../src/interfaces/tools/list-partners.ts';
+import type { ToolDefinition } from '../../src/interfaces/tools/tool-definition.ts';
+import { toolErrorAnswer } from '../../src/adapters/llm/offline/offline-action.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { ask, callerFor, textOf, useChatRuntime } from './support/chat-test-kit.ts';
 
@@ -28,6 +31,19 @@ function hostileElements(markdown: string) {
 }
 
 const NONE = { links: 0, images: 0, bold: 0, emphasis: 0 };
+
+/** Returns the text a reader sees once markdown is rendered, with tags dropped and entities decoded. */
+function renderedText(markdown: string): string {
+  return marked
+    .parse(markdown, { async: false })
+    .replace(/<[^>]*>/g, '')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&')
+    .trim();
+}
 
 describe('escapeMarkdown', () => {
   it.each(HOSTILE_NAMES)('renders %s as plain text', (name) => {
@@ -94,19 +110,73 @@ describe('chat answers with hostile data values', () => {
     expect(hostileElements(text)).toEqual(NONE);
   });
 
+  function call(tool: ToolDefinition, input: Record<string, unknown>) {
+    return invokeTool(tool, input, {
+      services: test.platform.context,
+      caller: advertiser,
+      signal: new AbortController().signal,
+      reportProgress: async () => {},
+    });
+  }
+
   it.each(HOSTILE_NAMES)('describes room %s in get_clean_room as plain text', async (name) => {
-    const outcome = await invokeTool(
-      getCleanRoomTool,
-      { cleanRoom: name },
-      {
-        services: test.platform.context,
-        caller: advertiser,
-        signal: new AbortController().signal,
-        reportProgress: async () => {},
-      },
-    );
+    const outcome = await call(getCleanRoomTool, { cleanRoom: name });
 
     expect(outcome.isError).toBe(false);
     expect(hostileElements(outcome.text)).toEqual(NONE);
+  });
+
+  describe('tool errors', () => {
+    it.each(HOSTILE_NAMES)('quotes the unknown room %s as typed', async (name) => {
+      const reference = `${name} (gone)`;
+      const outcome = await call(getCleanRoomTool, { cleanRoom: reference });
+
+      expect(outcome.isError).toBe(true);
+      expect(outcome.text).toContain('CLEAN_ROOM_NOT_FOUND');
+      expect(hostileElements(outcome.text)).toEqual(NONE);
+      expect(renderedText(outcome.text)).toContain(`"${reference}"`);
+    });
+
+    it('names similar rooms as plain text', async () => {
+      const outcome = await call(getCleanRoomTool, { cleanRoom: 'Verify' });
+
+      expect(outcome.isError).toBe(true);
+      expect(hostileElements(outcome.text)).toEqual(NONE);
+      expect(renderedText(outcome.text)).toContain(HOSTILE_NAMES[0]);
+    });
+
+    it('lists same-named rooms as plain text', async () => {
+      const name = 'Twin **room** [open](javascript:alert(2))';
+      for (let copy = 0; copy < 2; copy += 1)
+        await createCleanRoom(
+          test.platform.context,
+          advertiser,
+          CreateCleanRoomRequestSchema.parse({ name }),
+        );
+
+      const outcome = await call(listPartnersTool, { cleanRoomId: name });
+
+      expect(outcome.isError).toBe(true);
+      expect(outcome.text).toContain('CLEAN_ROOM_AMBIGUOUS');
+      expect(hostileElements(outcome.text)).toEqual(NONE);
+      expect(renderedText(outcome.text).split(name)).toHaveLength(4);
+    });
+
+    it('reaches offline answers escaped once', async () => {
+      const reference = '**x** [a](javascript:alert(3))';
+      const outcome = await call(getCleanRoomTool, { cleanRoom: reference });
+
+      const action = toolErrorAnswer({
+        toolName: 'get_clean_room',
+        input: { cleanRoom: reference },
+        isError: true,
+        text: outcome.text,
+        data: null,
+      });
+
+      expect(hostileElements(action.text)).toEqual(NONE);
+      expect(renderedText(action.text)).toContain(`"${reference}"`);
+      expect(renderedText(action.text)).not.toContain('\\');
+    });
   });
 });

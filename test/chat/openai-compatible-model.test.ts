@@ -195,6 +195,43 @@ describe('assistant on an OpenAI-compatible server', () => {
     expect(textOf(events)).toBe('That run does not exist.');
   });
 
+  it('escapes a room name in tool errors', async () => {
+    const reference = '**x** [a](javascript:alert(1))';
+    mock.script(
+      {
+        deltas: toolCallDeltas('call_1', 'get_clean_room', [
+          JSON.stringify({ cleanRoom: reference }),
+        ]),
+        finishReason: 'tool_calls',
+      },
+      { deltas: textDeltas('No such room.'), finishReason: 'stop' },
+    );
+
+    const events = await ask(test.platform.context, advertiser, 'open room x');
+
+    const [result] = ofType(events, 'tool_result');
+    expect(result?.isError).toBe(true);
+    expect(result?.text).toContain('"\\*\\*x\\*\\* \\[a\\]\\(javascript:alert\\(1\\)\\)"');
+    const toolMessage = mock.requests[1]?.messages.find((message) => message.role === 'tool');
+    expect(String(toolMessage?.content)).toContain(result?.text ?? 'missing');
+  });
+
+  it('escapes a value in argument errors', async () => {
+    mock.script(
+      {
+        deltas: toolCallDeltas('call_1', 'list_clean_rooms', ['{"limit": "**5**"}']),
+        finishReason: 'tool_calls',
+      },
+      { deltas: textDeltas('Sorry.'), finishReason: 'stop' },
+    );
+
+    const events = await ask(test.platform.context, advertiser, 'list rooms');
+
+    const [result] = ofType(events, 'tool_result');
+    expect(result?.isError).toBe(true);
+    expect(result?.text).toContain('received "\\*\\*5\\*\\*"');
+  });
+
   it('reports a failing model service as an answer error', async () => {
     useMock({ LLM_MAX_RETRIES: '0' });
     mock.script({ deltas: [], finishReason: 'stop', failWithStatus: 500 });

@@ -27,6 +27,18 @@ function deltaCount(messages: ChatMessage[]): number {
   return messages.filter((message) => message.event.type === 'text_delta').length;
 }
 
+/** Number of acks the client received for a message id. */
+function acknowledged(client: TestWsClient, id: string): number {
+  return client.messages.filter((message) => message.type === 'ack' && message.id === id).length;
+}
+
+/** Waits for a pong, so every reply to the messages sent before has arrived. */
+async function roundTrip(client: TestWsClient): Promise<void> {
+  const id = `ping-${crypto.randomUUID()}`;
+  client.send({ type: 'ping', id });
+  await client.waitFor((message) => message.type === 'pong' && message.id === id);
+}
+
 describe('WebSocket chat stream', () => {
   let test: TestPlatform;
   let server: FakeChatServer | undefined;
@@ -161,6 +173,44 @@ describe('WebSocket chat stream', () => {
       expect(answerText(client.chat(conversationId))).toBe(DELTAS.join(''));
     });
 
+    it('rejects an id reused with another text', async () => {
+      const answer = new FakeAnswer({ deltas: DELTAS });
+      server = await startFakeChatServer(test.platform, answer);
+      const client = await connect();
+      client.send({ type: 'send_message', id: 'm1', conversationId: null, text: 'hello' });
+      const conversationId = await startedConversation(client, 'm1');
+      await client.waitFor(isFinished);
+      const acks = acknowledged(client, 'm1');
+
+      client.send({ type: 'send_message', id: 'm1', conversationId, text: 'something else' });
+      const error = await client.waitFor((message) => message.type === 'error');
+      await roundTrip(client);
+
+      expect(error).toMatchObject({ id: 'm1', code: 'MESSAGE_ID_REUSED', field: 'id' });
+      expect(error).toMatchObject({ message: expect.stringContaining('"m1"') });
+      expect(error).toMatchObject({ message: expect.stringContaining('new id') });
+      expect(acknowledged(client, 'm1')).toBe(acks);
+      expect(answer.started.get('m1')).toBe(1);
+      expect(client.chat(conversationId).filter(isFinished)).toHaveLength(1);
+    });
+
+    it('rejects an id reused while its first answer is running', async () => {
+      const answer = new FakeAnswer({ deltas: DELTAS, gated: true });
+      server = await startFakeChatServer(test.platform, answer);
+      const client = await connect();
+      client.send({ type: 'send_message', id: 'm1', conversationId: null, text: 'hello' });
+      const conversationId = await startedConversation(client, 'm1');
+
+      client.send({ type: 'send_message', id: 'm1', conversationId: null, text: 'hello again' });
+      const error = await client.waitFor((message) => message.type === 'error');
+      answer.release(DELTAS.length);
+      await client.waitFor(isFinished);
+
+      expect(error).toMatchObject({ id: 'm1', code: 'MESSAGE_ID_REUSED' });
+      expect(answer.started.get('m1')).toBe(1);
+      expect(answerText(client.chat(conversationId))).toBe(DELTAS.join(''));
+    });
+
     it('rejects a second message while the conversation is answering', async () => {
       const answer = new FakeAnswer({ deltas: DELTAS, gated: true });
       server = await startFakeChatServer(test.platform, answer);
@@ -175,6 +225,76 @@ describe('WebSocket chat stream', () => {
       ).toMatchObject({ code: 'GENERATION_RUNNING' });
       answer.release(DELTAS.length);
       await client.waitFor(isFinished);
+    });
+  });
+
+  describe('checks before the ack', () => {
+    it('acknowledges a message once its answer started', async () => {
+      server = await startFakeChatServer(test.platform, new FakeAnswer({ deltas: DELTAS }));
+      const client = await connect();
+      client.send({ type: 'send_message', id: 'm1', conversationId: null, text: 'hello' });
+      const conversationId = await startedConversation(client, 'm1');
+
+      const ack = client.messages.findIndex((message) => message.type === 'ack');
+      const started = client.messages.findIndex((message) => message.type === 'chat');
+      expect(client.messages[ack]).toEqual({ type: 'ack', id: 'm1', conversationId });
+      expect(ack).toBeLessThan(started);
+    });
+
+    it('sends only the error for an unknown conversation', async () => {
+      server = await startFakeChatServer(test.platform, new FakeAnswer({ deltas: DELTAS }));
+      const client = await connect();
+      const conversationId = crypto.randomUUID();
+      client.send({ type: 'send_message', id: 'm1', conversationId, text: 'hello' });
+
+      const error = await client.waitFor((message) => message.type === 'error');
+      await roundTrip(client);
+
+      expect(error).toMatchObject({ id: 'm1', code: 'CONVERSATION_NOT_FOUND' });
+      expect(acknowledged(client, 'm1')).toBe(0);
+    });
+
+    it('sends only the error for a resume it cannot serve', async () => {
+      server = await startFakeChatServer(test.platform, new FakeAnswer({ deltas: DELTAS }));
+      const client = await connect();
+      const conversationId = crypto.randomUUID();
+      client.send({ type: 'hello', id: 'h1', resume: [{ conversationId, lastSeq: 2 }] });
+
+      const error = await client.waitFor((message) => message.type === 'error');
+      await roundTrip(client);
+
+      expect(error).toMatchObject({ id: 'h1', code: 'RESUME_UNAVAILABLE', conversationId });
+      expect(acknowledged(client, 'h1')).toBe(0);
+    });
+
+    it('reports lost conversations before the ack', async () => {
+      const answer = new FakeAnswer({ deltas: DELTAS });
+      server = await startFakeChatServer(test.platform, answer);
+      const first = await connect();
+      first.send({ type: 'send_message', id: 'm1', conversationId: null, text: 'hello' });
+      const conversationId = await startedConversation(first, 'm1');
+      await first.waitFor(isFinished);
+      const unknown = crypto.randomUUID();
+
+      const second = await connect();
+      second.send({
+        type: 'hello',
+        id: 'h1',
+        resume: [
+          { conversationId: unknown, lastSeq: 0 },
+          { conversationId, lastSeq: 0 },
+        ],
+      });
+      await second.waitFor(isFinished);
+
+      const replies = second.messages.filter(
+        (message) => message.type === 'ack' || message.type === 'error',
+      );
+      expect(replies).toMatchObject([
+        { type: 'error', id: 'h1', code: 'RESUME_UNAVAILABLE', conversationId: unknown },
+        { type: 'ack', id: 'h1' },
+      ]);
+      expect(second.chat(conversationId)).toEqual(first.chat(conversationId));
     });
   });
 

@@ -8,7 +8,8 @@ import { CHAT_MESSAGE_MAX_CHARACTERS } from './conversation.ts';
  * tests, benchmarks), version 1. Every frame is one JSON object with a `type`.
  * Client messages carry a client-chosen `id` that is also the idempotency
  * key: a message re-sent with an id the server has seen is acknowledged again
- * and never acted on twice.
+ * and never acted on twice, and a different message under a seen id is
+ * rejected (MESSAGE_ID_REUSED).
  */
 export const WS_PROTOCOL_VERSION = 1;
 
@@ -141,6 +142,8 @@ export type RunEventMessage = z.infer<typeof runEventMessageSchema>;
 export const wsErrorCodeSchema = z.enum([
   /** The frame is not JSON or does not match any client message; `field` names the bad field. */
   'MESSAGE_INVALID',
+  /** A send_message reused the id of an earlier message with another text or conversation, so the client sends it with a new id. */
+  'MESSAGE_ID_REUSED',
   /** A resume asked for events this process no longer keeps; reload the conversation over REST. */
   'RESUME_UNAVAILABLE',
   /** A send_message arrived while an answer in the same conversation is still being written. */

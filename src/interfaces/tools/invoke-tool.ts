@@ -1,4 +1,5 @@
 import { isAppError, type AppError } from '../../domain/errors/app-error.ts';
+import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 import type { ToolCallContext, ToolDefinition } from './tool-definition.ts';
 import { toToolHint } from './tool-hints.ts';
 
@@ -45,7 +46,7 @@ function toErrorOutcome(
 ): ToolOutcome {
   if (isAppError(error) && error.status < 500) {
     log.info({ code: error.code }, 'tool call rejected');
-    return { isError: true, text: describeAppError(error) };
+    return { isError: true, text: toolErrorText(error) };
   }
   if (signal.aborted) {
     log.info('tool call cancelled by the client');
@@ -56,15 +57,27 @@ function toErrorOutcome(
   return {
     isError: true,
     text: isAppError(error)
-      ? `${error.userMessage}. ${UNEXPECTED_ERROR_TEXT}`
+      ? `${escapeMarkdown(error.userMessage)}. ${UNEXPECTED_ERROR_TEXT}`
       : UNEXPECTED_ERROR_TEXT,
   };
 }
 
 /**
- * Formats an AppError for a model: the code, the message with tool names in
- * place of REST endpoints, and the allowed values from its details when the
- * message does not list them already.
+ * Formats an AppError as the text of a tool error result. Clients and the
+ * chat assistant render tool texts as markdown, and a service message
+ * interpolates values (room, dataset and organization names, parameter
+ * values) into its prose without marking them. So the whole text is
+ * escaped, and a room named `**x**` shows as typed, not in bold.
+ */
+export function toolErrorText(error: AppError): string {
+  return escapeMarkdown(describeAppError(error));
+}
+
+/**
+ * Formats an AppError as plain text for a model: the code, the message with
+ * tool names in place of REST endpoints, and the allowed values from its
+ * details when the message does not list them already. MCP resource and
+ * prompt errors send it as it is; tool results escape it with toolErrorText.
  */
 export function describeAppError(error: AppError): string {
   const text = `${error.code}: ${toToolHint(error.userMessage)}`;

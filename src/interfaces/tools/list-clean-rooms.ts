@@ -48,10 +48,14 @@ export const listCleanRoomsTool = defineTool({
   },
 });
 
-/** Formats rooms as a table with the columns a model needs to pick one. */
+/**
+ * Formats rooms as a table with the columns a model needs to pick one. Rooms
+ * are named by display id, which every tool accepts. Their UUIDs are in the
+ * structured content.
+ */
 export function formatCleanRoomTable(rooms: CleanRoom[]) {
   return formatTable(
-    ['displayId', 'name', 'status', 'myRole', 'crowdSize', 'noise', 'id'],
+    ['displayId', 'name', 'status', 'myRole', 'crowdSize', 'noise'],
     rooms.map((room) => [
       room.displayId,
       room.name,
@@ -61,7 +65,6 @@ export function formatCleanRoomTable(rooms: CleanRoom[]) {
       room.cleanRoomParameters.ENABLE_NOISE
         ? `on (${room.cleanRoomParameters.DATA_DECIBEL})`
         : 'off',
-      room.id,
     ]),
   );
 }

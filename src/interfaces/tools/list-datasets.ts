@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import type { CleanRoom } from '../../domain/clean-rooms/clean-room.ts';
 import { DatasetSchema, type Dataset } from '../../domain/datasets/dataset-view.ts';
+import { getCleanRoom } from '../../services/clean-rooms/get-clean-room.ts';
 import { listCleanRoomDatasets } from '../../services/datasets/list-clean-room-datasets.ts';
 import { listDatasets } from '../../services/datasets/list-datasets.ts';
+import { cleanRoomLabel } from './clean-room-label.ts';
 import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
@@ -43,9 +46,8 @@ export const listDatasetsTool = defineTool({
       input.cleanRoomId === undefined
         ? null
         : await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
-    const attached = cleanRoomId
-      ? await listCleanRoomDatasets(services, caller, cleanRoomId)
-      : null;
+    const room = cleanRoomId === null ? null : await getCleanRoom(services, caller, cleanRoomId);
+    const attached = room ? await listCleanRoomDatasets(services, caller, room.id) : null;
     const own =
       input.includeOwn || cleanRoomId === null
         ? await listDatasets(services, caller, {
@@ -56,19 +58,19 @@ export const listDatasetsTool = defineTool({
 
     return {
       structuredContent: { cleanRoomId, attached, own },
-      text: describeDatasets(cleanRoomId, attached, own),
+      text: describeDatasets(room, attached, own),
     };
   },
 });
 
 function describeDatasets(
-  cleanRoomId: string | null,
+  room: CleanRoom | null,
   attached: Dataset[] | null,
   own: { items: Dataset[]; nextCursor: string | null } | null,
 ): string {
   const parts: string[] = [];
-  if (attached) {
-    const heading = `${countOf(attached.length, 'dataset')} attached to ${cleanRoomId}:`;
+  if (room && attached) {
+    const heading = `${countOf(attached.length, 'dataset')} attached to ${cleanRoomLabel(room)}:`;
     parts.push(`${heading}\n${formatDatasetTable(attached)}`);
   }
   if (own) {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PartnerSchema } from '../../domain/clean-rooms/clean-room.ts';
+import { getCleanRoom } from '../../services/clean-rooms/get-clean-room.ts';
 import { listPartners } from '../../services/partners/list-partners.ts';
+import { cleanRoomLabel } from './clean-room-label.ts';
 import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
@@ -18,7 +20,8 @@ export const listPartnersTool = defineTool({
 
   async handler(input, { services, caller }) {
     const cleanRoomId = await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
-    const partners = await listPartners(services, caller, cleanRoomId);
+    const room = await getCleanRoom(services, caller, cleanRoomId);
+    const partners = await listPartners(services, caller, room.id);
     const table = formatTable(
       ['name', 'kind', 'role', 'status', 'partnerOrganizationId'],
       partners.map((partner) => [
@@ -31,7 +34,7 @@ export const listPartnersTool = defineTool({
     );
     return {
       structuredContent: { cleanRoomId, items: partners },
-      text: `${countOf(partners.length, 'partner')} in ${cleanRoomId}:\n${table}`,
+      text: `${countOf(partners.length, 'partner')} in ${cleanRoomLabel(room)}:\n${table}`,
     };
   },
 });

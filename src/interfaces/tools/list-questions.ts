@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { QuestionParameterSchema } from '../../domain/questions/question-definition.ts';
 import { QuestionSchema, type Question } from '../../domain/questions/question-view.ts';
+import { getCleanRoom } from '../../services/clean-rooms/get-clean-room.ts';
 import { listCleanRoomQuestions } from '../../services/questions/list-questions.ts';
+import { cleanRoomLabel } from './clean-room-label.ts';
 import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
@@ -30,7 +32,8 @@ export const listQuestionsTool = defineTool({
 
   async handler(input, { services, caller }) {
     const cleanRoomId = await resolveCleanRoomArgument(services, caller, input.cleanRoomId);
-    const questions = await listCleanRoomQuestions(services, caller, cleanRoomId);
+    const room = await getCleanRoom(services, caller, cleanRoomId);
+    const questions = await listCleanRoomQuestions(services, caller, room.id);
     const items = questions.map(toSummary);
     const table = formatTable(
       ['displayId', 'template', 'name', 'parameters'],
@@ -43,7 +46,7 @@ export const listQuestionsTool = defineTool({
     );
     return {
       structuredContent: { cleanRoomId, items },
-      text: `${countOf(items.length, 'question')} in ${cleanRoomId}:\n${table}`,
+      text: `${countOf(items.length, 'question')} in ${cleanRoomLabel(room)}:\n${table}`,
     };
   },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QuestionRunSchema, RunStatusSchema } from '../../domain/runs/question-run.ts';
 import { listRuns } from '../../services/runs/list-runs.ts';
+import { cleanRoomsById } from './clean-room-label.ts';
 import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
@@ -39,11 +40,27 @@ export const listRunsTool = defineTool({
     });
     if (page.items.length === 0) return { structuredContent: page, text: 'No runs match.' };
 
+    const rooms = await cleanRoomsById(
+      services,
+      caller,
+      page.items.map((run) => run.cleanRoomId),
+    );
     const table = formatTable(
-      ['runId', 'name', 'question', 'status', 'progress', 'submittedAt'],
+      [
+        'runId',
+        'name',
+        'cleanRoom',
+        'cleanRoomName',
+        'question',
+        'status',
+        'progress',
+        'submittedAt',
+      ],
       page.items.map((run) => [
         run.id,
         run.name,
+        rooms.get(run.cleanRoomId)?.displayId,
+        rooms.get(run.cleanRoomId)?.name,
         run.questionDisplayId,
         run.status,
         run.progress,

@@ -2,7 +2,6 @@ import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { resolveCleanRoom } from '../../services/clean-rooms/resolve-clean-room.ts';
 import type { ServiceContext } from '../../services/service-context.ts';
-import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DISPLAY_ID_PATTERN = /^CR-\d+$/i;
@@ -31,9 +30,8 @@ export async function resolveCleanRoomArgument(
     displayId: room.displayId,
     name: room.name,
   }));
-  const listed = candidates
-    .map((room) => `${room.displayId} (${escapeMarkdown(room.name)})`)
-    .join(', ');
+  // Names are not escaped here, because toolErrorText escapes the whole message.
+  const listed = candidates.map((room) => `${room.displayId} (${room.name})`).join(', ');
   throw new AppError(
     'CLEAN_ROOM_AMBIGUOUS',
     `${candidates.length} clean rooms are named "${trimmed}": ${listed}; ask which one is meant and pass its display id as cleanRoomId.`,

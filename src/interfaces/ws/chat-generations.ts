@@ -30,15 +30,27 @@ export type ConversationCheck = (
   conversationId: string,
 ) => Promise<boolean>;
 
-/** A socket waiting to learn which conversation a new message went to. */
+/**
+ * A socket waiting for a message's answer to start, to acknowledge the
+ * message then, or to send the error that kept the answer from starting.
+ */
 export interface GenerationWatcher {
-  onGenerationStarted(conversationId: string, startSeq: number): void;
+  onGenerationStarted(clientMessageId: string, conversationId: string, startSeq: number): void;
   onGenerationFailed(error: ErrorMessage): void;
+}
+
+/** The fields of a send_message that start an answer. */
+export interface GenerationRequest {
+  id: string;
+  conversationId: string | null;
+  text: string;
 }
 
 /** Outcome of one send_message, remembered under its client message id. */
 export interface GenerationOutcome {
   clientMessageId: string;
+  /** The message as first sent, so a message re-sent under the same id can be compared with it. */
+  request: GenerationRequest;
   conversationId: string | null;
   /** Sequence number of the answer's first event (answer_started); null until it starts. */
   startSeq: number | null;
@@ -69,11 +81,7 @@ export class ChatGenerations {
   ) {}
 
   /** Starts answering; throws WsRequestError GENERATION_RUNNING when the conversation has an answer in progress. */
-  start(
-    caller: Caller,
-    message: { id: string; conversationId: string | null; text: string },
-    watcher: GenerationWatcher,
-  ): GenerationOutcome {
+  start(caller: Caller, message: GenerationRequest, watcher: GenerationWatcher): GenerationOutcome {
     const owner = ownerOf(caller);
     const running =
       message.conversationId === null ? undefined : this.running.get(message.conversationId);
@@ -91,6 +99,7 @@ export class ChatGenerations {
     }
     const outcome: GenerationOutcome = {
       clientMessageId: message.id,
+      request: { id: message.id, conversationId: message.conversationId, text: message.text },
       conversationId: null,
       startSeq: null,
       failure: null,
@@ -120,12 +129,12 @@ export class ChatGenerations {
 
   private async pump(
     caller: Caller,
-    message: { id: string; conversationId: string | null; text: string },
+    message: GenerationRequest,
     generation: RunningGeneration,
     outcome: GenerationOutcome,
   ): Promise<void> {
     let log: ConversationStreamLog | null = null;
-    // Yields once so the caller sends its ack before the first event or error.
+    // Yields once so the caller remembers the message id before the answer can start or fail.
     await Promise.resolve();
     try {
       const events = this.answer(this.context, caller, {
@@ -176,7 +185,7 @@ export class ChatGenerations {
     outcome.conversationId = log.conversationId;
     outcome.startSeq = log.lastSeq + 1;
     for (const watcher of outcome.watchers)
-      watcher.onGenerationStarted(log.conversationId, outcome.startSeq);
+      watcher.onGenerationStarted(outcome.clientMessageId, log.conversationId, outcome.startSeq);
     outcome.watchers.clear();
     return log;
   }

@@ -1,6 +1,8 @@
 import type {
   ClientMessage,
+  ErrorMessage,
   HelloMessage,
+  ResumePoint,
   SendMessageMessage,
   StopMessage,
   SubscribeRunsMessage,
@@ -14,10 +16,12 @@ import type { WsConnection } from './ws-connection.ts';
 import { WsRequestError } from './ws-request-error.ts';
 
 /**
- * Acts on one valid client message and replies to it. send_message and stop
- * are idempotent by id: a repeated id is acknowledged again and replayed from
- * what was done, never acted on twice. The other messages are idempotent by
- * nature and act on the socket they arrive on.
+ * Acts on one valid client message and replies to it. A message is checked
+ * before it is acknowledged, so a message that cannot be acted on gets its
+ * error and no ack. send_message and stop are idempotent by id: a repeated
+ * id is acknowledged again and replayed from what was done, never acted on
+ * twice. The other messages are idempotent by nature and act on the socket
+ * they arrive on.
  */
 export async function handleClientMessage(
   connection: WsConnection,
@@ -63,53 +67,88 @@ async function dispatch(connection: WsConnection, message: ClientMessage): Promi
 
 /**
  * Resumes each listed conversation after its last seq: every later event
- * once, in order, then the live tail. A conversation the caller no longer
- * has in the database (deleted, or never theirs) is not resumed.
+ * once, in order, then the live tail. Every point is checked before the
+ * reply. Each one that cannot be resumed, because its events are gone from
+ * this process or the caller no longer has the conversation in the
+ * database, gets a RESUME_UNAVAILABLE error. The hello is acknowledged when
+ * it lists no conversation or at least one resumes.
  */
 async function hello(connection: WsConnection, message: HelloMessage): Promise<void> {
-  connection.send({ type: 'ack', id: message.id });
-  for (const point of message.resume ?? []) {
-    const log = connection.hub.store.get(point.conversationId);
-    const resumable =
-      log !== undefined &&
-      log.isOwnedBy(ownerOf(connection.caller)) &&
-      (await connection.hub.hasConversation(
-        connection.hub.context,
-        connection.caller,
-        point.conversationId,
-      )) &&
-      point.lastSeq <= log.lastSeq &&
-      point.lastSeq + 1 >= log.firstSeq;
-    if (!resumable) {
-      connection.sendError({
-        id: message.id,
-        code: 'RESUME_UNAVAILABLE',
-        conversationId: point.conversationId,
-        message: `Conversation ${point.conversationId} cannot resume after seq ${point.lastSeq} on this server; reload it with GET /api/v1/conversations/${point.conversationId}.`,
-      });
-      continue;
-    }
-    connection.follow(point.conversationId, point.lastSeq, true);
+  const points = message.resume ?? [];
+  const owned: ResumePoint[] = [];
+  for (const point of points) {
+    if (await ownsConversation(connection, point.conversationId)) owned.push(point);
   }
+
+  // Checked again after the database reads, with no await until the follow, so no event slips between.
+  const resumable = owned.filter((point) => canResume(connection, point));
+  for (const point of points) {
+    if (!resumable.includes(point)) connection.sendError(resumeUnavailable(message.id, point));
+  }
+  if (points.length > 0 && resumable.length === 0) return;
+
+  connection.send({ type: 'ack', id: message.id });
+  for (const point of resumable) connection.follow(point.conversationId, point.lastSeq, true);
 }
 
+/** Tells whether this process keeps the conversation's events for the caller and the caller still has it. */
+async function ownsConversation(
+  connection: WsConnection,
+  conversationId: string,
+): Promise<boolean> {
+  const log = connection.hub.store.get(conversationId);
+  if (!log?.isOwnedBy(ownerOf(connection.caller))) return false;
+
+  const { hub, caller } = connection;
+  return hub.hasConversation(hub.context, caller, conversationId);
+}
+
+function canResume(connection: WsConnection, point: ResumePoint): boolean {
+  const log = connection.hub.store.get(point.conversationId);
+  if (!log?.isOwnedBy(ownerOf(connection.caller))) return false;
+  return point.lastSeq <= log.lastSeq && point.lastSeq + 1 >= log.firstSeq;
+}
+
+function resumeUnavailable(id: string, point: ResumePoint): Omit<ErrorMessage, 'type'> {
+  return {
+    id,
+    code: 'RESUME_UNAVAILABLE',
+    conversationId: point.conversationId,
+    message: `Conversation ${point.conversationId} cannot resume after seq ${point.lastSeq} on this server; reload it with GET /api/v1/conversations/${point.conversationId}.`,
+  };
+}
+
+/**
+ * Starts the answer to a message, or replays the answer of a message re-sent
+ * under the same id. The ack is sent once the answer has started
+ * (GenerationWatcher), so a message the chat service rejects (an unknown
+ * conversation, a duplicate, an answer running in another process) gets only
+ * its error.
+ */
 function sendMessage(connection: WsConnection, message: SendMessageMessage): void {
   const scope = scopeOf(connection);
   const seen = connection.hub.messageIds.get(scope, message.id);
+  if (seen && seen.type !== 'send_message') throw duplicateIdError(message.id, seen.type);
+  if (seen && !isSameRequest(seen.generation, message)) throw reusedIdError(message.id);
   // A message that failed before its answer started is tried again; the chat service rejects it if it was stored.
-  if (seen?.type === 'send_message' && seen.generation.failure === null) {
+  if (seen?.generation.failure === null) {
     replayGeneration(connection, message.id, seen.generation);
     return;
   }
-  if (seen && seen.type !== 'send_message') throw duplicateIdError(message.id, seen.type);
 
   const generation = connection.hub.generations.start(connection.caller, message, connection);
   connection.hub.messageIds.remember(scope, message.id, { type: 'send_message', generation });
-  connection.send({
-    type: 'ack',
-    id: message.id,
-    ...(message.conversationId ? { conversationId: message.conversationId } : {}),
-  });
+}
+
+/**
+ * Tells whether a message re-sent under an id is the message first sent
+ * under it: the same text, to the conversation first named or, for a first
+ * message, to the conversation it started.
+ */
+function isSameRequest(generation: GenerationOutcome, message: SendMessageMessage): boolean {
+  if (message.text !== generation.request.text) return false;
+  if (message.conversationId === generation.request.conversationId) return true;
+  return generation.conversationId !== null && message.conversationId === generation.conversationId;
 }
 
 /** Replies to a re-sent send_message with the events of its answer that this socket has not received yet. */
@@ -119,7 +158,6 @@ function replayGeneration(
   generation: GenerationOutcome,
 ): void {
   const conversationId = generation.conversationId;
-  connection.send({ type: 'ack', id, ...(conversationId ? { conversationId } : {}) });
   if (conversationId === null || generation.startSeq === null) {
     generation.watchers.add(connection);
     return;
@@ -133,6 +171,8 @@ function replayGeneration(
     });
     return;
   }
+
+  connection.send({ type: 'ack', id, conversationId });
   connection.follow(conversationId, generation.startSeq - 1);
 }
 
@@ -192,6 +232,14 @@ function unsubscribeRuns(connection: WsConnection, message: UnsubscribeRunsMessa
 
 function scopeOf(connection: WsConnection): string {
   return `${connection.caller.organizationId}:${connection.caller.userId}`;
+}
+
+function reusedIdError(id: string): WsRequestError {
+  return new WsRequestError(
+    'MESSAGE_ID_REUSED',
+    `Message id "${id}" was already used for a message with another text or conversation, so this message was not sent; send it again with a new id.`,
+    'id',
+  );
 }
 
 function duplicateIdError(id: string, usedBy: string): WsRequestError {

@@ -107,8 +107,12 @@ export class WsConnection implements StreamLogFollower, GenerationWatcher, RunEv
     if (cursor !== undefined && cursor < lastSeq) this.reportLost(conversationId, cursor);
   }
 
-  onGenerationStarted(conversationId: string, startSeq: number): void {
-    if (!this.closing) this.follow(conversationId, startSeq - 1);
+  /** Acknowledges the message once its answer has started, then streams the answer from its first event. */
+  onGenerationStarted(clientMessageId: string, conversationId: string, startSeq: number): void {
+    if (this.closing) return;
+
+    this.send({ type: 'ack', id: clientMessageId, conversationId });
+    this.follow(conversationId, startSeq - 1);
   }
 
   onGenerationFailed(error: ErrorMessage): void {

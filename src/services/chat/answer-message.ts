@@ -2,6 +2,7 @@ import { stepCountIs, streamText, type ModelMessage, type StopCondition, type To
 import type { ChatStreamEvent } from '../../domain/chat/chat-stream-event.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
+import { AnswerClaim } from './answer-claim.ts';
 import { AnswerRecorder } from './answer-recorder.ts';
 import { chatRuntimeOf, type ChatRuntime } from './chat-runtime.ts';
 import { createChatTools } from './chat-tools.ts';
@@ -9,7 +10,6 @@ import { conversationHistory } from './conversation-history.ts';
 import { followUpSuggestions } from './follow-up-suggestions.ts';
 import { openAnswer, type OpenedAnswer } from './open-answer.ts';
 import { RepeatedCallGuard } from './repeated-call-guard.ts';
-import { RunningAnswers } from './running-answers.ts';
 import { stoppedCallEvents } from './stopped-call-events.ts';
 import { chatSystemPrompt } from './system-prompt.ts';
 import { ToolExecutions } from './tool-executions.ts';
@@ -32,26 +32,26 @@ export interface AnswerMessageInput {
  * what happens as chat events, and stores the answer however it ends.
  * Throws before the first event when the message cannot be answered (a
  * duplicate clientMessageId, a conversation of someone else, a message too
- * long, or GENERATION_RUNNING while the conversation answers another message).
+ * long, or GENERATION_RUNNING while the conversation answers another message,
+ * in this process or in another one sharing the database).
  */
 export async function* answerMessage(
   context: ServiceContext,
   caller: Caller,
   input: AnswerMessageInput,
 ): AsyncGenerator<ChatStreamEvent> {
-  const running = RunningAnswers.of(context);
   // Claimed before the message is stored, so a second message sent meanwhile is rejected, not stored.
-  let claimed = input.conversationId !== null && running.claim(caller, input.conversationId);
-  let conversationId = input.conversationId;
+  let claim =
+    input.conversationId === null
+      ? null
+      : await AnswerClaim.acquire(context, caller, input.conversationId);
   try {
     const opened = await openAnswer(context, caller, input);
-    if (conversationId === null) {
-      conversationId = opened.conversationId;
-      claimed = running.claim(caller, conversationId);
-    }
+    // A new conversation's id reaches the client only with answer_started, so nothing can claim it first.
+    claim ??= await AnswerClaim.acquire(context, caller, opened.conversationId);
     yield* answerOpened(context, caller, input, opened);
   } finally {
-    if (claimed && conversationId !== null) running.release(conversationId);
+    await claim?.release();
   }
 }
 

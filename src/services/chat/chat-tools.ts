@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jsonSchema, tool, type JSONValue, type ToolSet } from 'ai';
 import { z } from 'zod';
 import type { Caller } from '../../domain/organizations/caller.ts';
+import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 import { invokeTool, type ToolOutcome } from '../../interfaces/tools/invoke-tool.ts';
 import type { ToolCallContext, ToolDefinition } from '../../interfaces/tools/tool-definition.ts';
 import { toolRegistry } from '../../interfaces/tools/tool-registry.ts';
@@ -105,12 +106,15 @@ function withIdempotencyKey(
   return { ...input, idempotencyKey: randomUUID() };
 }
 
-/** Names each invalid argument and why, as the MCP SDK's validation does. */
+/**
+ * Names each invalid argument and why, as the MCP SDK's validation does. The
+ * issues quote the values received, so they are escaped like every tool error text.
+ */
 function describeIssues(error: z.ZodError): string {
   const issues = error.issues.map(
     (issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`,
   );
-  return `Invalid arguments: ${issues.join('; ')}. Fix them and call again.`;
+  return `Invalid arguments: ${escapeMarkdown(issues.join('; '))}. Fix them and call again.`;
 }
 
 /** Encodes a tool's outcome for the model. */

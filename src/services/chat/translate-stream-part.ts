@@ -3,6 +3,7 @@ import { APICallError, RetryError } from 'ai';
 import type { ChatStreamEvent } from '../../domain/chat/chat-stream-event.ts';
 import { isAppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
+import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 import type { ServiceContext } from '../service-context.ts';
 import type { AnswerRecorder } from './answer-recorder.ts';
 import { buildRunEvidence } from './build-run-evidence.ts';
@@ -118,7 +119,7 @@ function recordToolError(
 ): ChatStreamEvent {
   const text = recorder.isInvalidCall(part.toolCallId)
     ? CUT_OFF_CALL_TEXT
-    : `The tool failed: ${errorText(part.error)}`;
+    : `The tool failed: ${escapeMarkdown(errorText(part.error))}`;
   recorder.toolResults.push({
     toolCallId: part.toolCallId,
     toolName: part.toolName,
@@ -177,7 +178,11 @@ function errorEvent(error: unknown, { messageId, services }: TranslateContext): 
   };
 }
 
-/** Describes an error briefly and safely: the HTTP status of a failed model call, or the error's message. */
+/**
+ * Describes an error briefly and safely: the HTTP status of a failed model
+ * call, the type and message of an error the model service streamed, or the
+ * error's message.
+ */
 function errorText(error: unknown): string {
   if (RetryError.isInstance(error)) return errorText(error.lastError);
   if (APICallError.isInstance(error))
@@ -185,5 +190,18 @@ function errorText(error: unknown): string {
       ? `HTTP ${error.statusCode} from the model service`
       : 'the model service is unreachable';
   if (error instanceof Error) return error.message;
+  if (isStreamedError(error)) return `the model service reported ${error.type}: ${error.message}`;
   return String(error);
+}
+
+/**
+ * Tells whether the error is an error event of a model's stream, which a
+ * provider passes on as the plain object it received. Anthropic streams
+ * `{ type: 'overloaded_error', message }` when it fails after the response
+ * started, and @ai-sdk/anthropic 3.0.140 passes that object on.
+ */
+function isStreamedError(error: unknown): error is { type: string; message: string } {
+  if (typeof error !== 'object' || error === null) return false;
+  const { type, message } = error as Record<string, unknown>;
+  return typeof type === 'string' && typeof message === 'string';
 }

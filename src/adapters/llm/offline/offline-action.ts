@@ -1,4 +1,3 @@
-import { escapeMarkdown } from '../../../domain/text/escape-markdown.ts';
 import type { SeenToolResult } from './turn-state.ts';
 
 export interface PlannedToolCall {
@@ -23,7 +22,11 @@ export function resultsOf(results: SeenToolResult[], toolName: string): SeenTool
   return results.filter((result) => result.toolName === toolName);
 }
 
-/** States a tool error plainly, as the tool worded it, escaped because error messages quote the values received. */
+/**
+ * States a tool error plainly, as the tool worded it. Tool error texts are
+ * escaped for markdown where they are made (toolErrorText), so they are
+ * quoted unchanged, because escaping them again would show the backslashes.
+ */
 export function toolErrorAnswer(result: SeenToolResult): OfflineAction {
-  return answer(`The ${result.toolName} call failed: ${escapeMarkdown(result.text)}`);
+  return answer(`The ${result.toolName} call failed: ${result.text}`);
 }

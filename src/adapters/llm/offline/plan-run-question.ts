@@ -126,7 +126,8 @@ function roomWhereQuestionFits(
 
   const reasons = candidates.map(
     (room) =>
-      `- ${room.displayId} (${escapeMarkdown(room.name)}): ${escapeMarkdown(previewOf(room)?.text ?? 'not checked')}`,
+      // A failed preview's text is a tool error text, escaped where it was made.
+      `- ${room.displayId} (${escapeMarkdown(room.name)}): ${previewOf(room)?.text ?? 'not checked'}`,
   );
   return answer(
     [

@@ -6,6 +6,9 @@ export interface ConversationRow {
   user_id: string;
   title: string;
   first_client_message_id: string | null;
+  /** Claim of the answer being written, or null when no answer is being written. See claimAnswer. */
+  answer_claim_id: string | null;
+  answer_claim_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -91,6 +94,51 @@ export class ConversationsRepository {
     await this.db.query('UPDATE conversations SET updated_at = clock_timestamp() WHERE id = $1', [
       id,
     ]);
+  }
+
+  /**
+   * Claims the owner's conversation for an answer for `ttlMs` milliseconds,
+   * unless another claim has not expired yet. Returns false when the claim is
+   * taken or the owner has no such conversation. Expiry is measured on the
+   * database clock, so the clocks of the web processes do not matter.
+   */
+  async claimAnswer(
+    owner: ConversationOwner,
+    id: string,
+    claimId: string,
+    ttlMs: number,
+  ): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE conversations
+          SET answer_claim_id = $4,
+              answer_claim_expires_at = clock_timestamp() + $5::double precision * interval '1 millisecond'
+        WHERE id = $1 AND organization_id = $2 AND user_id = $3
+          AND (answer_claim_id IS NULL OR answer_claim_expires_at <= clock_timestamp())
+        RETURNING id`,
+      [id, owner.organizationId, owner.userId, claimId, ttlMs],
+    );
+    return rows.length > 0;
+  }
+
+  /** Extends a claim to `ttlMs` milliseconds from now. Returns false when the claim is no longer held. */
+  async renewAnswerClaim(id: string, claimId: string, ttlMs: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE conversations
+          SET answer_claim_expires_at = clock_timestamp() + $3::double precision * interval '1 millisecond'
+        WHERE id = $1 AND answer_claim_id = $2
+        RETURNING id`,
+      [id, claimId, ttlMs],
+    );
+    return rows.length > 0;
+  }
+
+  /** Clears a claim, unless another claim has replaced it since. */
+  async releaseAnswerClaim(id: string, claimId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE conversations SET answer_claim_id = NULL, answer_claim_expires_at = NULL
+        WHERE id = $1 AND answer_claim_id = $2`,
+      [id, claimId],
+    );
   }
 
   /** Deletes the conversation and its messages; false when the owner has no such conversation. */
