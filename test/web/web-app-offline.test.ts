@@ -81,7 +81,7 @@ describe('web app offline', () => {
 
   it('queues a run started offline and submits it online', async () => {
     await page.goto(`${server.baseUrl}/cleanrooms/${ROOM}/questions/audience_overlap/run`);
-    await page.getByLabel(/Partner attribute/).fill('age_band');
+    await page.getByLabel(/Partner attribute/).selectOption('age_band');
     const before = await runCount();
 
     await browser.context.setOffline(true);
@@ -102,7 +102,7 @@ describe('web app offline', () => {
 
     await browser.context.setOffline(true);
     await page.reload();
-    await page.getByLabel(/Partner attribute/).fill('age_band');
+    await page.getByLabel(/Partner attribute/).selectOption('age_band');
     await page.getByRole('button', { name: 'Start run' }).click();
     await page.getByTestId('run-queued').waitFor();
     expect(await runCount()).toBe(before);
@@ -120,7 +120,7 @@ describe('web app offline', () => {
       return route.fulfill({ status: 503, contentType: 'application/json', body: '{}' });
     });
     await page.goto(`${server.baseUrl}/cleanrooms/${ROOM}/questions/audience_overlap/run`);
-    await page.getByLabel(/Partner attribute/).fill('age_band');
+    await page.getByLabel(/Partner attribute/).selectOption('age_band');
     const before = await runCount();
     await page.getByRole('button', { name: 'Start run' }).click();
 

@@ -1,8 +1,10 @@
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, sendJson, waitForRun } from '../support/api-helpers.ts';
 import { launchChromium, type ChromiumSession } from './support/chromium.ts';
 import {
   evaluateInPage,
+  headerLineCounts,
   readCspViolations,
   signIn,
   watchCspViolations,
@@ -10,18 +12,61 @@ import {
 import { startWebTestServer, type WebTestServer } from './support/web-test-server.ts';
 
 const PHONE_WIDTH_PX = 375;
+/** Failed sign-ins per email before the server throttles it (LOGIN_MAX_FAILURES_PER_EMAIL's default). */
+const MAX_FAILURES_PER_EMAIL = 5;
+
+/**
+ * Records the text uPlot draws on each canvas since its last full clear, as
+ * canvas.drawnTexts, so a test can read axis labels that are not in the DOM.
+ * Text, because it runs in the page.
+ */
+const CANVAS_TEXT_RECORDER = `
+  const fillText = CanvasRenderingContext2D.prototype.fillText;
+  const clearRect = CanvasRenderingContext2D.prototype.clearRect;
+  CanvasRenderingContext2D.prototype.clearRect = function (x, y, width, height) {
+    if (x === 0 && y === 0 && width >= this.canvas.width && height >= this.canvas.height) this.canvas.drawnTexts = [];
+    return clearRect.call(this, x, y, width, height);
+  };
+  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+    (this.canvas.drawnTexts ??= []).push(String(text));
+    return fillText.call(this, text, ...rest);
+  };
+`;
 
 describe('web app pages', () => {
   let server: WebTestServer;
   let browser: ChromiumSession;
   let page: Page;
   let consoleCspReports: string[];
+  /** A completed audience_overlap run by age band, started over the API for the result page tests. */
+  let completedRunPath: string;
+
+  const runCount = async () =>
+    (
+      await getJson<{ items: unknown[] }>(
+        server.platform.app,
+        server.platform.keys.advertiser,
+        '/api/v1/runs?limit=500',
+      )
+    ).body.items.length;
 
   beforeAll(async () => {
     server = await startWebTestServer();
     browser = await launchChromium();
     consoleCspReports = await watchCspViolations(browser.context);
+    await browser.context.addInitScript({ content: CANVAS_TEXT_RECORDER });
     page = await browser.context.newPage();
+
+    const { app, keys } = server.platform;
+    const created = await sendJson<{ id: string }>(
+      app,
+      keys.advertiser,
+      'POST',
+      '/api/v1/cleanrooms/CR-000001/runs',
+      { questionId: 'audience_overlap', parameters: { attribute: 'age_band' } },
+    );
+    await waitForRun(app, keys.advertiser, created.body.id, 60_000);
+    completedRunPath = `/runs/${created.body.id}`;
   }, 180_000);
 
   afterAll(async () => {
@@ -35,6 +80,13 @@ describe('web app pages', () => {
 
     await expect(page.getByText('Northwind Outfitters').first().isVisible()).resolves.toBe(true);
     await expect(page.getByRole('heading', { name: 'Assistant' }).isVisible()).resolves.toBe(true);
+  });
+
+  it('focuses the landing heading after sign-in', async () => {
+    await expect
+      .poll(() => evaluateInPage<string | null>(page, 'document.activeElement?.tagName ?? null'))
+      .toBe('H1');
+    expect(await evaluateInPage(page, 'document.activeElement.textContent')).toBe('Assistant');
   });
 
   it('requests the session once per load', async () => {
@@ -94,7 +146,7 @@ describe('web app pages', () => {
       .getByRole('link', { name: /^Run Audience overlap/i })
       .first()
       .click();
-    await page.getByLabel(/Partner attribute/).fill('age_band');
+    await page.getByLabel(/Partner attribute/).selectOption('age_band');
     await page.getByRole('button', { name: 'Start run' }).click();
 
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/, { waitUntil: 'commit' });
@@ -105,6 +157,109 @@ describe('web app pages', () => {
     await page.getByTestId('result-table').waitFor();
     await page.locator('.result-chart canvas').first().waitFor();
     expect(await page.getByTestId('result-table').locator('tbody tr').count()).toBeGreaterThan(0);
+  });
+
+  it('charts each unit on its own axis with each category once', async () => {
+    await page.goto(`${server.baseUrl}${completedRunPath}`);
+    await page.getByTestId('result-table').waitFor();
+    const charts = page.locator('.result-chart');
+    await expect.poll(() => charts.count()).toBe(3);
+    expect(await charts.evaluateAll((nodes) => nodes.map((node) => node.dataset.unit))).toEqual([
+      'count',
+      'share',
+      'index',
+    ]);
+    const legendOf = (unit: string) =>
+      page.locator(`.result-chart[data-unit="${unit}"] .u-legend`).textContent();
+    expect(await legendOf('count')).toContain('overlap_count');
+    expect(await legendOf('count')).toContain('partner_count');
+    expect(await legendOf('count')).not.toContain('overlap_rate');
+    expect(await legendOf('share')).toContain('overlap_rate');
+    expect(await legendOf('index')).toContain('index');
+
+    const categories = await page
+      .getByTestId('result-table')
+      .locator('tbody tr td:first-child')
+      .allTextContents();
+    const drawnTexts = (unit: string) =>
+      page
+        .locator(`.result-chart[data-unit="${unit}"] canvas`)
+        .first()
+        .evaluate((canvas) => (canvas as { drawnTexts?: string[] }).drawnTexts);
+    await expect.poll(async () => (await drawnTexts('count'))?.length ?? 0).toBeGreaterThan(0);
+    for (const unit of ['count', 'share', 'index']) {
+      const texts = (await drawnTexts(unit)) ?? [];
+      for (const category of categories) {
+        expect(
+          texts.filter((text) => text === category),
+          `${unit} label ${category}`,
+        ).toHaveLength(1);
+      }
+    }
+    const shareTicks = (await drawnTexts('share'))?.filter((text) => /^[\d.,]+%$/.test(text));
+    expect(shareTicks?.length).toBeGreaterThan(0);
+    expect((await drawnTexts('count'))?.some((text) => text.endsWith('%'))).toBe(false);
+  });
+
+  it('the run form rejects a bad parameter', async () => {
+    const questionReads: string[] = [];
+    const record = (request: Request) => {
+      const { pathname } = new URL(request.url());
+      if (/^\/api\/v1\/cleanrooms\/[^/]+\/questions\/reach_frequency$/.test(pathname))
+        questionReads.push(pathname);
+    };
+    page.on('request', record);
+    await page.goto(`${server.baseUrl}/cleanrooms/CR-000001/questions/reach_frequency/run`);
+    await page.getByLabel(/First day/).fill('2026-11-30');
+    await page.getByLabel(/Last day/).fill('2026-11-01');
+    const before = await runCount();
+
+    for (const button of ['Preview suppressed rows', 'Start run']) {
+      await page.getByRole('button', { name: button }).click();
+      const error = page.getByTestId('run-form-error');
+      await error.waitFor();
+
+      expect(await error.textContent(), button).toContain('Check First day');
+      expect(await error.textContent(), button).toContain('date_end');
+      expect(await page.getByLabel(/First day/).getAttribute('aria-invalid'), button).toBe('true');
+      expect(await evaluateInPage(page, 'document.activeElement?.id'), button).toBe(
+        'parameter-date_start',
+      );
+    }
+    page.off('request', record);
+
+    expect(new URL(page.url()).pathname).toMatch(/\/run$/);
+    expect(await runCount()).toBe(before);
+    expect(questionReads.length).toBeGreaterThan(0);
+  });
+
+  it('rejects an empty CSV and names the file', async () => {
+    await page.goto(`${server.baseUrl}/datasets`);
+    await page.getByLabel('Name', { exact: true }).fill('Empty upload');
+    await page
+      .getByLabel('File')
+      .setInputFiles({ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
+    await page.getByRole('button', { name: 'Upload' }).click();
+
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('"empty.csv" is empty (0 bytes)');
+    expect(await alert.textContent()).toContain('header line');
+  });
+
+  it('counts imported rows with the right plural', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('One row upload');
+    await page.getByLabel('File').setInputFiles({
+      name: 'one-row.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('email,age_band\nana@example.com,25-34\n'),
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+
+    const report = page.getByTestId('import-report');
+    await report.waitFor({ timeout: 30_000 });
+    expect(await report.textContent()).toContain('Imported 1 row into One row upload; 0 rows were');
+    expect(await report.textContent()).not.toContain('1 rows');
   });
 
   it('shows the system status from the server', async () => {
@@ -169,6 +324,55 @@ describe('web app pages', () => {
       );
       expect(scrollWidth, `page ${path}`).toBeLessThanOrEqual(PHONE_WIDTH_PX);
     }
+  });
+
+  it('keeps result tables readable at 375 px', async () => {
+    await page.setViewportSize({ width: PHONE_WIDTH_PX, height: 800 });
+    for (const path of [completedRunPath, '/status']) {
+      await page.goto(`${server.baseUrl}${path}`);
+      const table = page.locator('.table-scroll table').first();
+      await table.waitFor();
+
+      const pageWidth = await evaluateInPage<number>(page, 'document.documentElement.scrollWidth');
+      expect(pageWidth, `page ${path}`).toBeLessThanOrEqual(PHONE_WIDTH_PX);
+      for (const lines of await headerLineCounts(table)) {
+        expect(lines, `header line count on ${path}`).toBe(1);
+      }
+    }
+
+    await page.goto(`${server.baseUrl}${completedRunPath}`);
+    const scroller = page.getByRole('region', { name: 'Result table' });
+    await scroller.waitFor();
+    const widths = await scroller.evaluate((element) => ({
+      content: element.scrollWidth,
+      visible: element.clientWidth,
+    }));
+    // The five result columns are wider than a phone, so the table scrolls inside its container.
+    expect(widths.content).toBeGreaterThan(widths.visible);
+  });
+
+  it('tells a throttled user in words when to try again', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const alert = page.getByRole('alert');
+    for (let attempt = 0; attempt <= MAX_FAILURES_PER_EMAIL; attempt++) {
+      await page.getByLabel('Email').fill('throttled@example.com');
+      await page.getByLabel('Password').fill(`wrong-${attempt}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await alert.waitFor();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    }
+
+    const text = await alert.textContent();
+    await signIn(
+      page,
+      server.baseUrl,
+      server.platform.emails.advertiser,
+      server.platform.passwords.advertiser,
+    );
+
+    // The throttle window is LOGIN_THROTTLE_WINDOW_SECONDS, 900 s by default.
+    expect(text).toContain('Try again in 15 minutes.');
+    expect(text).not.toMatch(/\d+ s\b/);
   });
 
   it('reports no CSP violations', async () => {

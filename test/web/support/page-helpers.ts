@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 
 export interface CspViolation {
   directive: string;
@@ -72,4 +72,19 @@ export async function waitForServiceWorker(page: Page): Promise<void> {
 /** Evaluates an expression in the page; test files type-check without the DOM library, so page code is text. */
 export async function evaluateInPage<T>(page: Page, expression: string): Promise<T> {
   return (await page.evaluate(expression)) as T;
+}
+
+/**
+ * Returns how many lines the text of each header cell of a table takes. A
+ * readable table keeps its header cells on one line, where a squeezed one
+ * breaks them into a letter or two per line.
+ */
+export async function headerLineCounts(table: Locator): Promise<number[]> {
+  return table.locator('th').evaluateAll((cells) =>
+    cells.map((cell) => {
+      const range = cell.ownerDocument.createRange();
+      range.selectNodeContents(cell);
+      return range.getClientRects().length;
+    }),
+  );
 }

@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The envelope's details, such as the invalid `parameter` or `retryAfterSeconds`. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -17,7 +19,7 @@ export class ApiError extends Error {
     const envelope = ErrorEnvelopeMiniSchema.safeParse(body);
     if (envelope.success) {
       const { error } = envelope.data;
-      return new ApiError(response.status, error.code, error.message);
+      return new ApiError(response.status, error.code, error.message, error.details);
     }
     return new ApiError(
       response.status,

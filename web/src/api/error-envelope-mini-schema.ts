@@ -7,5 +7,9 @@ import { z } from 'zod/mini';
  * library. Other fields are allowed and ignored.
  */
 export const ErrorEnvelopeMiniSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.optional(z.record(z.string(), z.unknown())),
+  }),
 });

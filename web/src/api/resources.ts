@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CleanRoomSchema, PartnerSchema } from '../../../src/domain/clean-rooms/clean-room.ts';
 import { DatasetSchema } from '../../../src/domain/datasets/dataset-view.ts';
 import { pageSchema } from '../../../src/domain/pagination/page.ts';
+import { CleanRoomQuestionSchema } from '../../../src/domain/questions/clean-room-question.ts';
 import { QuestionSchema } from '../../../src/domain/questions/question-view.ts';
 import {
   QuestionRunResultSchema,
@@ -42,15 +43,24 @@ export const fetchRoomDatasets = (id: string) =>
   apiRequest(DatasetPageSchema, `/cleanrooms/${encodeURIComponent(id)}/datasets?limit=100`);
 
 /**
- * Questions added to a clean room.
- * NOTE: the REST list returns plain questions, so COLUMN parameters come
- * without the room's allowed columns and the form offers no dataset choice
- * (the server binds the one attached dataset that fits each macro). The MCP
- * tool get_question has the resolved CleanRoomQuestion; a REST route for it
- * would let the form offer both.
+ * Lists the questions added to a clean room as plain questions, so COLUMN
+ * parameters come without allowed values. The run form reads
+ * fetchCleanRoomQuestion instead.
  */
 export const fetchRoomQuestions = (id: string) =>
   apiRequest(QuestionPageSchema, `/cleanrooms/${encodeURIComponent(id)}/questions?limit=100`);
+
+/**
+ * Reads one question as the clean room resolves it for a run: COLUMN
+ * parameters list the attribute columns they may name, and each dataset
+ * macro lists the attached datasets it can take. A question not added to
+ * the room fails with 404 QUESTION_NOT_FOUND.
+ */
+export const fetchCleanRoomQuestion = (cleanRoomId: string, questionId: string) =>
+  apiRequest(
+    CleanRoomQuestionSchema,
+    `/cleanrooms/${encodeURIComponent(cleanRoomId)}/questions/${encodeURIComponent(questionId)}`,
+  );
 
 export const fetchQuestions = () => apiRequest(QuestionPageSchema, '/questions?limit=100');
 
@@ -72,10 +82,9 @@ export const fetchRunResults = (id: string, cursor?: string) =>
 export const fetchSystemStatus = () => apiRequest(SystemStatusSchema, '/system/status');
 
 /**
- * Checks a run request and estimates its suppressed rows without starting it.
- * NOTE: the server has no REST route for this yet, only the MCP tool
- * preview_run. Until the route exists, the run form shows the 404 as
- * "preview unavailable".
+ * Checks a run request as a submission would be checked, and estimates its
+ * suppressed rows, without starting a run. A bad parameter fails with 422
+ * PARAMETER_INVALID, whose details name the parameter.
  */
 export const previewRun = (cleanRoomId: string, request: CreateRunRequest) =>
   apiRequest(RunPreviewSchema, `/cleanrooms/${encodeURIComponent(cleanRoomId)}/runs/preview`, {

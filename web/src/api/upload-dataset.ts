@@ -20,8 +20,10 @@ function parseFailure(request: XMLHttpRequest): ApiError {
     }
   })();
   const envelope = ErrorEnvelopeSchema.safeParse(body);
-  if (envelope.success)
-    return new ApiError(request.status, envelope.data.error.code, envelope.data.error.message);
+  if (envelope.success) {
+    const { code, message, details } = envelope.data.error;
+    return new ApiError(request.status, code, message, details);
+  }
   return new ApiError(
     request.status,
     `HTTP_${request.status}`,

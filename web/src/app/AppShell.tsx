@@ -10,18 +10,38 @@ function prefetchRoute(entry: NavigationEntry, queryClient: QueryClient): void {
   void entry.prefetch?.(queryClient);
 }
 
-/** Moves focus to the main region after a route change, so screen readers announce the new page. */
-function useFocusOnNavigation() {
+/**
+ * Focuses the page's heading, which screen readers then announce, or the
+ * main region when the page has not rendered its heading yet.
+ */
+function focusPageHeading(main: HTMLElement): void {
+  const heading = main.querySelector<HTMLElement>('h1');
+  if (heading === null) {
+    main.focus();
+    return;
+  }
+  heading.tabIndex = -1;
+  heading.focus();
+}
+
+/**
+ * Moves focus to the main region after a route change, so screen readers
+ * announce the new page. Right after sign-in, focus would otherwise stay on
+ * the removed sign-in form, so it goes to the landing page's heading.
+ */
+function useFocusOnNavigation(signedInHere: boolean) {
   const location = useLocation();
   const mainRef = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
   useEffect(() => {
+    const main = mainRef.current;
     if (firstRender.current) {
       firstRender.current = false;
+      if (signedInHere && main !== null) focusPageHeading(main);
       return;
     }
-    mainRef.current?.focus();
-  }, [location.pathname]);
+    main?.focus();
+  }, [location.pathname, signedInHere]);
   return mainRef;
 }
 
@@ -33,8 +53,8 @@ export function AppShell({
   queryClient: QueryClient;
 }) {
   const session = useSignedInSession();
-  const { signOut } = useSession();
-  const mainRef = useFocusOnNavigation();
+  const { state, signOut } = useSession();
+  const mainRef = useFocusOnNavigation(state.status === 'signed-in' && state.signedInHere);
 
   return (
     <div className="shell">

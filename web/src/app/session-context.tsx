@@ -7,12 +7,19 @@ import { SessionMiniSchema } from '../api/session-mini-schema.ts';
 import type { Session } from '../api/session-schema.ts';
 import { readRememberedSession, rememberSession } from '../api/session-store.ts';
 import { CLEAR_API_CACHE } from '../lib/sw-messages.ts';
+import { resetChat } from '../pages/chat/chat-store.ts';
 import { closeChatSocket } from '../ws/chat-socket.ts';
 
 type SessionState =
   | { status: 'loading' }
   | { status: 'signed-out' }
-  | { status: 'signed-in'; session: Session; offline: boolean };
+  | {
+      status: 'signed-in';
+      session: Session;
+      offline: boolean;
+      /** True when the user signed in with the form on this page, rather than returning with a session. */
+      signedInHere: boolean;
+    };
 
 interface SessionContextValue {
   state: SessionState;
@@ -26,7 +33,7 @@ async function loadSession(): Promise<SessionState> {
   try {
     const session = await apiRequest(SessionMiniSchema, '/auth/session');
     rememberSession(session);
-    return { status: 'signed-in', session, offline: false };
+    return { status: 'signed-in', session, offline: false, signedInHere: false };
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       rememberSession(null);
@@ -35,7 +42,7 @@ async function loadSession(): Promise<SessionState> {
     // Offline: keep showing the cached pages of the user who signed in last.
     const remembered = readRememberedSession();
     if (remembered === null) return { status: 'signed-out' };
-    return { status: 'signed-in', session: remembered, offline: true };
+    return { status: 'signed-in', session: remembered, offline: true, signedInHere: false };
   }
 }
 
@@ -53,12 +60,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       body: { email, password },
     });
     rememberSession(session);
-    setState({ status: 'signed-in', session, offline: false });
+    setState({ status: 'signed-in', session, offline: false, signedInHere: true });
   }, []);
 
   const signOut = useCallback(async () => {
     await apiFetch('/auth/logout', { method: 'POST' }).catch(() => undefined);
     rememberSession(null);
+    resetChat();
     closeChatSocket();
     // The next user of this browser must not see this user's lists, in memory or in the worker's cache.
     queryClient.clear();

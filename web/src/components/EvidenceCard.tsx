@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import type { RunEvidence } from '../../../src/domain/chat/chat-stream-event.ts';
 import type { RunEventPayload } from '../../../src/domain/chat/ws-protocol.ts';
+import { countText } from '../lib/count-text.ts';
 
 /** Shows the run behind an answer's numbers, with its live status. */
 export function EvidenceCard({
@@ -27,7 +28,7 @@ export function EvidenceCard({
         {evidence.privacy.noiseScale === null ? '' : `, noise scale ${evidence.privacy.noiseScale}`}
         {evidence.rowsReleased === null
           ? ''
-          : `; ${evidence.rowsReleased} rows released, ${evidence.rowsSuppressed ?? 0} suppressed`}
+          : `; ${countText(evidence.rowsReleased, 'row')} released, ${(evidence.rowsSuppressed ?? 0).toLocaleString()} suppressed`}
       </p>
     </article>
   );

@@ -1,9 +1,10 @@
 import { applyUpdate, usePwaState } from '../app/pwa-state.ts';
+import { countText, takesSingular } from '../lib/count-text.ts';
 
 function queueText(size: number, reason: string | null): string {
-  const runs = size === 1 ? '1 run is' : `${size} runs are`;
+  const singular = takesSingular(size);
   const why = reason === null ? '' : ` ${reason}`;
-  return `${runs} queued and will be submitted when the server can take ${size === 1 ? 'it' : 'them'}.${why}`;
+  return `${countText(size, 'run')} ${singular ? 'is' : 'are'} queued and will be submitted when the server can take ${singular ? 'it' : 'them'}.${why}`;
 }
 
 /** Offline, update-available and queued-run notices, announced to screen readers as they appear. */

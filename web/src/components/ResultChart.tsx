@@ -1,90 +1,131 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { QuestionRunResult } from '../../../src/domain/runs/question-run.ts';
+import {
+  categoryTicks,
+  formatMeasure,
+  toChartData,
+  type ChartData,
+  type ChartPanel,
+} from './result-chart-data.ts';
 
 const SERIES_COLORS = ['#0f6e6e', '#c2410c', '#4338ca', '#15803d', '#a21caf'];
-const CHART_HEIGHT_PX = 280;
-
-interface ChartData {
-  labels: string[];
-  series: { name: string; values: (number | null)[] }[];
-}
+const PANEL_HEIGHT_PX = 240;
+/** Width (CSS px) of the y-axis with its title. The x-axis labels share the rest of the chart's width. */
+const Y_AXIS_WIDTH_PX = 80;
+/** Horizontal room (CSS px) one category label needs before labels skip categories. */
+const MIN_LABEL_SPACING_PX = 64;
+/** Category labels longer than this many characters are drawn slanted, so neighbours do not overlap. */
+const SLANT_LABEL_CHARACTERS = 8;
 
 /**
- * Picks the chart's axes from a result: the first text or date column names
- * the points (an attribute value, a campaign, a frequency bucket) and every
- * numeric column becomes a series. Overlap, reach and frequency, and
- * attribution results all have that shape.
+ * Keeps zero on the axis of counts, shares and amounts, so heights compare
+ * honestly, while an index axis fits its values. Equal values still get a
+ * span, because uPlot cannot draw an axis from a value to itself.
  */
-export function toChartData(result: QuestionRunResult): ChartData {
-  const labelIndex = result.columns.findIndex(
-    (column) => column.dataType === 'STRING' || column.dataType === 'DATE',
-  );
-  const numericIndexes = result.columns
-    .map((column, index) => ({ column, index }))
-    .filter(
-      ({ column, index }) =>
-        index !== labelIndex && (column.dataType === 'INTEGER' || column.dataType === 'DOUBLE'),
-    );
-  return {
-    labels: result.rows.map((row, rowIndex) =>
-      labelIndex === -1 ? String(rowIndex + 1) : String(row[labelIndex] ?? ''),
-    ),
-    series: numericIndexes.map(({ column, index }) => ({
-      name: column.name,
-      values: result.rows.map((row) => (typeof row[index] === 'number' ? row[index] : null)),
-    })),
+function valueRange(panel: ChartPanel): uPlot.Scale.Range {
+  return (_plot, min, max) => {
+    const span = max - min || Math.abs(max) || 1;
+    const low = panel.unit === 'index' ? min - span * 0.1 : Math.min(0, min);
+    return [low, max + span * 0.1];
   };
 }
 
-function buildOptions(data: ChartData, width: number): uPlot.Options {
+function categoryAxis(data: ChartData): uPlot.Axis {
+  const slanted = data.categories.some((label) => label.length > SLANT_LABEL_CHARACTERS);
+  return {
+    label: data.categoryName,
+    splits: (plot) =>
+      categoryTicks(data.categories.length, plot.width - Y_AXIS_WIDTH_PX, MIN_LABEL_SPACING_PX),
+    values: (_plot, splits) => splits.map((index) => data.categories[index] ?? ''),
+    rotate: slanted ? -30 : 0,
+    size: slanted ? 80 : 40,
+    grid: { show: false },
+  };
+}
+
+function buildOptions(data: ChartData, panel: ChartPanel, width: number): uPlot.Options {
+  const count = data.categories.length;
   return {
     width,
-    height: CHART_HEIGHT_PX,
-    scales: { x: { time: false } },
+    height: PANEL_HEIGHT_PX,
+    scales: {
+      x: { time: false, range: [-0.5, count - 0.5] },
+      y: { range: valueRange(panel) },
+    },
     axes: [
-      { values: (_plot, ticks) => ticks.map((tick) => data.labels[Math.round(tick)] ?? '') },
-      {},
+      categoryAxis(data),
+      {
+        label: panel.axisLabel,
+        size: Y_AXIS_WIDTH_PX - 20,
+        values: (_plot, splits) => splits.map((value) => formatMeasure(panel.unit, value)),
+      },
     ],
     series: [
-      { label: 'Row' },
-      ...data.series.map((series, index) => ({
+      {
+        label: data.categoryName,
+        value: (_plot, index) => (index === null ? '' : (data.categories[index] ?? '')),
+      },
+      ...panel.series.map((series, index) => ({
         label: series.name,
         stroke: SERIES_COLORS[index % SERIES_COLORS.length],
         width: 2,
         points: { show: true },
+        value: (_plot: uPlot, value: number | null) =>
+          value === null ? '' : formatMeasure(panel.unit, value),
       })),
     ],
   };
 }
 
-/** Draws a run's result as a uPlot chart, one line per numeric column, resized with its container. */
-export default function ResultChart({ result }: { result: QuestionRunResult }) {
+function PanelChart({ data, panel }: { data: ChartData; panel: ChartPanel }) {
   const containerRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const container = containerRef.current;
     if (container === null) return;
-    const data = toChartData(result);
-    if (data.series.length === 0 || data.labels.length === 0) return;
 
     const aligned: uPlot.AlignedData = [
-      data.labels.map((_label, index) => index),
-      ...data.series.map((series) => series.values),
+      data.categories.map((_label, index) => index),
+      ...panel.series.map((series) => series.values),
     ];
-    const plot = new uPlot(buildOptions(data, container.clientWidth), aligned, container);
+    const plot = new uPlot(buildOptions(data, panel, container.clientWidth), aligned, container);
     const observer = new ResizeObserver(() =>
-      plot.setSize({ width: container.clientWidth, height: CHART_HEIGHT_PX }),
+      plot.setSize({ width: container.clientWidth, height: PANEL_HEIGHT_PX }),
     );
     observer.observe(container);
     return () => {
       observer.disconnect();
       plot.destroy();
     };
-  }, [result]);
+  }, [data, panel]);
 
+  const names = panel.series.map((series) => series.name).join(', ');
   return (
-    <div ref={containerRef} className="result-chart" role="img" aria-label="Chart of the result" />
+    <div
+      ref={containerRef}
+      className="result-chart"
+      data-unit={panel.unit}
+      role="img"
+      aria-label={`${panel.axisLabel} by ${data.categoryName}: ${names}`}
+    />
+  );
+}
+
+/**
+ * Draws a run's result with uPlot: one chart per unit of measure (counts,
+ * shares, index, amounts), each with its own y-axis, over the result's
+ * categories. Each chart resizes with its container.
+ */
+export default function ResultChart({ result }: { result: QuestionRunResult }) {
+  const data = useMemo(() => toChartData(result), [result]);
+  if (data.categories.length === 0) return null;
+  return (
+    <div className="result-charts">
+      {data.panels.map((panel) => (
+        <PanelChart key={panel.unit} data={data} panel={panel} />
+      ))}
+    </div>
   );
 }

@@ -1,25 +1,28 @@
+import { useQueryClient } from '@tanstack/react-query';
 import {
   lazy,
   Suspense,
   useEffect,
-  useReducer,
   useRef,
   useState,
   type FormEvent,
   type KeyboardEvent,
+  type RefObject,
 } from 'react';
+import { useSignedInSession } from '../app/session-context.tsx';
 import { EvidenceCard } from '../components/EvidenceCard.tsx';
-import { getChatSocket } from '../ws/chat-socket.ts';
 import { useRunEvents } from '../ws/use-run-events.ts';
+import type { AssistantMessage, ChatEntry } from './chat/chat-state.ts';
 import {
-  chatReducer,
-  initialChatState,
-  type AssistantMessage,
-  type ChatEntry,
-} from './chat/chat-state.ts';
+  sendChatMessage,
+  startNewConversation,
+  stopChatAnswer,
+  useChat,
+} from './chat/chat-store.ts';
 
 // marked and DOMPurify load after the first paint, keeping them out of the initial route's bundle.
 const Markdown = lazy(() => import('../components/Markdown.tsx'));
+const ConversationHistory = lazy(() => import('./chat/ConversationHistory.tsx'));
 
 const STARTER_QUESTIONS = [
   'Which clean rooms can I use?',
@@ -97,97 +100,132 @@ function ChatLog({
   );
 }
 
-function useChat() {
-  const [state, dispatch] = useReducer(chatReducer, initialChatState);
-  useEffect(() => {
-    const socket = getChatSocket();
-    return socket.subscribe((message) => {
-      if (message.type === 'chat') {
-        dispatch({ type: 'event', conversationId: message.conversationId, event: message.event });
-      }
-      if (message.type === 'error' && message.code === 'CHAT_FAILED') {
-        dispatch({ type: 'failed', message: message.message });
-      }
-    });
-  }, []);
-
-  const send = (text: string) => {
-    const clientId = getChatSocket().send({
-      type: 'send_message',
-      conversationId: state.conversationId,
-      text,
-    });
-    dispatch({ type: 'sent', clientId, text });
-  };
-  const stop = () => {
-    if (state.conversationId !== null)
-      getChatSocket().send({ type: 'stop', conversationId: state.conversationId });
-  };
-  return { state, send, stop };
+/**
+ * Earlier conversations behind a disclosure. The list and its schemas load
+ * when it is first opened, keeping them off the first route.
+ */
+function HistoryDisclosure({ currentId }: { currentId: string | null }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details
+      className="history"
+      onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}
+    >
+      <summary>Earlier conversations</summary>
+      {open && (
+        <Suspense fallback={<p className="loading">Loading your conversations…</p>}>
+          <ConversationHistory currentId={currentId} />
+        </Suspense>
+      )}
+    </details>
+  );
 }
 
-export function ChatPage() {
-  const { state, send, stop } = useChat();
+function ChatForm({
+  busy,
+  canStop,
+  inputRef,
+  onSend,
+}: {
+  busy: boolean;
+  canStop: boolean;
+  inputRef: RefObject<HTMLTextAreaElement | null>;
+  /** Sends the text, and returns false when it was not sent. */
+  onSend(text: string): boolean;
+}) {
   const [draft, setDraft] = useState('');
-  const inputRef = useRef<HTMLTextAreaElement>(null);
-  const busy = state.streamingMessageId !== null || state.pendingReplyTo !== null;
-
-  const submit = (text: string) => {
-    const trimmed = text.trim();
-    if (trimmed === '' || busy) return;
-    send(trimmed);
-    setDraft('');
-    inputRef.current?.focus();
-  };
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    submit(draft);
+  const submit = () => {
+    if (onSend(draft)) setDraft('');
   };
   // Enter sends and Shift+Enter adds a line, as in most chat apps.
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
-      submit(draft);
+      submit();
     }
+  };
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    submit();
+  };
+
+  return (
+    <form className="chat-form" onSubmit={onSubmit}>
+      <label htmlFor="chat-input">Message</label>
+      <textarea
+        id="chat-input"
+        ref={inputRef}
+        rows={2}
+        value={draft}
+        placeholder="Ask about your clean rooms"
+        onChange={(event) => setDraft(event.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      {busy ? (
+        <button type="button" onClick={stopChatAnswer} disabled={!canStop}>
+          Stop
+        </button>
+      ) : (
+        <button type="submit">Send</button>
+      )}
+    </form>
+  );
+}
+
+/**
+ * The assistant. The conversation stays open across navigation and
+ * reloads, and earlier ones can be reopened or deleted from the history.
+ */
+export function ChatPage() {
+  const session = useSignedInSession();
+  const state = useChat(session.user.id);
+  const queryClient = useQueryClient();
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const busy = state.streamingMessageId !== null || state.pendingReplyTo !== null || state.opening;
+
+  // A conversation started or opened here moves to the top of the history.
+  useEffect(() => {
+    void queryClient.invalidateQueries({ queryKey: ['conversations'] });
+  }, [queryClient, state.conversationId]);
+
+  const send = (text: string): boolean => {
+    const trimmed = text.trim();
+    if (trimmed === '' || busy) return false;
+    sendChatMessage(trimmed);
+    inputRef.current?.focus();
+    return true;
+  };
+  const startNew = () => {
+    startNewConversation();
+    inputRef.current?.focus();
   };
 
   return (
     <section className="chat" aria-labelledby="chat-title">
-      <h1 id="chat-title">Assistant</h1>
-      {state.entries.length === 0 && (
+      <div className="chat-header">
+        <h1 id="chat-title">Assistant</h1>
+        <button type="button" className="secondary-button" onClick={startNew}>
+          New conversation
+        </button>
+      </div>
+      <HistoryDisclosure currentId={state.conversationId} />
+      {state.opening && <p className="loading">Opening the conversation…</p>}
+      {state.entries.length === 0 && !state.opening && (
         <div className="suggestions" aria-label="Suggested questions">
           {STARTER_QUESTIONS.map((question) => (
-            <button key={question} type="button" onClick={() => submit(question)}>
+            <button key={question} type="button" onClick={() => send(question)}>
               {question}
             </button>
           ))}
         </div>
       )}
-      <ChatLog entries={state.entries} onSuggestion={submit} />
+      <ChatLog entries={state.entries} onSuggestion={send} />
       {state.error !== null && (
         <p className="error" role="alert">
           {state.error}
         </p>
       )}
-      <form className="chat-form" onSubmit={onSubmit}>
-        <label htmlFor="chat-input">Message</label>
-        <textarea
-          id="chat-input"
-          ref={inputRef}
-          rows={2}
-          value={draft}
-          placeholder="Ask about your clean rooms"
-          onChange={(event) => setDraft(event.target.value)}
-          onKeyDown={onKeyDown}
-        />
-        {busy ? (
-          <button type="button" onClick={stop}>
-            Stop
-          </button>
-        ) : (
-          <button type="submit">Send</button>
-        )}
-      </form>
+      <ChatForm busy={busy} canStop={!state.opening} inputRef={inputRef} onSend={send} />
     </section>
   );
 }

@@ -8,6 +8,7 @@ import {
 } from '../api/resources.ts';
 import { pages } from '../app/routes.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
+import { countText } from '../lib/count-text.ts';
 
 function Partners({ cleanRoomId }: { cleanRoomId: string }) {
   const query = useQuery({
@@ -41,7 +42,7 @@ function Datasets({ cleanRoomId }: { cleanRoomId: string }) {
       <ul>
         {query.data?.items.map((dataset) => (
           <li key={dataset.id}>
-            {dataset.name} · {dataset.dataType} · {dataset.rowCount.toLocaleString()} rows ·{' '}
+            {dataset.name} · {dataset.dataType} · {countText(dataset.rowCount, 'row')} ·{' '}
             {dataset.ownerOrganization.name}
           </li>
         ))}

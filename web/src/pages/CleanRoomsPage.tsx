@@ -4,6 +4,7 @@ import type { CleanRoom } from '../../../src/domain/clean-rooms/clean-room.ts';
 import { fetchCleanRooms } from '../api/resources.ts';
 import { cleanRoomsKey } from '../app/routes.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
+import { countText } from '../lib/count-text.ts';
 import { VirtualList } from '../components/VirtualList.tsx';
 import { usePagedList } from './use-paged-list.ts';
 
@@ -14,7 +15,8 @@ function CleanRoomRow(room: CleanRoom) {
     <div className="row-content">
       <span className="row-title">{room.name}</span>
       <span className="row-meta">
-        {room.displayId} · {room.status} · {room.myRole} · {room.partnersCount} partners
+        {room.displayId} · {room.status} · {room.myRole} ·{' '}
+        {countText(room.partnersCount, 'partner')}
       </span>
     </div>
   );

@@ -6,6 +6,7 @@ import { fetchDatasets } from '../api/resources.ts';
 import { uploadDataset } from '../api/upload-dataset.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
+import { countText, takesSingular } from '../lib/count-text.ts';
 import { usePagedList } from './use-paged-list.ts';
 
 const ROW_HEIGHT_PX = 56;
@@ -15,8 +16,7 @@ function DatasetRow(dataset: Dataset) {
     <div className="row-content">
       <span className="row-title">{dataset.name}</span>
       <span className="row-meta">
-        {dataset.dataType} · {dataset.rowCount.toLocaleString()} rows ·{' '}
-        {dataset.ownerOrganization.name}
+        {dataset.dataType} · {countText(dataset.rowCount, 'row')} · {dataset.ownerOrganization.name}
       </span>
     </div>
   );
@@ -27,8 +27,9 @@ function ImportReport({ outcome }: { outcome: DatasetImportResponse }) {
   return (
     <div role="status" data-testid="import-report">
       <p>
-        Imported {report.rowCount.toLocaleString()} rows into {outcome.dataset.name};{' '}
-        {report.invalidRowCount} rows were rejected.
+        Imported {countText(report.rowCount, 'row')} into {outcome.dataset.name};{' '}
+        {countText(report.invalidRowCount, 'row')}{' '}
+        {takesSingular(report.invalidRowCount) ? 'was' : 'were'} rejected.
       </p>
       {report.errors.length > 0 && (
         <ul className="line-errors" aria-label="Rejected lines">
@@ -46,6 +47,16 @@ function ImportReport({ outcome }: { outcome: DatasetImportResponse }) {
   );
 }
 
+/** Returns why the chosen file cannot be imported, or null when it can be uploaded. */
+function fileProblem(file: FormDataEntryValue | null): string | null {
+  if (!(file instanceof File) || file.name === '') return 'Choose a CSV or Parquet file to import.';
+  // The server rejects an empty file too (IMPORT_EMPTY_FILE), but only after the upload.
+  if (file.size === 0) {
+    return `"${file.name}" is empty (0 bytes). Choose a CSV file with a header line and at least one data row.`;
+  }
+  return null;
+}
+
 function UploadForm() {
   const queryClient = useQueryClient();
   const [progress, setProgress] = useState<number | null>(null);
@@ -56,16 +67,19 @@ function UploadForm() {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const file = form.get('file');
-    if (!(file instanceof File) || file.size === 0) return;
-    setError(null);
     setOutcome(null);
+    const problem = fileProblem(file);
+    setError(problem);
+    if (problem !== null || !(file instanceof File)) return;
+
     setProgress(0);
     try {
       const fields = { name: String(form.get('name')), dataType: String(form.get('dataType')) };
       setOutcome(await uploadDataset(file, fields, setProgress));
       void queryClient.invalidateQueries({ queryKey: ['datasets'] });
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      const reason = failure instanceof Error ? failure.message : String(failure);
+      setError(`"${file.name}" was not imported: ${reason}`);
     } finally {
       setProgress(null);
     }

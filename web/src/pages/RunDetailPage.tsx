@@ -4,6 +4,7 @@ import { Link, useParams } from 'react-router';
 import type { QuestionRunResult } from '../../../src/domain/runs/question-run.ts';
 import { fetchRun, fetchRunResults } from '../api/resources.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
+import { countText } from '../lib/count-text.ts';
 import { resultToCsv } from '../lib/result-csv.ts';
 import { useRunEvents } from '../ws/use-run-events.ts';
 
@@ -26,7 +27,7 @@ function ResultTable({ result }: { result: QuestionRunResult }) {
           {result.rows.map((row, rowIndex) => (
             <tr key={rowIndex}>
               {row.map((value, columnIndex) => (
-                <td key={columnIndex}>
+                <td key={columnIndex} className={typeof value === 'number' ? 'number' : undefined}>
                   {typeof value === 'number' ? value.toLocaleString() : (value ?? '')}
                 </td>
               ))}
@@ -68,8 +69,9 @@ function Results({ runId }: { runId: string }) {
       {result !== undefined && (
         <>
           <p>
-            {result.rowCount} rows released, {result.suppressedRowCount} suppressed under the crowd
-            size of {result.privacy.crowdSize}
+            {countText(result.rowCount, 'row')} released,{' '}
+            {result.suppressedRowCount.toLocaleString()} suppressed under the crowd size of{' '}
+            {result.privacy.crowdSize}
             {result.noiseApplied ? `, noise scale ${result.privacy.noise.scale}` : ''}.
           </p>
           <button

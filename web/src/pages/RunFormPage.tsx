@@ -1,19 +1,36 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import type { Question } from '../../../src/domain/questions/question-view.ts';
+import type { CleanRoomQuestion } from '../../../src/domain/questions/clean-room-question.ts';
+import type { QuestionParameter } from '../../../src/domain/questions/question-definition.ts';
 import type { CreateRunRequest } from '../../../src/domain/runs/question-run.ts';
 import type { RunPreview } from '../../../src/domain/runs/run-preview.ts';
 import { ApiError } from '../api/api-error.ts';
-import { fetchRoomDatasets, fetchRoomQuestions, previewRun, submitRun } from '../api/resources.ts';
+import { fetchCleanRoomQuestion, previewRun, submitRun } from '../api/resources.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
-import { initialValue, ParameterField, type ParameterValue } from './run-form/parameter-field.tsx';
+import { countText } from '../lib/count-text.ts';
+import { DatasetBindingField, initialDatasetId } from './run-form/dataset-binding-field.tsx';
+import {
+  initialValue,
+  ParameterField,
+  parameterControlId,
+  type ParameterValue,
+} from './run-form/parameter-field.tsx';
 
-function describeError(error: unknown): string {
-  if (error instanceof ApiError && error.status === 404 && error.code !== 'CLEAN_ROOM_NOT_FOUND') {
-    return 'The preview is not available on this server.';
-  }
-  return error instanceof Error ? error.message : String(error);
+/** A failed preview or submission, tied to the parameter the server rejected when it named one. */
+interface FormProblem {
+  message: string;
+  parameter: QuestionParameter | null;
+}
+
+function toProblem(error: unknown, parameters: readonly QuestionParameter[]): FormProblem {
+  const message = error instanceof Error ? error.message : String(error);
+  const named =
+    error instanceof ApiError && error.code === 'PARAMETER_INVALID'
+      ? error.details.parameter
+      : undefined;
+  const parameter = parameters.find((candidate) => candidate.name === named) ?? null;
+  return { message, parameter };
 }
 
 function PreviewSummary({ preview }: { preview: RunPreview }) {
@@ -23,8 +40,9 @@ function PreviewSummary({ preview }: { preview: RunPreview }) {
     <section className="preview" aria-labelledby="preview-title" data-testid="run-preview">
       <h2 id="preview-title">Preview</h2>
       <p>
-        Crowd size {preview.privacy.crowdSize}. By {estimate.dimension}: {estimate.mayPass.count}{' '}
-        segments may pass, {suppressed.count} will be suppressed.
+        Crowd size {preview.privacy.crowdSize}. By {estimate.dimension}:{' '}
+        {countText(estimate.mayPass.count, 'segment')} may pass, {suppressed.count.toLocaleString()}{' '}
+        will be suppressed.
       </p>
       {suppressed.values !== null && suppressed.values.length > 0 && (
         <p>Suppressed: {suppressed.values.map((value) => value ?? '(empty)').join(', ')}</p>
@@ -34,50 +52,92 @@ function PreviewSummary({ preview }: { preview: RunPreview }) {
   );
 }
 
+/**
+ * Builds the run request. Only macros with a choice of datasets are sent,
+ * because the server binds the single fitting dataset of the others.
+ */
 function buildRequest(
-  question: Question,
+  resolved: CleanRoomQuestion,
   values: Record<string, ParameterValue>,
+  datasets: Record<string, string | undefined>,
 ): CreateRunRequest {
   const parameters = Object.fromEntries(
     Object.entries(values).filter(([, value]) => value !== undefined),
   );
-  return { questionId: question.template, parameters };
+  const chosen = resolved.datasetBindings
+    .filter((binding) => binding.candidates.length > 1)
+    .flatMap((binding) => {
+      const datasetId = datasets[binding.macro];
+      return datasetId === undefined ? [] : [[binding.macro, datasetId] as const];
+    });
+  return {
+    questionId: resolved.question.template,
+    parameters,
+    ...(chosen.length > 0 ? { datasets: Object.fromEntries(chosen) } : {}),
+  };
 }
 
-/** Attribute columns of the room's datasets: what a COLUMN parameter may name (never identifiers or PII). */
-function useAttributeColumns(cleanRoomId: string): string[] {
-  const datasets = useQuery({
-    queryKey: ['cleanroom', cleanRoomId, 'datasets'],
-    queryFn: () => fetchRoomDatasets(cleanRoomId),
-  });
-  const columns = datasets.data?.items.flatMap((dataset) =>
-    dataset.columns
-      .filter((column) => column.identifierType === null && !column.isPii)
-      .map((column) => column.name),
-  );
-  return [...new Set(columns ?? [])].sort();
-}
-
-function RunForm({ cleanRoomId, question }: { cleanRoomId: string; question: Question }) {
-  const navigate = useNavigate();
-  const attributeColumns = useAttributeColumns(cleanRoomId);
-  const queryClient = useQueryClient();
+function useRunFormState(resolved: CleanRoomQuestion) {
   const [values, setValues] = useState(() =>
     Object.fromEntries(
-      question.parameters.map((parameter) => [parameter.name, initialValue(parameter)]),
+      resolved.question.parameters.map((parameter) => [parameter.name, initialValue(parameter)]),
     ),
   );
+  const [datasets, setDatasets] = useState(() =>
+    Object.fromEntries(
+      resolved.datasetBindings.map((binding) => [binding.macro, initialDatasetId(binding)]),
+    ),
+  );
+  const setValue = (name: string, value: ParameterValue) =>
+    setValues((previous) => ({ ...previous, [name]: value }));
+  const setDataset = (macro: string, datasetId: string) =>
+    setDatasets((previous) => ({ ...previous, [macro]: datasetId }));
+  return { values, datasets, setValue, setDataset };
+}
+
+/** Moves focus to the control of a rejected parameter, so the user lands where the fix goes. */
+function useFocusOnProblem(problem: FormProblem | null): void {
+  useEffect(() => {
+    if (problem?.parameter)
+      document.getElementById(parameterControlId(problem.parameter.name))?.focus();
+  }, [problem]);
+}
+
+/** Sets up Preview and Start run, and keeps the problem the last of them reported. */
+function useRunActions(
+  cleanRoomId: string,
+  parameters: readonly QuestionParameter[],
+  request: CreateRunRequest,
+) {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [problem, setProblem] = useState<FormProblem | null>(null);
+  useFocusOnProblem(problem);
   // One key per form: a retried or replayed submission starts the run once.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
-  const request = buildRequest(question, values);
-  const preview = useMutation({ mutationFn: () => previewRun(cleanRoomId, request) });
+  const onError = (error: unknown) => setProblem(toProblem(error, parameters));
+  const preview = useMutation({
+    mutationFn: () => previewRun(cleanRoomId, request),
+    onMutate: () => setProblem(null),
+    onError,
+  });
   const submit = useMutation({
     mutationFn: () => submitRun(cleanRoomId, request, idempotencyKey),
+    onMutate: () => setProblem(null),
+    onError,
     onSuccess: (outcome) => {
       void queryClient.invalidateQueries({ queryKey: ['runs'] });
       if (!('queued' in outcome)) void navigate(`/runs/${outcome.id}`);
     },
   });
+  return { problem, preview, submit };
+}
+
+function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: CleanRoomQuestion }) {
+  const { question } = resolved;
+  const { values, datasets, setValue, setDataset } = useRunFormState(resolved);
+  const request = buildRequest(resolved, values, datasets);
+  const { problem, preview, submit } = useRunActions(cleanRoomId, question.parameters, request);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -91,16 +151,18 @@ function RunForm({ cleanRoomId, question }: { cleanRoomId: string; question: Que
           key={parameter.name}
           parameter={parameter}
           value={values[parameter.name]}
-          suggestions={parameter.type === 'COLUMN' ? attributeColumns : []}
-          onChange={(value) => setValues((previous) => ({ ...previous, [parameter.name]: value }))}
+          error={problem?.parameter?.name === parameter.name ? problem.message : null}
+          onChange={(value) => setValue(parameter.name, value)}
         />
       ))}
-      {question.datasetMacros.length > 0 && (
-        <p className="hint">
-          Datasets: {question.datasetMacros.map((macro) => macro.macro).join(', ')}, each bound to
-          the dataset attached to the clean room that fits it.
-        </p>
-      )}
+      {resolved.datasetBindings.map((binding) => (
+        <DatasetBindingField
+          key={binding.macro}
+          binding={binding}
+          value={datasets[binding.macro]}
+          onChange={(datasetId) => setDataset(binding.macro, datasetId)}
+        />
+      ))}
       <div className="actions">
         <button type="button" onClick={() => preview.mutate()} disabled={preview.isPending}>
           Preview suppressed rows
@@ -109,17 +171,14 @@ function RunForm({ cleanRoomId, question }: { cleanRoomId: string; question: Que
           Start run
         </button>
       </div>
-      {preview.isError && (
-        <p className="error" role="alert">
-          {describeError(preview.error)}
+      {problem !== null && (
+        <p className="error" role="alert" data-testid="run-form-error">
+          {problem.parameter === null
+            ? problem.message
+            : `Check ${problem.parameter.displayName}: ${problem.message}`}
         </p>
       )}
-      {preview.data !== undefined && <PreviewSummary preview={preview.data} />}
-      {submit.isError && (
-        <p className="error" role="alert">
-          {describeError(submit.error)}
-        </p>
-      )}
+      {preview.data !== undefined && problem === null && <PreviewSummary preview={preview.data} />}
       {submit.data !== undefined && 'queued' in submit.data && (
         <p className="banner banner-queue" role="status" data-testid="run-queued">
           The run is queued and will be submitted when the server can take it. {submit.data.reason}
@@ -129,26 +188,26 @@ function RunForm({ cleanRoomId, question }: { cleanRoomId: string; question: Que
   );
 }
 
+/**
+ * Runs a question in a clean room with a form generated from the question
+ * as the room resolves it: the attribute columns a COLUMN parameter may
+ * name, and the attached datasets each macro can read.
+ */
 export default function RunFormPage() {
   const { cleanRoomId = '', questionId = '' } = useParams();
   const query = useQuery({
-    queryKey: ['cleanroom', cleanRoomId, 'questions'],
-    queryFn: () => fetchRoomQuestions(cleanRoomId),
+    queryKey: ['cleanroom', cleanRoomId, 'question', questionId],
+    queryFn: () => fetchCleanRoomQuestion(cleanRoomId, questionId),
   });
-  const question = query.data?.items.find(
-    (item) => item.template === questionId || item.id === questionId,
-  );
+  const resolved = query.data;
   return (
     <section className="detail-page" aria-labelledby="run-form-title">
       <p>
         <Link to={`/cleanrooms/${cleanRoomId}`}>← Clean room</Link>
       </p>
-      <h1 id="run-form-title">{question?.name ?? 'Run a question'}</h1>
+      <h1 id="run-form-title">{resolved?.question.name ?? 'Run a question'}</h1>
       <QueryStatus query={query} what="the question" />
-      {query.isSuccess && question === undefined && (
-        <p>Question {questionId} is not available in this clean room.</p>
-      )}
-      {question !== undefined && <RunForm cleanRoomId={cleanRoomId} question={question} />}
+      {resolved !== undefined && <RunForm cleanRoomId={cleanRoomId} resolved={resolved} />}
     </section>
   );
 }

@@ -89,6 +89,16 @@ export class ChatSocket {
     return full.id;
   }
 
+  /**
+   * Replays all of a conversation's events, then streams its live ones: for
+   * a conversation read over REST while an answer was still being written.
+   * The server replies RESUME_UNAVAILABLE when it no longer keeps them all.
+   */
+  resume(conversationId: string): void {
+    this.lastSeq.set(conversationId, 0);
+    this.write({ type: 'hello', id: newMessageId(), resume: [{ conversationId, lastSeq: 0 }] });
+  }
+
   /** Follows the live status of runs; the subscription is renewed after every reconnect. */
   watchRuns(runIds: string[]): void {
     const fresh = runIds.filter((runId) => !this.runSubscriptions.has(runId));

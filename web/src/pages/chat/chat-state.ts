@@ -2,6 +2,10 @@ import type {
   ChatStreamEvent,
   RunEvidence,
 } from '../../../../src/domain/chat/chat-stream-event.ts';
+import type {
+  ConversationDetail,
+  ConversationMessage,
+} from '../../../../src/domain/chat/conversation.ts';
 
 export interface ToolActivity {
   toolCallId: string;
@@ -15,6 +19,7 @@ export interface AssistantMessage {
   id: string;
   text: string;
   tools: ToolActivity[];
+  /** One entry per run, with the latest state the answer reported for it. */
   evidence: RunEvidence[];
   finished: boolean;
   incomplete: boolean;
@@ -37,6 +42,8 @@ export interface ChatState {
   streamingMessageId: string | null;
   /** Client id of the sent message waiting for its answer to start. */
   pendingReplyTo: string | null;
+  /** True while the conversation's stored messages are being read over REST. */
+  opening: boolean;
   error: string | null;
 }
 
@@ -45,13 +52,37 @@ export const initialChatState: ChatState = {
   entries: [],
   streamingMessageId: null,
   pendingReplyTo: null,
+  opening: false,
   error: null,
 };
 
 export type ChatAction =
   | { type: 'sent'; clientId: string; text: string }
   | { type: 'event'; conversationId: string; event: ChatStreamEvent }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  | { type: 'opening'; conversationId: string }
+  | { type: 'opened'; conversation: ConversationDetail }
+  | { type: 'reset'; error?: string };
+
+function emptyAnswer(messageId: string): AssistantMessage {
+  return {
+    role: 'assistant',
+    id: messageId,
+    text: '',
+    tools: [],
+    evidence: [],
+    finished: false,
+    incomplete: false,
+    suggestions: [],
+    error: null,
+  };
+}
+
+/** Adds a run's evidence, replacing what the answer showed for that run before. */
+function withEvidence(evidence: RunEvidence[], next: RunEvidence): RunEvidence[] {
+  if (!evidence.some((item) => item.runId === next.runId)) return [...evidence, next];
+  return evidence.map((item) => (item.runId === next.runId ? next : item));
+}
 
 function updateAssistant(
   state: ChatState,
@@ -64,23 +95,20 @@ function updateAssistant(
   return { ...state, entries };
 }
 
+/**
+ * Starts an answer. An answer already shown, as read from the server when
+ * the conversation was reopened, starts again from empty: a resume replays
+ * all of its events after this one.
+ */
 function startAnswer(state: ChatState, conversationId: string, messageId: string): ChatState {
-  if (state.entries.some((entry) => entry.id === messageId)) return state;
-  const answer: AssistantMessage = {
-    role: 'assistant',
-    id: messageId,
-    text: '',
-    tools: [],
-    evidence: [],
-    finished: false,
-    incomplete: false,
-    suggestions: [],
-    error: null,
-  };
+  const known = state.entries.some((entry) => entry.id === messageId);
+  const entries = known
+    ? state.entries.map((entry) => (entry.id === messageId ? emptyAnswer(messageId) : entry))
+    : [...state.entries, emptyAnswer(messageId)];
   return {
     ...state,
     conversationId,
-    entries: [...state.entries, answer],
+    entries,
     streamingMessageId: messageId,
     pendingReplyTo: null,
   };
@@ -126,7 +154,7 @@ function applyEvent(state: ChatState, conversationId: string, event: ChatStreamE
     case 'evidence':
       return updateAssistant(state, event.messageId, (m) => ({
         ...m,
-        evidence: [...m.evidence, event.evidence],
+        evidence: withEvidence(m.evidence, event.evidence),
       }));
     case 'answer_finished':
       return finishAnswer(
@@ -155,6 +183,46 @@ function belongsToChat(state: ChatState, action: Extract<ChatAction, { type: 'ev
   return action.event.type === 'answer_started' && action.event.replyTo === state.pendingReplyTo;
 }
 
+function toAssistantMessage(message: ConversationMessage): AssistantMessage {
+  const tools = message.toolCalls.map((call) => {
+    const result = message.toolResults.find((item) => item.toolCallId === call.toolCallId);
+    return {
+      toolCallId: call.toolCallId,
+      toolName: call.toolName,
+      resultText: result?.text ?? null,
+      isError: result?.isError ?? false,
+    };
+  });
+  return {
+    ...emptyAnswer(message.id),
+    text: message.text,
+    tools,
+    evidence: message.evidence.reduce<RunEvidence[]>(withEvidence, []),
+    finished: message.finishReason !== null,
+    incomplete: message.incomplete,
+    suggestions: message.suggestions,
+    error: message.error?.message ?? null,
+  };
+}
+
+/** Shows a conversation as stored, with an answer still being written marked as streaming. */
+function openedState(conversation: ConversationDetail): ChatState {
+  const entries = conversation.messages.map((message): ChatEntry =>
+    message.role === 'user'
+      ? { role: 'user', id: message.id, text: message.text }
+      : toAssistantMessage(message),
+  );
+  const unfinished = conversation.messages.find(
+    (message) => message.role === 'assistant' && message.finishReason === null,
+  );
+  return {
+    ...initialChatState,
+    conversationId: conversation.id,
+    entries,
+    streamingMessageId: unfinished?.id ?? null,
+  };
+}
+
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case 'sent':
@@ -169,5 +237,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return applyEvent(state, action.conversationId, action.event);
     case 'failed':
       return { ...state, error: action.message, pendingReplyTo: null, streamingMessageId: null };
+    case 'opening':
+      return { ...initialChatState, conversationId: action.conversationId, opening: true };
+    case 'opened':
+      if (state.conversationId !== action.conversation.id) return state;
+      return openedState(action.conversation);
+    case 'reset':
+      return { ...initialChatState, error: action.error ?? null };
   }
 }

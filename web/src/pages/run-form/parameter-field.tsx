@@ -20,15 +20,27 @@ interface FieldProps {
   parameter: QuestionParameter;
   value: ParameterValue;
   onChange(value: ParameterValue): void;
-  /** Values offered in a datalist when the parameter has no allowed values, such as a room's attribute columns. */
-  suggestions?: readonly string[];
+  /** The server's message when it rejected this parameter, shown under the control. */
+  error?: string | null;
 }
 
-function ChoiceField({ parameter, value, onChange, id }: FieldProps & { id: string }) {
+/** Attributes that tie a control to its hint and, when the server rejected it, to its error. */
+interface ControlProps {
+  id: string;
+  'aria-invalid': boolean;
+  'aria-describedby': string;
+}
+
+function ChoiceField({
+  parameter,
+  value,
+  onChange,
+  control,
+}: FieldProps & { control: ControlProps }) {
   const multiple = parameter.type === 'STRING_LIST';
   return (
     <select
-      id={id}
+      {...control}
       multiple={multiple}
       required={parameter.required}
       value={multiple ? ((value as string[] | undefined) ?? []) : String(value ?? '')}
@@ -54,13 +66,12 @@ function InputField({
   parameter,
   value,
   onChange,
-  id,
-  suggestions = [],
-}: FieldProps & { id: string }) {
+  control,
+}: FieldProps & { control: ControlProps }) {
   if (parameter.type === 'BOOLEAN') {
     return (
       <input
-        id={id}
+        {...control}
         type="checkbox"
         checked={value === true}
         onChange={(event) => onChange(event.target.checked)}
@@ -70,7 +81,7 @@ function InputField({
   if (parameter.type === 'INTEGER') {
     return (
       <input
-        id={id}
+        {...control}
         type="number"
         step={1}
         min={parameter.minimum ?? undefined}
@@ -84,51 +95,61 @@ function InputField({
     );
   }
   const listText = Array.isArray(value) ? value.join(', ') : String(value ?? '');
-  const listId = suggestions.length > 0 ? `${id}-suggestions` : undefined;
   return (
-    <>
-      {listId !== undefined && (
-        <datalist id={listId}>
-          {suggestions.map((suggestion) => (
-            <option key={suggestion} value={suggestion} />
-          ))}
-        </datalist>
-      )}
-      <input
-        id={id}
-        list={listId}
-        type={parameter.type === 'DATE' ? 'date' : 'text'}
-        required={parameter.required}
-        value={listText}
-        onChange={(event) => {
-          const text = event.target.value;
-          if (parameter.type === 'STRING_LIST')
-            onChange(
-              text
-                .split(',')
-                .map((part) => part.trim())
-                .filter(Boolean),
-            );
-          else onChange(text === '' ? undefined : text);
-        }}
-      />
-    </>
+    <input
+      {...control}
+      type={parameter.type === 'DATE' ? 'date' : 'text'}
+      required={parameter.required}
+      value={listText}
+      onChange={(event) => {
+        const text = event.target.value;
+        if (parameter.type === 'STRING_LIST')
+          onChange(
+            text
+              .split(',')
+              .map((part) => part.trim())
+              .filter(Boolean),
+          );
+        else onChange(text === '' ? undefined : text);
+      }}
+    />
   );
+}
+
+/** Id of a parameter's control, which the run form also uses to focus a rejected field. */
+export function parameterControlId(name: string): string {
+  return `parameter-${name}`;
 }
 
 /** Renders one form control generated from a question's parameter definition. */
 export function ParameterField(props: FieldProps) {
-  const id = `parameter-${props.parameter.name}`;
-  const hasChoices =
-    props.parameter.allowedValues !== null && props.parameter.allowedValues.length > 0;
+  const { parameter, error = null } = props;
+  const id = parameterControlId(parameter.name);
+  const control: ControlProps = {
+    id,
+    'aria-invalid': error !== null,
+    'aria-describedby': error === null ? `${id}-hint` : `${id}-error ${id}-hint`,
+  };
+  const hasChoices = parameter.allowedValues !== null && parameter.allowedValues.length > 0;
   return (
     <div className="field">
       <label htmlFor={id}>
-        {props.parameter.displayName}
-        {props.parameter.required ? ' (required)' : ''}
+        {parameter.displayName}
+        {parameter.required ? ' (required)' : ''}
       </label>
-      {hasChoices ? <ChoiceField {...props} id={id} /> : <InputField {...props} id={id} />}
-      <p className="hint">{props.parameter.description}</p>
+      {hasChoices ? (
+        <ChoiceField {...props} control={control} />
+      ) : (
+        <InputField {...props} control={control} />
+      )}
+      {error !== null && (
+        <p id={`${id}-error`} className="error field-error">
+          {error}
+        </p>
+      )}
+      <p id={`${id}-hint`} className="hint">
+        {parameter.description}
+      </p>
     </div>
   );
 }
