@@ -6,7 +6,9 @@ import { createChatRuntime } from '../services/chat/chat-runtime.ts';
 import { createDuckDbEngine } from '../adapters/engine/duckdb-engine.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { createMetricsRegistry } from '../adapters/metrics/create-metrics-registry.ts';
+import { InProcessTopic, type PubSubTopic } from '../adapters/pubsub/pubsub-topic.ts';
 import { RedisRunEventBus } from '../adapters/pubsub/redis-run-event-bus.ts';
+import { RedisTopic } from '../adapters/pubsub/redis-topic.ts';
 import { InProcessRunEventBus, type RunEventBus } from '../adapters/pubsub/run-event-bus.ts';
 import { PgBossQueue } from '../adapters/queue/pg-boss-queue.ts';
 import {
@@ -16,6 +18,10 @@ import {
 } from '../adapters/queue/wake-channel.ts';
 import { DataDirLock } from '../adapters/storage/data-dir-lock.ts';
 import type { Database } from '../adapters/storage/database.ts';
+import {
+  answerStopMessageSchema,
+  type AnswerStopMessage,
+} from '../domain/chat/answer-stop-message.ts';
 import { migrate } from '../adapters/storage/migrate.ts';
 import { openDatabase } from '../adapters/storage/open-database.ts';
 import { installQuestionCatalog } from '../services/questions/install-question-catalog.ts';
@@ -90,6 +96,7 @@ export async function createPlatform(
   });
   await queue.start();
   const runEvents = createRunEventBus(config, metrics, log);
+  const answerStops = createAnswerStopTopic(config, log);
 
   const webAccess = createWebAccess(config, log);
 
@@ -100,6 +107,7 @@ export async function createPlatform(
     datasetStore,
     runSignals: new RunSignals(),
     runEvents,
+    answerStops,
     settings: {
       pageSizeMax: config.PAGE_SIZE_MAX,
       resultRowsMax: config.RESULT_ROWS_MAX,
@@ -137,6 +145,7 @@ export async function createPlatform(
       await queue.stop();
       await webAccess.close();
       await runEvents.close();
+      await answerStops.close();
       await context.cache.close();
       await engine.close();
       await db.close();
@@ -164,6 +173,20 @@ function createRunEventBus(config: Config, metrics: Registry, log: Logger): RunE
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
     metrics,
+    log,
+  });
+}
+
+/** Creates the topic of answer stops between web processes: Redis pub/sub when REDIS_URL is set, else in-process. */
+function createAnswerStopTopic(config: Config, log: Logger): PubSubTopic<AnswerStopMessage> {
+  if (!config.REDIS_URL) return new InProcessTopic('answer-stops', log);
+  return new RedisTopic({
+    url: config.REDIS_URL,
+    channel: `${config.REDIS_KEY_PREFIX}${config.DATABASE_SCHEMA}:answer-stops`,
+    schema: answerStopMessageSchema,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
+    connectionName: 'answer-stops',
     log,
   });
 }

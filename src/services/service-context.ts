@@ -2,9 +2,11 @@ import type { ReadCache } from '../adapters/cache/read-cache.ts';
 import type { CleanRoomEngine } from '../adapters/engine/engine.ts';
 import type { DatasetStore } from '../adapters/dataset-store/dataset-store.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
+import type { PubSubTopic } from '../adapters/pubsub/pubsub-topic.ts';
 import type { RunEventBus } from '../adapters/pubsub/run-event-bus.ts';
 import type { JobQueue } from '../adapters/queue/job-queue.ts';
 import type { Database, Queryable } from '../adapters/storage/database.ts';
+import type { AnswerStopMessage } from '../domain/chat/answer-stop-message.ts';
 import { ApiKeysRepository } from '../adapters/storage/repositories/api-keys-repository.ts';
 import { AuditRepository } from '../adapters/storage/repositories/audit-repository.ts';
 import { ChatMessagesRepository } from '../adapters/storage/repositories/chat-messages-repository.ts';
@@ -43,6 +45,8 @@ export interface ServiceContext {
   runSignals: RunSignals;
   /** Status and progress changes of runs, for live views and MCP subscriptions. */
   runEvents: RunEventBus;
+  /** Stops of chat answers written by another web process, and their confirmations. */
+  answerStops: PubSubTopic<AnswerStopMessage>;
   settings: ServiceSettings;
   log: Logger;
   /** Cache of list and detail reads and API key lookups; writes invalidate its tags. */

@@ -230,6 +230,30 @@ describe.each<Backend>(['postgres', 'pglite'])('conversations on %s', (backend) 
       expect(body.error.code).toBe('CHAT_MESSAGE_DUPLICATE');
     });
 
+    it('rejects a reused id with another text over HTTP', async () => {
+      const clientMessageId = randomUUID();
+      await test.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat',
+        headers: bearer(test.keys.advertiser),
+        payload: { conversationId, clientMessageId, text: 'list my clean rooms' },
+      });
+
+      const { status, body } = await sendJson<{
+        error: { code: string; message: string; details: { clientMessageId: string } };
+      }>(test.app, test.keys.advertiser, 'POST', '/api/v1/chat', {
+        conversationId,
+        clientMessageId,
+        text: 'what questions can I run?',
+      });
+
+      expect(status).toBe(409);
+      expect(body.error.code).toBe('MESSAGE_ID_REUSED');
+      expect(body.error.message).toContain(clientMessageId);
+      expect(body.error.message).toContain('new clientMessageId');
+      expect(body.error.details.clientMessageId).toBe(clientMessageId);
+    });
+
     it('returns 404 for another user’s conversation', async () => {
       const { status, body } = await getJson<{ error: { code: string } }>(
         test.app,
@@ -243,10 +267,14 @@ describe.each<Backend>(['postgres', 'pglite'])('conversations on %s', (backend) 
 
     it('documents the chat routes in OpenAPI', async () => {
       const response = await test.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
-      const paths = Object.keys((response.json() as { paths: Record<string, unknown> }).paths);
+      const document = response.json() as {
+        paths: Record<string, { post?: { description?: string } }>;
+      };
+      const paths = Object.keys(document.paths);
 
       expect(paths).toContain('/api/v1/chat');
       expect(paths).toContain('/api/v1/conversations/{conversationId}');
+      expect(document.paths['/api/v1/chat']?.post?.description).toContain('MESSAGE_ID_REUSED');
     });
 
     it('deletes a conversation', async () => {

@@ -4,7 +4,11 @@ import { startTestPlatform, type TestPlatform } from '../support/test-platform.t
 import { useChatRuntime } from './support/chat-test-kit.ts';
 
 interface ErrorBody {
-  error: { code: string; details?: { conversationId?: string; clientMessageId?: string } };
+  error: {
+    code: string;
+    message: string;
+    details?: { conversationId?: string; clientMessageId?: string };
+  };
 }
 
 describe('retried first message over REST', () => {
@@ -71,6 +75,8 @@ describe('retried first message over REST', () => {
     );
 
     expect(status).toBe(409);
+    expect(body.error.code).toBe('MESSAGE_ID_REUSED');
+    expect(body.error.message).toContain('first-other-text');
     expect(body.error.details?.clientMessageId).toBe('first-other-text');
   });
 

@@ -60,7 +60,13 @@ export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
 export const chatRequestSchema = z
   .object({
     conversationId: z.uuid().nullable().default(null),
-    clientMessageId: z.string().min(1).max(100),
+    clientMessageId: z
+      .string()
+      .min(1)
+      .max(100)
+      .describe(
+        'Your id of this message, new for every message. Sent again with the same text it is a retry and is not answered twice (409 CHAT_MESSAGE_DUPLICATE). Sent with another text it is rejected (409 MESSAGE_ID_REUSED).',
+      ),
     text: z.string().min(1),
   })
   .strict();

@@ -66,6 +66,10 @@ export const errorCodes = {
   CHAT_MESSAGE_DUPLICATE: { status: 409, title: 'Message already answered' },
   CHAT_MESSAGE_TOO_LONG: { status: 422, title: 'Message too long' },
   GENERATION_RUNNING: { status: 409, title: 'Answer still running' },
+  MESSAGE_ID_REUSED: { status: 409, title: 'Message id already used for another message' },
+  GENERATION_NOT_RUNNING: { status: 409, title: 'No answer running' },
+  STOP_NOT_CONFIRMED: { status: 503, title: 'Stop not confirmed' },
+  ANSWER_CLAIM_LOST: { status: 503, title: 'Answer lost its claim on the conversation' },
   LLM_FAILED: { status: 502, title: 'Language model failed' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -30,6 +30,13 @@ export type ConversationCheck = (
   conversationId: string,
 ) => Promise<boolean>;
 
+/** The chat service's stopAnswer: stops the caller's answer in a conversation, in this process or another. */
+export type AnswerStopper = (
+  context: ServiceContext,
+  caller: Caller,
+  conversationId: string,
+) => Promise<void>;
+
 /**
  * A socket waiting for a message's answer to start, to acknowledge the
  * message then, or to send the error that kept the answer from starting.

@@ -40,7 +40,8 @@ export async function handleClientMessage(
       });
       return;
     }
-    if (isAppError(err) && err.status < 500) {
+    // A retryable server error, such as STOP_NOT_CONFIRMED, keeps its code so the client knows to send again.
+    if (isAppError(err) && (err.status < 500 || err.retryable)) {
       connection.sendError({ id: message.id, code: err.code, message: err.userMessage });
       return;
     }
@@ -176,26 +177,42 @@ function replayGeneration(
   connection.follow(conversationId, generation.startSeq - 1);
 }
 
-function stop(connection: WsConnection, message: StopMessage): void {
+/**
+ * Stops the answer in a conversation: one this endpoint writes, else through
+ * the chat service, which reaches an answer written by another web process.
+ * A stop re-sent under the same id waits for the first one and gets its reply.
+ * A failed stop forgets its id, so it is tried again when re-sent.
+ */
+async function stop(connection: WsConnection, message: StopMessage): Promise<void> {
   const scope = scopeOf(connection);
   const seen = connection.hub.messageIds.get(scope, message.id);
-  if (seen?.type === 'stop') {
+  if (seen && seen.type !== 'stop') throw duplicateIdError(message.id, seen.type);
+  if (seen) {
+    await seen.stopped;
     connection.send({ type: 'ack', id: message.id, conversationId: seen.conversationId });
     return;
   }
-  if (seen) throw duplicateIdError(message.id, seen.type);
 
-  if (!connection.hub.generations.stop(connection.caller, message.conversationId)) {
-    throw new WsRequestError(
-      'GENERATION_NOT_RUNNING',
-      `Conversation ${message.conversationId} has no answer being written by you on this server; nothing to stop.`,
-    );
-  }
+  const stopped = stopAnywhere(connection, message.conversationId);
   connection.hub.messageIds.remember(scope, message.id, {
     type: 'stop',
     conversationId: message.conversationId,
+    stopped,
   });
+  try {
+    await stopped;
+  } catch (err) {
+    connection.hub.messageIds.forget(scope, message.id);
+    throw err;
+  }
   connection.send({ type: 'ack', id: message.id, conversationId: message.conversationId });
+}
+
+async function stopAnywhere(connection: WsConnection, conversationId: string): Promise<void> {
+  const { hub, caller } = connection;
+  if (hub.generations.stop(caller, conversationId)) return;
+
+  await hub.stopAnswer(hub.context, caller, conversationId);
 }
 
 /** Checks each run or the clean room against the caller's organization once per socket, then subscribes. */

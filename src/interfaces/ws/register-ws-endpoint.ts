@@ -4,8 +4,9 @@ import type { WebSocket } from 'ws';
 import type { Platform } from '../../app/create-platform.ts';
 import { answerMessage } from '../../services/chat/answer-message.ts';
 import { hasConversation } from '../../services/chat/has-conversation.ts';
+import { stopAnswer } from '../../services/chat/stop-answer.ts';
 import { callerOf } from '../http/authenticate.ts';
-import type { AnswerFunction, ConversationCheck } from './chat-generations.ts';
+import type { AnswerFunction, AnswerStopper, ConversationCheck } from './chat-generations.ts';
 import { createWsAuthenticationHook, selectSubprotocol } from './ws-authentication.ts';
 import { WsConnection } from './ws-connection.ts';
 import { WsHub } from './ws-hub.ts';
@@ -24,6 +25,8 @@ export interface WsEndpointOptions {
   answer?: AnswerFunction;
   /** Tells whether the caller has a conversation, checked on resume; the chat service's unless a test passes another. */
   hasConversation?: ConversationCheck;
+  /** Stops an answer the endpoint is not writing itself. The chat service's stopAnswer unless a test passes another. */
+  stopAnswer?: AnswerStopper;
 }
 
 /**
@@ -43,6 +46,7 @@ export async function registerWsEndpoint(
     WsMetrics.for(platform.metrics),
     options.answer ?? answerMessage,
     options.hasConversation ?? hasConversation,
+    options.stopAnswer ?? stopAnswer,
   );
   app.decorate('wsHub', hub);
   app.addHook('onClose', async () => hub.close());

@@ -4,6 +4,7 @@ import type { ServiceContext } from '../../services/service-context.ts';
 import {
   ChatGenerations,
   type AnswerFunction,
+  type AnswerStopper,
   type ConversationCheck,
   type GenerationOutcome,
 } from './chat-generations.ts';
@@ -17,7 +18,12 @@ import type { WsSettings } from './ws-settings.ts';
 /** Action taken for a client message id, so a re-sent message is replied to from it. */
 export type ClientMessageOutcome =
   | { type: 'send_message'; generation: GenerationOutcome }
-  | { type: 'stop'; conversationId: string };
+  | {
+      type: 'stop';
+      conversationId: string;
+      /** Settles when the stop is done. A stop sent to another process waits for its confirmation. */
+      stopped: Promise<void>;
+    };
 
 export interface WsHubStats {
   connections: number;
@@ -54,6 +60,7 @@ export class WsHub implements WsMetricsSource {
     readonly metrics: WsMetrics,
     answer: AnswerFunction,
     readonly hasConversation: ConversationCheck,
+    readonly stopAnswer: AnswerStopper,
   ) {
     this.store = new ConversationStreamStore({
       conversationBytes: settings.logConversationBytes,

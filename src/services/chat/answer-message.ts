@@ -1,5 +1,6 @@
 import { stepCountIs, streamText, type ModelMessage, type StopCondition, type ToolSet } from 'ai';
 import type { ChatStreamEvent } from '../../domain/chat/chat-stream-event.ts';
+import type { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { AnswerClaim } from './answer-claim.ts';
@@ -8,8 +9,10 @@ import { chatRuntimeOf, type ChatRuntime } from './chat-runtime.ts';
 import { createChatTools } from './chat-tools.ts';
 import { conversationHistory } from './conversation-history.ts';
 import { followUpSuggestions } from './follow-up-suggestions.ts';
+import { conversationNotFound } from './load-conversation.ts';
 import { openAnswer, type OpenedAnswer } from './open-answer.ts';
 import { RepeatedCallGuard } from './repeated-call-guard.ts';
+import { runningAnswersOf } from './running-answers.ts';
 import { stoppedCallEvents } from './stopped-call-events.ts';
 import { chatSystemPrompt } from './system-prompt.ts';
 import { ToolExecutions } from './tool-executions.ts';
@@ -34,25 +37,66 @@ export interface AnswerMessageInput {
  * duplicate clientMessageId, a conversation of someone else, a message too
  * long, or GENERATION_RUNNING while the conversation answers another message,
  * in this process or in another one sharing the database).
+ *
+ * The answer ends early, as aborted, when `input.signal` aborts or stopAnswer
+ * stops it from this or another process. It ends as an error
+ * (ANSWER_CLAIM_LOST) when it loses its claim on the conversation, and then
+ * stores nothing if another answer claimed the conversation since.
  */
 export async function* answerMessage(
   context: ServiceContext,
   caller: Caller,
   input: AnswerMessageInput,
 ): AsyncGenerator<ChatStreamEvent> {
+  const userStop = new AbortController();
   // Claimed before the message is stored, so a second message sent meanwhile is rejected, not stored.
-  let claim =
+  let hold =
     input.conversationId === null
       ? null
-      : await AnswerClaim.acquire(context, caller, input.conversationId);
+      : await holdConversation(context, caller, input.conversationId, userStop);
   try {
     const opened = await openAnswer(context, caller, input);
     // A new conversation's id reaches the client only with answer_started, so nothing can claim it first.
-    claim ??= await AnswerClaim.acquire(context, caller, opened.conversationId);
-    yield* answerOpened(context, caller, input, opened);
+    hold ??= await holdConversation(context, caller, opened.conversationId, userStop);
+    if (!hold) throw conversationNotFound(opened.conversationId);
+
+    const signal = AbortSignal.any([input.signal, userStop.signal]);
+    yield* answerOpened(context, caller, { ...input, signal }, opened, hold.claim);
   } finally {
-    await claim?.release();
+    await hold?.release();
   }
+}
+
+/** An answer's claim on its conversation, registered so that a stop from any process finds the answer. */
+interface ConversationHold {
+  claim: AnswerClaim;
+  release(): Promise<void>;
+}
+
+/** Claims the conversation and registers the answer. Returns null when the caller has no such conversation. */
+async function holdConversation(
+  context: ServiceContext,
+  caller: Caller,
+  conversationId: string,
+  userStop: AbortController,
+): Promise<ConversationHold | null> {
+  const timing = chatRuntimeOf(context).claimTiming;
+  const claim = await AnswerClaim.acquire(context, caller, conversationId, timing);
+  if (!claim) return null;
+
+  const unregister = runningAnswersOf(context).add({
+    conversationId,
+    owner: { organizationId: caller.organizationId, userId: caller.userId },
+    claimId: claim.id,
+    stop: () => userStop.abort(),
+  });
+  return {
+    claim,
+    release: async () => {
+      unregister();
+      await claim.release();
+    },
+  };
 }
 
 async function* answerOpened(
@@ -60,14 +104,14 @@ async function* answerOpened(
   caller: Caller,
   input: AnswerMessageInput,
   opened: OpenedAnswer,
+  claim: AnswerClaim,
 ): AsyncGenerator<ChatStreamEvent> {
   const runtime = chatRuntimeOf(context);
   const recorder = new AnswerRecorder();
   const guard = new RepeatedCallGuard();
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(input.signal.reason);
-  if (input.signal.aborted) onAbort();
-  else input.signal.addEventListener('abort', onAbort, { once: true });
+  // Aborted when the consumer stops reading early, so the model and its tools stop too.
+  const consumerGone = new AbortController();
+  const signal = AbortSignal.any([input.signal, claim.lost, consumerGone.signal]);
   const log = context.log.child({
     conversationId: opened.conversationId,
     messageId: opened.messageId,
@@ -85,25 +129,27 @@ async function* answerOpened(
       runtime,
       recorder,
       guard,
-      signal: stop.signal,
+      signal,
       log,
     });
-    if (input.signal.aborted) recorder.aborted = true;
+    const lossError = claim.lossError;
+    if (lossError) yield claimLostEvent(opened.messageId, lossError, recorder);
+    else if (input.signal.aborted) recorder.aborted = true;
     const finished = finishedEvent(opened.messageId, recorder, guard, runtime);
-    await storeAnswer(context, opened, recorder, finished);
+    await storeAnswer(claim, opened, recorder, finished, log);
     stored = true;
     yield finished;
   } finally {
-    input.signal.removeEventListener('abort', onAbort);
-    if (!stop.signal.aborted) stop.abort();
+    consumerGone.abort();
     // Reached without storing when the consumer stopped reading early: the answer is stored as aborted.
     if (!stored) {
       recorder.aborted = true;
       await storeAnswer(
-        context,
+        claim,
         opened,
         recorder,
         finishedEvent(opened.messageId, recorder, guard, runtime),
+        log,
       );
     }
   }
@@ -211,20 +257,46 @@ function finishedEvent(
   };
 }
 
+/**
+ * Stores the answer and clears its claim, unless another answer claimed the
+ * conversation since. An answer that lost its claim still ends for the user
+ * when the database fails here, because the database is often why it lost it.
+ */
 async function storeAnswer(
-  context: ServiceContext,
+  claim: AnswerClaim,
   opened: OpenedAnswer,
   recorder: AnswerRecorder,
   finished: FinishedEvent,
+  log: ServiceContext['log'],
 ): Promise<void> {
-  const repos = repositories(context.db);
-  await repos.chatMessages.complete(
-    opened.messageId,
-    { ...recorder.content(finished.suggestions) },
-    finished.finishReason,
-    finished.incomplete,
-  );
-  await repos.conversations.touch(opened.conversationId);
+  try {
+    const stored = await claim.storeIfClaimed(async (tx) => {
+      const repos = repositories(tx);
+      await repos.chatMessages.complete(
+        opened.messageId,
+        { ...recorder.content(finished.suggestions) },
+        finished.finishReason,
+        finished.incomplete,
+      );
+      await repos.conversations.touch(opened.conversationId);
+    });
+    if (!stored)
+      log.warn({}, 'answer not stored: another answer claimed the conversation, or it was deleted');
+  } catch (err) {
+    if (!claim.lost.aborted) throw err;
+    log.warn({ err }, 'answer that lost its claim not stored');
+  }
+}
+
+/** Marks the answer as ended by the loss of its claim and returns the answer_error event with the reason. */
+function claimLostEvent(
+  messageId: string,
+  lossError: AppError,
+  recorder: AnswerRecorder,
+): ChatStreamEvent {
+  recorder.claimLost = true;
+  recorder.error = { code: lossError.code, message: lossError.userMessage };
+  return { type: 'answer_error', messageId, ...recorder.error };
 }
 
 /** Logs a failure outside the model stream (storage, a bug) in full and returns an event without internals. */

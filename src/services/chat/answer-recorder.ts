@@ -17,16 +17,20 @@ export class AnswerRecorder {
   /** The first answer_error of the answer, stored so a reload shows why it failed. */
   error: ChatAnswerError | null = null;
   aborted = false;
+  /** Set when the answer lost its claim on the conversation. It then ends as an error, even when also stopped. */
+  claimLost = false;
 
   isInvalidCall(toolCallId: string): boolean {
     return this.toolCalls.some((call) => call.toolCallId === toolCallId && call.invalid === true);
   }
 
   /**
-   * Decides how the answer ended. A stop by the user or an error comes
-   * first, then a repeated call (which stopped the loop), then the model's own reason.
+   * Decides how the answer ended. A lost claim comes first, then a stop by
+   * the user or an error, then a repeated call (which stopped the loop), then
+   * the model's own reason.
    */
   finishReason(options: { repeated: boolean; maxSteps: number }): ChatFinishReason {
+    if (this.claimLost) return 'error';
     if (this.aborted) return 'aborted';
     if (this.failed || this.lastStepFinish === 'error') return 'error';
     if (options.repeated) return 'repeated_tool_call';

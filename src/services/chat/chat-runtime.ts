@@ -1,6 +1,7 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { createChatModel, type ChatModelOptions } from '../../adapters/llm/create-chat-model.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
+import type { ClaimTiming } from './answer-claim.ts';
 
 /** Limits of one answer, from the LLM_* settings. */
 export interface ChatLimits {
@@ -20,6 +21,8 @@ export interface ChatRuntime {
   limits: ChatLimits;
   /** Clock for "today" in the instructions and in the offline engine's relative dates. */
   now(): Date;
+  /** Time to live and renewal interval of answer claims, 30 s and 10 s when absent. Tests shorten them. */
+  claimTiming?: ClaimTiming;
 }
 
 type ChatConfig = Pick<

@@ -77,7 +77,7 @@ async function startConversation(
   if (inserted) return inserted.id;
 
   const existing = await repos.conversations.findByFirstMessage(caller, input.clientMessageId);
-  throw duplicateMessage(input.clientMessageId, existing?.id ?? null);
+  throw await repeatedIdError(repos, existing?.id ?? null, input);
 }
 
 function checkInput(input: OpenAnswerInput): void {
@@ -116,7 +116,47 @@ async function insertUserMessage(
   });
   if (inserted) return;
 
-  throw duplicateMessage(input.clientMessageId, conversationId);
+  throw await repeatedIdError(repos, conversationId, input);
+}
+
+/**
+ * Returns the error for a clientMessageId the conversation already has: a
+ * retry of the same text is a duplicate that is not answered again, and
+ * another text under the same id is rejected as MESSAGE_ID_REUSED.
+ */
+async function repeatedIdError(
+  repos: Repositories,
+  conversationId: string | null,
+  input: OpenAnswerInput,
+): Promise<AppError> {
+  if (conversationId !== null) {
+    const earlierText = await sentText(repos, conversationId, input.clientMessageId);
+    if (earlierText !== undefined && earlierText !== input.text)
+      return reusedId(input.clientMessageId, conversationId);
+  }
+  return duplicateMessage(input.clientMessageId, conversationId);
+}
+
+/** Returns the text of the user message sent under `clientMessageId`, read again because a concurrent send may have just stored it. */
+async function sentText(
+  repos: Repositories,
+  conversationId: string,
+  clientMessageId: string,
+): Promise<string | undefined> {
+  const messages = await repos.chatMessages.listForConversation(conversationId);
+  const sent = messages.find(
+    (message) => message.role === 'user' && message.client_message_id === clientMessageId,
+  );
+  const text = sent?.content.text;
+  return typeof text === 'string' ? text : undefined;
+}
+
+function reusedId(clientMessageId: string, conversationId: string): AppError {
+  return new AppError(
+    'MESSAGE_ID_REUSED',
+    `clientMessageId "${clientMessageId}" was already used in conversation ${conversationId} for a message with another text, so this message was neither stored nor answered. Send it again with a new clientMessageId.`,
+    { details: { conversationId, clientMessageId } },
+  );
 }
 
 function duplicateMessage(clientMessageId: string, conversationId: string | null): AppError {

@@ -120,14 +120,43 @@ export class ConversationsRepository {
     return rows.length > 0;
   }
 
-  /** Extends a claim to `ttlMs` milliseconds from now. Returns false when the claim is no longer held. */
+  /**
+   * Extends a claim to `ttlMs` milliseconds from now. Returns false when the
+   * claim is no longer held or has expired, even if no other claim replaced
+   * it yet: its holder then stops writing.
+   */
   async renewAnswerClaim(id: string, claimId: string, ttlMs: number): Promise<boolean> {
     const rows = await this.db.query(
       `UPDATE conversations
           SET answer_claim_expires_at = clock_timestamp() + $3::double precision * interval '1 millisecond'
-        WHERE id = $1 AND answer_claim_id = $2
+        WHERE id = $1 AND answer_claim_id = $2 AND answer_claim_expires_at > clock_timestamp()
         RETURNING id`,
       [id, claimId, ttlMs],
+    );
+    return rows.length > 0;
+  }
+
+  /** Returns the id of the claim on the owner's conversation if it has not expired, else null. */
+  async findLiveAnswerClaim(owner: ConversationOwner, id: string): Promise<string | null> {
+    const rows = await this.db.query<{ answer_claim_id: string }>(
+      `SELECT answer_claim_id FROM conversations
+        WHERE id = $1 AND organization_id = $2 AND user_id = $3
+          AND answer_claim_id IS NOT NULL AND answer_claim_expires_at > clock_timestamp()`,
+      [id, owner.organizationId, owner.userId],
+    );
+    return rows[0]?.answer_claim_id ?? null;
+  }
+
+  /**
+   * Locks the conversation row until the transaction ends if `claimId` is
+   * still its claim, expired or not. Returns false, locking nothing, when
+   * another claim replaced it or the conversation is gone. Call it inside a
+   * transaction: a claim by another process then waits for the commit.
+   */
+  async lockAnswerClaim(id: string, claimId: string): Promise<boolean> {
+    const rows = await this.db.query(
+      'SELECT id FROM conversations WHERE id = $1 AND answer_claim_id = $2 FOR UPDATE',
+      [id, claimId],
     );
     return rows.length > 0;
   }

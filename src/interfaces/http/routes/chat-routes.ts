@@ -17,8 +17,11 @@ export function chatRoutes(context: ServiceContext): FastifyPluginAsyncZod {
       schema: {
         tags: ['Chat'],
         summary: 'Send a chat message; the answer streams back as text/event-stream',
-        description:
+        description: [
           'Each SSE event is named after the chat event type (answer_started, text_delta, tool_call, tool_result, evidence, answer_finished, answer_error) and its data is the event as JSON. Closing the connection stops the answer.',
+          'A message that cannot be answered gets a JSON error before the stream starts: 409 CHAT_MESSAGE_DUPLICATE when the conversation already has this clientMessageId with the same text (a retry, not answered again), 409 MESSAGE_ID_REUSED when it has it with another text (send the message with a new clientMessageId), 409 GENERATION_RUNNING while another answer is written in the conversation, 404 CONVERSATION_NOT_FOUND and 422 CHAT_MESSAGE_TOO_LONG.',
+          'An answer that loses its claim on the conversation ends with answer_error ANSWER_CLAIM_LOST and finishReason error.',
+        ].join(' '),
         body: chatRequestSchema,
         response: commonErrorResponses,
       },
