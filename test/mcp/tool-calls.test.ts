@@ -377,7 +377,17 @@ describe('MCP tool calls', () => {
       expect(result.isError).toBeFalsy();
       expect(data.rows).toEqual([]);
       expect(data.nextCursor).toBeNull();
-      expect(text).toContain(`offset ${rowCount} is past the last of the ${rowCount} rows`);
+      expect(text).toContain(`offset ${rowCount} is past the end of the result (${rowCount} rows)`);
+    });
+
+    it('names a page of one row in the singular', async () => {
+      const first = await publisher.call('get_results', { runId, limit: 1 });
+      const rowCount = first.data.rowCount as number;
+      const last = await publisher.call('get_results', { runId, offset: rowCount - 1 });
+
+      expect(first.text).toContain(`Row 1 of ${rowCount} (run ${runId})`);
+      expect(last.text).toContain(`Row ${rowCount} of ${rowCount} (run ${runId})`);
+      expect(last.text).not.toMatch(/Rows (\d+) to \1 /);
     });
 
     it('rejects a page above 200 rows', async () => {

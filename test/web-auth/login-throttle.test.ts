@@ -69,6 +69,22 @@ describe.each(throttleCases)('login throttle $name', ({ env }) => {
     expect(Number(throttled.headers['retry-after'])).toBeLessThanOrEqual(900);
   });
 
+  it('words the wait in minutes', async () => {
+    const email = await freshUser(test);
+    await failTimes(test, email, 5);
+    const throttled = await postLogin(test.app, email, 'wrong password 123');
+    const { error } = throttled.json<{
+      error: { message: string; details: { retryAfterSeconds: number } };
+    }>();
+
+    // The default window is 900 s, so the wait is 15 minutes, or 14 when the failures took over a minute.
+    expect(error.message).toMatch(
+      /^Too many failed sign-ins for this account or network; try again in 1[45] minutes\.$/,
+    );
+    expect(error.message).not.toMatch(/\d+ s\b/);
+    expect(error.details.retryAfterSeconds).toBe(Number(throttled.headers['retry-after']));
+  });
+
   it('refuses the right password while throttled', async () => {
     const email = await freshUser(test);
     await failTimes(test, email, 5);

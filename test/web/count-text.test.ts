@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { countText, takesSingular, waitText } from '../../web/src/lib/count-text.ts';
+import { durationText } from '../../src/domain/text/duration-text.ts';
+import { waitText } from '../../src/domain/text/wait-text.ts';
+import { countText, takesSingular } from '../../web/src/lib/count-text.ts';
 
 describe('count text', () => {
   it('uses the singular for one', () => {
@@ -35,5 +37,28 @@ describe('wait text', () => {
 
   it('never says zero', () => {
     expect(waitText(0.2)).toBe('in 1 second');
+  });
+
+  it('uses the singular for one unit', () => {
+    expect(waitText(1)).toBe('in 1 second');
+    expect(waitText(30)).toBe('in 30 seconds');
+    expect(waitText(3600)).toBe('in 1 hour');
+  });
+});
+
+describe('duration text', () => {
+  it('words an uptime in its two largest units, rounded down', () => {
+    expect(durationText(45)).toBe('45 s');
+    expect(durationText(60)).toBe('1 min');
+    expect(durationText(119)).toBe('1 min 59 s');
+    expect(durationText(7_500)).toBe('2 h 5 min');
+    expect(durationText(7_259)).toBe('2 h');
+    expect(durationText(273_600)).toBe('3 d 4 h');
+  });
+
+  it('says zero for no time and less', () => {
+    expect(durationText(0)).toBe('0 s');
+    expect(durationText(0.9)).toBe('0 s');
+    expect(durationText(-5)).toBe('0 s');
   });
 });

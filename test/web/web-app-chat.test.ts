@@ -117,7 +117,7 @@ describe('web app chat', () => {
       await userMessages().first().waitFor();
 
       await expect(userMessages().allTextContents()).resolves.toEqual([LIST_ROOMS]);
-      expect(await lastAnswer().locator('.markdown').textContent()).toContain('CR-000001');
+      expect(await lastAnswer().locator('.markdown').first().textContent()).toContain('CR-000001');
     });
 
     it('continues the reopened conversation', async () => {
@@ -262,15 +262,19 @@ describe('web app chat', () => {
       }
 
       hostilePage = await browser.context.newPage();
-      // Replaces the first text of each answer with hostile markdown, as a model quoting such names would write it.
+      // Replaces the first answer text and the first tool result with hostile markdown, as a
+      // model quoting such names, or a tool that failed to escape them, would write it.
       await hostilePage.routeWebSocket(/\/ws$/, (route) => {
         const toServer = route.connectToServer();
-        let replaced = false;
+        const replaced = new Set<string>();
         toServer.onMessage((message) => {
           const frame = JSON.parse(String(message)) as ChatFrame;
-          if (frame.type === 'chat' && frame.event?.type === 'text_delta' && !replaced) {
-            replaced = true;
-            frame.event.text = HOSTILE_MARKDOWN;
+          const type = frame.event?.type;
+          if (frame.type === 'chat' && frame.event && type !== undefined && !replaced.has(type)) {
+            if (type === 'text_delta' || type === 'tool_result') {
+              replaced.add(type);
+              frame.event.text = HOSTILE_MARKDOWN;
+            }
           }
           route.send(JSON.stringify(frame));
         });
@@ -294,16 +298,34 @@ describe('web app chat', () => {
       await tab.close();
     });
 
+    it('shows tool results without escape backslashes', async () => {
+      const tab = await newChatTab();
+      await ask(LIST_ROOMS, tab);
+
+      const tool = lastAnswer(tab).locator('.tool', { hasText: 'list_clean_rooms' });
+      await tool.locator('.markdown table').waitFor();
+      const names = await tool.locator('td').allTextContents();
+      expect(names).toContain('<img src=x onerror=alert(1)> Room');
+      expect(names).toContain('[x](javascript:alert(1)) Room');
+      expect(await tool.textContent()).not.toContain('\\');
+      expect(await tool.locator(`a, ${FORBIDDEN_SELECTOR}`).count()).toBe(0);
+      expect(await readCspViolations(tab)).toEqual([]);
+      await tab.close();
+    });
+
     it('renders hostile markdown without CSP violations', async () => {
       const input = hostilePage.getByLabel('Message');
       await input.fill(LIST_ROOMS);
       await input.press('Enter');
       await hostilePage.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
       const answer = hostilePage.getByTestId('assistant-message').last();
-      await answer.locator('.markdown table').waitFor();
+      await answer.locator('.markdown table').first().waitFor();
+      const tool = answer.locator('.tool').first();
+      await tool.locator('.markdown table').waitFor();
 
       expect(await answer.locator(FORBIDDEN_SELECTOR).count()).toBe(0);
       expect(await answer.textContent()).toContain('<span style="color:red">styled name</span>');
+      expect(await tool.textContent()).toContain('<span style="color:red">styled name</span>');
       expect(await hostilePage.title()).toBe('Cleanroom Copilot');
       expect(await readCspViolations(hostilePage)).toEqual([]);
       expect(await readCspViolations(page)).toEqual([]);
@@ -312,7 +334,11 @@ describe('web app chat', () => {
 
     it('scrolls a wide answer table inside the answer at 375 px', async () => {
       await hostilePage.setViewportSize({ width: PHONE_WIDTH_PX, height: 800 });
-      const table = hostilePage.getByTestId('assistant-message').last().locator('.markdown table');
+      const table = hostilePage
+        .getByTestId('assistant-message')
+        .last()
+        .locator('.markdown table')
+        .first();
 
       const pageWidth = await evaluateInPage<number>(
         hostilePage,

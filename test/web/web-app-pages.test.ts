@@ -272,6 +272,24 @@ describe('web app pages', () => {
     expect(text).toContain('postgres');
   });
 
+  it('shows the uptime in hours and minutes', async () => {
+    // The test server has been up for seconds, so the test sets the uptime in the response.
+    await page.route('**/api/v1/system/status', async (route) => {
+      const response = await route.fetch();
+      const status = (await response.json()) as Record<string, unknown>;
+      await route.fulfill({ response, json: { ...status, uptimeSeconds: 7_500 } });
+    });
+    try {
+      await page.goto(`${server.baseUrl}/status`);
+      const summary = page.getByTestId('status-summary');
+      await summary.waitFor();
+
+      expect(await summary.textContent()).toContain('up 2 h 5 min.');
+    } finally {
+      await page.unroute('**/api/v1/system/status');
+    }
+  });
+
   it('streams a chat answer that starts a run', async () => {
     await page.getByRole('link', { name: 'Chat' }).click();
     const input = page.getByLabel('Message');
@@ -371,7 +389,7 @@ describe('web app pages', () => {
     );
 
     // The throttle window is LOGIN_THROTTLE_WINDOW_SECONDS, 900 s by default.
-    expect(text).toContain('Try again in 15 minutes.');
+    expect(text).toContain('try again in 15 minutes.');
     expect(text).not.toMatch(/\d+ s\b/);
   });
 

@@ -6,6 +6,8 @@ import { formatCleanRoomTable } from './list-clean-rooms.ts';
 import { lenientInput } from './lenient-input.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS } from './tool-fields.ts';
+import { joinBlocks } from './tool-text.ts';
+import { countText } from '../../domain/text/count-text.ts';
 import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 
 export const getCleanRoomTool = defineTool({
@@ -57,7 +59,11 @@ export const getCleanRoomTool = defineTool({
           cleanRoom: null,
           candidates: resolution.candidates,
         },
-        text: `${resolution.candidates.length} clean rooms are named "${escapeMarkdown(reference)}"; ask which one is meant and pass its display id:\n${formatCleanRoomTable(resolution.candidates)}`,
+        // AMBIGUOUS means two or more candidates, so the verb stays plural.
+        text: joinBlocks([
+          `${countText(resolution.candidates.length, 'clean room')} are named "${escapeMarkdown(reference)}"; ask which one is meant and pass its display id:`,
+          formatCleanRoomTable(resolution.candidates),
+        ]),
       };
     }
     return {
@@ -76,13 +82,11 @@ function describeRoom(room: CleanRoom): string {
   const noise = parameters.ENABLE_NOISE
     ? `Laplace noise of scale ${parameters.DATA_DECIBEL} on counts`
     : 'no noise';
-  return [
+  return joinBlocks([
     `${escapeMarkdown(room.name)} (${room.displayId}, id ${room.id})`,
-    `Owner: ${escapeMarkdown(room.ownerOrganization.name)}; your role: ${room.myRole}; ${room.partnersCount} partners.`,
+    `Owner: ${escapeMarkdown(room.ownerOrganization.name)}; your role: ${room.myRole}; ${countText(room.partnersCount, 'partner')}.`,
     `Status ${room.status}, from ${room.startAt} to ${room.endAt ?? 'no end date'}; type ${room.type}.`,
-    `Privacy: result rows counting fewer than ${parameters.CROWD_SIZE} people are suppressed; ${noise}; export ${parameters.ENABLE_EXPORT ? 'enabled' : 'disabled'}.`,
-    room.description,
-  ]
-    .filter((line) => line !== '')
-    .join('\n');
+    `Privacy: result rows counting fewer than ${countText(parameters.CROWD_SIZE, 'person', 'people')} are suppressed; ${noise}; export ${parameters.ENABLE_EXPORT ? 'enabled' : 'disabled'}.`,
+    escapeMarkdown(room.description),
+  ]);
 }

@@ -11,7 +11,7 @@ import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
-import { listValues } from './tool-text.ts';
+import { joinBlocks, listValues } from './tool-text.ts';
 import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 
 export const getQuestionTool = defineTool({
@@ -59,23 +59,29 @@ export const getQuestionTool = defineTool({
 });
 
 function describeQuestion(question: Question, bindings: MacroCandidates[] | null): string {
-  const lines = [
+  const datasets = bindings
+    ? bulletList('Datasets:', bindings.map(describeBinding))
+    : 'Pass cleanRoomId to see the datasets and columns this question can use there.';
+  return joinBlocks([
     `${question.name} (${question.displayId}, template ${question.template})`,
     question.description,
-    'Parameters:',
-    ...question.parameters.map(describeParameter),
+    bulletList('Parameters:', question.parameters.map(describeParameter)),
     `Output columns: ${question.outputColumns.map((column) => column.name).join(', ')}.`,
-  ];
-  if (bindings) lines.push('Datasets:', ...bindings.map(describeBinding));
-  else lines.push('Pass cleanRoomId to see the datasets and columns this question can use there.');
-  return lines.join('\n');
+    datasets,
+  ]);
+}
+
+/** Writes a heading line followed by a markdown list, or "none" after the heading when the list is empty. */
+function bulletList(heading: string, items: string[]): string {
+  if (items.length === 0) return `${heading} none.`;
+  return [heading, ...items.map((item) => `- ${item}`)].join('\n');
 }
 
 function describeParameter(parameter: QuestionParameter): string {
   const required = parameter.required ? 'required' : 'optional';
   const fallback =
     parameter.default === null ? '' : `, default ${JSON.stringify(parameter.default)}`;
-  return `- ${parameter.name} (${parameter.type}, ${required}${fallback}): ${parameter.description} Accepts ${acceptedValues(parameter)}.`;
+  return `${parameter.name} (${parameter.type}, ${required}${fallback}): ${parameter.description} Accepts ${acceptedValues(parameter)}.`;
 }
 
 function acceptedValues(parameter: QuestionParameter): string {

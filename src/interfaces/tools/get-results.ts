@@ -5,7 +5,8 @@ import { getRunResults } from '../../services/runs/get-run-results.ts';
 import { lenientInput } from './lenient-input.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
-import { countOf, formatTable } from './tool-text.ts';
+import { formatTable, joinBlocks } from './tool-text.ts';
+import { countText } from '../../domain/text/count-text.ts';
 
 /** Rows per call when the call sets no limit, so that one result does not flood a model's context. */
 const ROWS_DEFAULT = 50;
@@ -62,29 +63,31 @@ function describeResult(result: QuestionRunResult, truncated: boolean): string {
 
   const first = result.offset + 1;
   const last = result.offset + result.rows.length;
-  const lines = [
-    `Rows ${first} to ${last} of ${result.rowCount} (run ${result.runId}); ${describePrivacy(result)}.`,
+  const rows = first === last ? `Row ${first}` : `Rows ${first} to ${last}`;
+  const more = truncated
+    ? `More rows follow: call get_results with cursor "${result.nextCursor}".`
+    : '';
+  return joinBlocks([
+    `${rows} of ${result.rowCount} (run ${result.runId}); ${describePrivacy(result)}.`,
     formatTable(
       result.columns.map((column) => column.name),
       result.rows,
     ),
-  ];
-  if (truncated)
-    lines.push(`More rows follow: call get_results with cursor "${result.nextCursor}".`);
-  return lines.join('\n');
+    more,
+  ]);
 }
 
 function describeEmptyPage(result: QuestionRunResult): string {
   const position =
     result.rowCount === 0
       ? 'The result has no rows'
-      : `No rows: offset ${result.offset} is past the last of the ${result.rowCount} rows; call get_results without offset or cursor to start at the first row`;
+      : `No rows: offset ${result.offset} is past the end of the result (${countText(result.rowCount, 'row')}); call get_results without offset or cursor to start at the first row`;
   return `${position} (run ${result.runId}); ${describePrivacy(result)}.`;
 }
 
 function describePrivacy(result: QuestionRunResult): string {
   return [
-    `${countOf(result.suppressedRowCount, 'row')} suppressed for counting fewer than ${result.privacy.crowdSize} people`,
+    `${countText(result.suppressedRowCount, 'row')} suppressed for counting fewer than ${countText(result.privacy.crowdSize, 'person', 'people')}`,
     result.noiseApplied
       ? `counts carry Laplace noise of scale ${result.privacy.noise.scale}`
       : 'no noise added',

@@ -8,7 +8,8 @@ import { listCleanRooms } from '../../services/clean-rooms/list-clean-rooms.ts';
 import { lenientInput } from './lenient-input.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
-import { countOf, formatTable } from './tool-text.ts';
+import { formatTable, joinBlocks } from './tool-text.ts';
+import { countText } from '../../domain/text/count-text.ts';
 
 const PAGE_SIZE_DEFAULT = 20;
 const PAGE_SIZE_MAX = 100;
@@ -72,6 +73,10 @@ export function formatCleanRoomTable(rooms: CleanRoom[]) {
 function describeRooms(rooms: CleanRoom[], nextCursor: string | null): string {
   if (rooms.length === 0) return 'No clean rooms match.';
 
-  const more = nextCursor ? '\nMore rooms exist: pass nextCursor to see the next page.' : '';
-  return `${countOf(rooms.length, 'clean room')}:\n${formatCleanRoomTable(rooms)}${more}`;
+  const more = nextCursor ? 'More rooms exist: pass nextCursor to see the next page.' : '';
+  return joinBlocks([
+    `${countText(rooms.length, 'clean room')}:`,
+    formatCleanRoomTable(rooms),
+    more,
+  ]);
 }

@@ -9,7 +9,8 @@ import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
-import { countOf, formatTable } from './tool-text.ts';
+import { formatTable, joinBlocks } from './tool-text.ts';
+import { countText } from '../../domain/text/count-text.ts';
 
 const PAGE_SIZE_DEFAULT = 20;
 const PAGE_SIZE_MAX = 100;
@@ -70,16 +71,18 @@ function describeDatasets(
 ): string {
   const parts: string[] = [];
   if (room && attached) {
-    const heading = `${countOf(attached.length, 'dataset')} attached to ${cleanRoomLabel(room)}:`;
-    parts.push(`${heading}\n${formatDatasetTable(attached)}`);
+    const heading = `${countText(attached.length, 'dataset')} attached to ${cleanRoomLabel(room)}:`;
+    parts.push(heading, formatDatasetTable(attached));
   }
   if (own) {
-    const more = own.nextCursor ? '\nMore exist: pass nextCursor.' : '';
+    const more = own.nextCursor ? 'More exist: pass nextCursor.' : '';
     parts.push(
-      `${countOf(own.items.length, 'dataset')} of your own:\n${formatDatasetTable(own.items)}${more}`,
+      `${countText(own.items.length, 'dataset')} of your own:`,
+      formatDatasetTable(own.items),
+      more,
     );
   }
-  return parts.join('\n\n');
+  return joinBlocks(parts);
 }
 
 function formatDatasetTable(datasets: Dataset[]): string {

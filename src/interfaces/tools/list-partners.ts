@@ -7,7 +7,8 @@ import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
-import { countOf, formatTable } from './tool-text.ts';
+import { formatTable, joinBlocks } from './tool-text.ts';
+import { countText } from '../../domain/text/count-text.ts';
 
 export const listPartnersTool = defineTool({
   name: 'list_partners',
@@ -34,7 +35,10 @@ export const listPartnersTool = defineTool({
     );
     return {
       structuredContent: { cleanRoomId, items: partners },
-      text: `${countOf(partners.length, 'partner')} in ${cleanRoomLabel(room)}:\n${table}`,
+      text: joinBlocks([
+        `${countText(partners.length, 'partner')} in ${cleanRoomLabel(room)}:`,
+        table,
+      ]),
     };
   },
 });

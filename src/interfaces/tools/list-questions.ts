@@ -8,7 +8,8 @@ import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
-import { countOf, formatTable } from './tool-text.ts';
+import { formatTable, joinBlocks } from './tool-text.ts';
+import { countText } from '../../domain/text/count-text.ts';
 
 const QuestionSummarySchema = QuestionSchema.pick({
   id: true,
@@ -46,7 +47,10 @@ export const listQuestionsTool = defineTool({
     );
     return {
       structuredContent: { cleanRoomId, items },
-      text: `${countOf(items.length, 'question')} in ${cleanRoomLabel(room)}:\n${table}`,
+      text: joinBlocks([
+        `${countText(items.length, 'question')} in ${cleanRoomLabel(room)}:`,
+        table,
+      ]),
     };
   },
 });

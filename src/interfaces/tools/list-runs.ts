@@ -6,7 +6,8 @@ import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
-import { countOf, formatTable } from './tool-text.ts';
+import { formatTable, joinBlocks } from './tool-text.ts';
+import { countText } from '../../domain/text/count-text.ts';
 
 const PAGE_SIZE_DEFAULT = 20;
 const PAGE_SIZE_MAX = 100;
@@ -67,10 +68,10 @@ export const listRunsTool = defineTool({
         run.submittedAt,
       ]),
     );
-    const more = page.nextCursor ? '\nMore runs exist: pass nextCursor.' : '';
+    const more = page.nextCursor ? 'More runs exist: pass nextCursor.' : '';
     return {
       structuredContent: page,
-      text: `${countOf(page.items.length, 'run')}:\n${table}${more}`,
+      text: joinBlocks([`${countText(page.items.length, 'run')}:`, table, more]),
     };
   },
 });

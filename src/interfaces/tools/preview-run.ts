@@ -4,8 +4,9 @@ import { lenientInput } from './lenient-input.ts';
 import { resolveCleanRoomArgument } from './resolve-clean-room-argument.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, runRequestFields } from './tool-fields.ts';
-import { countOf, listValues } from './tool-text.ts';
+import { joinBlocks, listValues } from './tool-text.ts';
 import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
+import { countText } from '../../domain/text/count-text.ts';
 
 export const previewRunTool = defineTool({
   name: 'preview_run',
@@ -43,13 +44,13 @@ function describePreview(preview: RunPreview): string {
     `${preview.question.name} in ${preview.cleanRoom.displayId}: the request is valid, so start_run with the same arguments will be accepted.`,
     `Parameters: ${parameters || 'none'}. Datasets: ${datasets}.`,
     `Crowd size ${privacy.crowdSize}; noise ${privacy.noise.enabled ? `on (scale ${privacy.noise.scale})` : 'off'}.`,
-    `May pass: ${countOf(estimate.mayPass.count, `${estimate.dimension} segment`)}${estimate.mayPass.count > 0 ? ` (${listValues(estimate.mayPass.values)})` : ''}.`,
-    `Will be suppressed: ${countOf(estimate.willBeSuppressed.count, 'segment')}${estimate.willBeSuppressed.count > 0 ? ` (${suppressedValues})` : ''}.`,
+    `May pass: ${countText(estimate.mayPass.count, `${estimate.dimension} segment`)}${estimate.mayPass.count > 0 ? ` (${listValues(estimate.mayPass.values)})` : ''}.`,
+    `Will be suppressed: ${countText(estimate.willBeSuppressed.count, 'segment')}${estimate.willBeSuppressed.count > 0 ? ` (${suppressedValues})` : ''}.`,
   ];
   if (estimate.totalRow)
     lines.push(
       `TOTAL row: ${estimate.totalRow === 'MAY_PASS' ? 'may pass' : 'will be suppressed'}.`,
     );
   lines.push(`Method: ${estimate.method}`);
-  return lines.join('\n');
+  return joinBlocks(lines);
 }

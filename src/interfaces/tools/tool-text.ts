@@ -31,9 +31,14 @@ function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Math.round(value * 10_000) / 10_000);
 }
 
-/** "1 clean room" or "3 clean rooms": the plural adds an s. */
-export function countOf(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+/**
+ * Joins the blocks of a tool text (sentences, a list, a table) with blank
+ * lines, and drops empty ones. Clients render the text as markdown, where a
+ * line right after a table becomes one more row and the lines of one
+ * paragraph run together.
+ */
+export function joinBlocks(blocks: readonly string[]): string {
+  return blocks.filter((block) => block !== '').join('\n\n');
 }
 
 /** Joins up to `maximum` values, escaped for markdown, with commas, followed by the count of those left out. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../../domain/errors/app-error.ts';
+import { waitText } from '../../domain/text/wait-text.ts';
 import type { FailureCounter } from './failure-counter.ts';
 
 export interface LoginThrottleLimits {
@@ -37,7 +38,7 @@ export class LoginThrottle {
 
     throw new AppError(
       'LOGIN_THROTTLED',
-      `Too many failed sign-ins for this account or network; try again in ${retryAfterSeconds} s.`,
+      `Too many failed sign-ins for this account or network; try again ${waitText(retryAfterSeconds)}.`,
       { details: { retryAfterSeconds } },
     );
   }

@@ -11,8 +11,9 @@ import {
 } from 'react';
 import { useSignedInSession } from '../app/session-context.tsx';
 import { EvidenceCard } from '../components/EvidenceCard.tsx';
+import { stripMarkdownEscapes } from '../lib/strip-markdown-escapes.ts';
 import { useRunEvents } from '../ws/use-run-events.ts';
-import type { AssistantMessage, ChatEntry } from './chat/chat-state.ts';
+import type { AssistantMessage, ChatEntry, ToolActivity } from './chat/chat-state.ts';
 import {
   sendChatMessage,
   startNewConversation,
@@ -29,6 +30,32 @@ const STARTER_QUESTIONS = [
   'What is the audience overlap with the publisher by age band?',
 ];
 
+/**
+ * Renders a markdown text once the renderer has loaded, and until then the
+ * same text as plain text without its backslash escapes.
+ */
+function MarkdownText({ text }: { text: string }) {
+  return (
+    <Suspense fallback={<p className="markdown">{stripMarkdownEscapes(text)}</p>}>
+      <Markdown text={text} />
+    </Suspense>
+  );
+}
+
+/**
+ * A tool the answer called, with its result text once it returned. Tool
+ * texts are markdown with data values escaped, so a room named `**x**`
+ * shows as typed, not with backslashes and not in bold.
+ */
+function ToolItem({ tool }: { tool: ToolActivity }) {
+  return (
+    <li className={tool.isError ? 'tool tool-error' : 'tool'}>
+      <span className="tool-name">{tool.toolName}</span>
+      {tool.resultText === null ? ' …' : <MarkdownText text={tool.resultText} />}
+    </li>
+  );
+}
+
 function AssistantBubble({
   message,
   onSuggestion,
@@ -39,16 +66,11 @@ function AssistantBubble({
   const live = useRunEvents(message.evidence.map((evidence) => evidence.runId));
   return (
     <div className="bubble bubble-assistant" data-testid="assistant-message">
-      <Suspense fallback={<p className="markdown">{message.text}</p>}>
-        <Markdown text={message.text} />
-      </Suspense>
+      <MarkdownText text={message.text} />
       {message.tools.length > 0 && (
         <ul className="tool-list" aria-label="Tools used">
           {message.tools.map((tool) => (
-            <li key={tool.toolCallId} className={tool.isError ? 'tool tool-error' : 'tool'}>
-              {tool.toolName}
-              {tool.resultText === null ? ' …' : `: ${tool.resultText}`}
-            </li>
+            <ToolItem key={tool.toolCallId} tool={tool} />
           ))}
         </ul>
       )}

@@ -1,17 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-error.ts';
 import { useSession } from '../app/session-context.tsx';
-import { waitText } from '../lib/count-text.ts';
-
-/** Describes the throttle's wait in words, where the server's message gives it in seconds. */
-function throttleText(error: ApiError): string {
-  const seconds = error.details.retryAfterSeconds;
-  const when = typeof seconds === 'number' && seconds > 0 ? waitText(seconds) : 'later';
-  return `Too many failed sign-ins for this account or network. Try again ${when}.`;
-}
 
 function describeFailure(error: unknown): string {
-  if (error instanceof ApiError && error.code === 'LOGIN_THROTTLED') return throttleText(error);
   if (error instanceof ApiError) return error.message;
   return 'The server could not be reached. Check your connection and try again.';
 }

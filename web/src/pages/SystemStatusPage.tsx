@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { durationText } from '../../../src/domain/text/duration-text.ts';
 import { fetchSystemStatus } from '../api/resources.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 
@@ -12,8 +13,8 @@ export default function SystemStatusPage() {
       <QueryStatus query={query} what="the system status" />
       {status !== undefined && (
         <>
-          <p>
-            Version {status.version}, up {Math.round(status.uptimeSeconds)} s. Build {__BUILD_ID__}.
+          <p data-testid="status-summary">
+            Version {status.version}, up {durationText(status.uptimeSeconds)}. Build {__BUILD_ID__}.
           </p>
           <div className="table-scroll" tabIndex={0} role="region" aria-label="Components">
             <table data-testid="status-table">
