@@ -7,6 +7,7 @@ import {
   type PageQuery,
 } from '../../domain/pagination/page.ts';
 import type { QuestionRunResult } from '../../domain/runs/question-run.ts';
+import { countText } from '../../domain/text/count-text.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
 import { loadRun } from './get-run.ts';
 
@@ -50,7 +51,7 @@ function decodeOffset(cursor: string | undefined, rowCount: number): number {
   if (isOffset && offset <= rowCount) return offset;
 
   const reason = isOffset
-    ? `points at row offset ${offset}, past the last row: this result has ${rowCount} rows, so valid offsets are 0 to ${rowCount}`
+    ? `points at row offset ${offset}, past the last row: this result has ${countText(rowCount, 'row')}, so valid offsets are 0 to ${rowCount}`
     : 'is not a result cursor';
   throw new AppError(
     'CURSOR_INVALID',
