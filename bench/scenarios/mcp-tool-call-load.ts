@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { z } from 'zod';
 import { serveBenchRequests } from '../lib/child-protocol.ts';
+import { McpCapacityRequestSchema, measureCapacity } from './mcp-tool-call-capacity.ts';
 
 const McpLoadRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('connect'), baseUrl: z.string(), apiKey: z.string() }),
@@ -13,6 +14,7 @@ const McpLoadRequestSchema = z.discriminatedUnion('kind', [
   }),
   /** Alternates both paths for `durationMs`, untimed, so both are warm (JIT, pools, caches). */
   z.object({ kind: z.literal('warm'), durationMs: z.number().int().positive() }),
+  McpCapacityRequestSchema,
 ]);
 export type McpLoadRequest = z.infer<typeof McpLoadRequestSchema>;
 
@@ -142,6 +144,8 @@ serveBenchRequests(
         return measure(request.path, request.count);
       case 'warm':
         return warm(request.durationMs);
+      case 'capacity':
+        return measureCapacity(request);
     }
   },
   async () => {

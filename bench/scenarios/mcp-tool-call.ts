@@ -4,12 +4,13 @@ import { withBenchChild, type BenchChild } from '../lib/child-runner.ts';
 import { formatFigureValue } from '../lib/report.ts';
 import { measureRound, median, type MeasuredRound } from '../lib/rounds.ts';
 import type { BenchScenario, Figure, ScenarioContext, ScenarioReport } from '../lib/types.ts';
+import type { McpCapacityMeasured, McpCapacityRequest } from './mcp-tool-call-capacity.ts';
 import type { McpLoadConnected, McpLoadMeasured, McpLoadRequest } from './mcp-tool-call-load.ts';
 import type { McpServerOpened, McpServerRequest } from './mcp-tool-call-server.ts';
 
 const serverScript = fileURLToPath(new URL('./mcp-tool-call-server.ts', import.meta.url));
 const loadScript = fileURLToPath(new URL('./mcp-tool-call-load.ts', import.meta.url));
-const targets = { p50Ratio: 2, p99Ratio: 2.5, mcpP50Ms: 2 };
+const targets = { p50Ratio: 2, p99Ratio: 2.5, mcpP50Ms: 2, callsPerSecond: 2000 };
 const endDate = '2026-11-30';
 
 interface Percentiles {
@@ -24,10 +25,20 @@ interface RoundLatencies {
   listenerWarnings: number;
 }
 
+/** Sizes of the capacity phase: calls spread over sessions, from concurrent connections. */
+interface CapacitySizes {
+  roundCount: number;
+  sessions: number;
+  connections: number;
+  durationSeconds: number;
+}
+
 interface Measurements {
   opened: McpServerOpened;
   connected: McpLoadConnected;
   rounds: MeasuredRound<RoundLatencies>[];
+  capacityRounds: MeasuredRound<McpCapacityMeasured>[];
+  capacity: CapacitySizes;
   batchSize: number;
   warmUpMs: number;
   serverCpus: string | null;
@@ -44,11 +55,14 @@ interface Measurements {
 export const mcpToolCallScenario: BenchScenario = {
   name: 'mcp-tool-call',
   description:
-    'Round trip of `tools/call list_clean_rooms` over MCP Streamable HTTP (official SDK client, one initialized session, SSE responses) against `GET /api/v1/cleanrooms` (fetch, keep-alive) on the same server: the real platform on embedded PGlite with the small demo seed, on 127.0.0.1. Calls are sequential, one at a time, so the figures are latencies, not throughput.',
+    'Round trip of `tools/call list_clean_rooms` over MCP Streamable HTTP (official SDK client, one initialized session, SSE responses) against `GET /api/v1/cleanrooms` (fetch, keep-alive) on the same server: the real platform on embedded PGlite with the small demo seed, on 127.0.0.1. Calls are sequential, one at a time, so those figures are latencies. A capacity phase then sends the same call from autocannon over several sessions and connections at once, for calls per second with the server on one core.',
   async run(context) {
     const batchSize = context.smoke ? 100 : 1000;
     const roundCount = context.smoke ? 1 : 7;
     const warmUpMs = context.smoke ? 500 : 3000;
+    const capacity: CapacitySizes = context.smoke
+      ? { roundCount: 1, sessions: 2, connections: 4, durationSeconds: 1 }
+      : { roundCount: 3, sessions: 8, connections: 16, durationSeconds: 5 };
 
     const server = await withBenchChild(
       childOptions(context, serverScript, context.cpuLayout.server),
@@ -57,7 +71,7 @@ export const mcpToolCallScenario: BenchScenario = {
         const load = await withBenchChild(
           childOptions(context, loadScript, context.cpuLayout.load),
           (loadChild) =>
-            measureAll(loadChild, context, opened, { batchSize, roundCount, warmUpMs }),
+            measureAll(loadChild, context, opened, { batchSize, roundCount, warmUpMs, capacity }),
         );
         return { opened, ...load.result, loadCpus: load.cpusAllowed };
       },
@@ -65,6 +79,7 @@ export const mcpToolCallScenario: BenchScenario = {
 
     return buildReport({
       ...server.result,
+      capacity,
       batchSize,
       warmUpMs,
       serverCpus: server.cpusAllowed,
@@ -90,8 +105,8 @@ async function measureAll(
   load: BenchChild,
   context: ScenarioContext,
   opened: McpServerOpened,
-  sizes: { batchSize: number; roundCount: number; warmUpMs: number },
-): Promise<{ connected: McpLoadConnected; rounds: MeasuredRound<RoundLatencies>[] }> {
+  sizes: { batchSize: number; roundCount: number; warmUpMs: number; capacity: CapacitySizes },
+): Promise<Pick<Measurements, 'connected' | 'rounds' | 'capacityRounds'>> {
   const connected = await load.request<McpLoadConnected>({
     kind: 'connect',
     baseUrl: opened.baseUrl,
@@ -119,7 +134,40 @@ async function measureAll(
       ),
     );
   }
-  return { connected, rounds };
+  const capacityRounds = await measureCapacityRounds(load, context, opened, sizes.capacity);
+  return { connected, rounds, capacityRounds };
+}
+
+async function measureCapacityRounds(
+  load: BenchChild,
+  context: ScenarioContext,
+  opened: McpServerOpened,
+  sizes: CapacitySizes,
+): Promise<MeasuredRound<McpCapacityMeasured>[]> {
+  context.progress(
+    `capacity: ${sizes.roundCount} rounds of ${sizes.durationSeconds} s, ${sizes.connections} connections over ${sizes.sessions} sessions`,
+  );
+  const rounds: MeasuredRound<McpCapacityMeasured>[] = [];
+  for (let round = 1; round <= sizes.roundCount; round += 1) {
+    rounds.push(
+      await measureRound(
+        () =>
+          load.request<McpCapacityMeasured>({
+            kind: 'capacity',
+            baseUrl: opened.baseUrl,
+            apiKey: opened.apiKey,
+            sessions: sizes.sessions,
+            connections: sizes.connections,
+            durationSeconds: sizes.durationSeconds,
+          } satisfies McpCapacityRequest),
+        (share, attempt) =>
+          context.progress(
+            `capacity round ${round} attempt ${attempt} saw ${(share * 100).toFixed(1)}% foreign CPU; repeating it`,
+          ),
+      ),
+    );
+  }
+  return rounds;
 }
 
 /** Fails the scenario unless the tool and the REST route return the same rooms. */
@@ -203,7 +251,80 @@ function buildReport(measured: Measurements): ScenarioReport {
       noisy,
     ),
   ];
-  return { figures, details: describeSetup(measured), tables: [roundsTable(rounds)] };
+  return {
+    figures: [...figures, ...capacityFigures(measured)],
+    details: [...describeSetup(measured), describeCapacity(measured.capacity)],
+    tables: [roundsTable(rounds), capacityTable(measured.capacityRounds)],
+  };
+}
+
+function capacityFigures(measured: Measurements): Figure[] {
+  const rounds = measured.capacityRounds;
+  const noisy = rounds.some((round) => round.noisy);
+  const values = rounds.map((round) => round.value);
+  const connections = measured.capacity.connections;
+  const gate = (comparison: '<=' | '>=', value: number) =>
+    measured.gated ? { comparison, value } : null;
+  return [
+    figure(
+      'MCP capacity, server on one core: tool calls per second (median of rounds)',
+      median(values.map((value) => value.callsPerSecond)),
+      'calls/s',
+      gate('>=', targets.callsPerSecond),
+      noisy,
+    ),
+    figure(
+      'MCP capacity: failed calls, all rounds',
+      values.reduce((sum, value) => sum + value.failedCalls, 0),
+      'calls',
+      gate('<=', 0),
+      noisy,
+    ),
+    figure(
+      `MCP capacity: p99 at ${connections} connections`,
+      median(values.map((value) => value.p99Ms)),
+      'ms',
+      null,
+      noisy,
+    ),
+  ];
+}
+
+function describeCapacity(sizes: CapacitySizes): string {
+  return `Capacity: after the latency rounds, the load child opens ${sizes.sessions} sessions and autocannon sends \`tools/call list_clean_rooms\` from ${sizes.connections} keep-alive connections for ${sizes.durationSeconds} s per round, each call with its own JSON-RPC id, spread over the sessions. A call counts as failed on a connection error, a timeout, a non-2xx status, or an SSE body without a result carrying structured content (or with isError). Target: at least ${targets.callsPerSecond} calls/s with no failed call.`;
+}
+
+function capacityTable(rounds: MeasuredRound<McpCapacityMeasured>[]) {
+  return {
+    title: 'Capacity rounds',
+    columns: [
+      'Round',
+      'Calls/s',
+      'Calls',
+      'Failed',
+      'p50',
+      'p99',
+      'Foreign CPU',
+      'Attempts',
+      'Noisy',
+    ],
+    rows: rounds.map((round, index) => {
+      const { value } = round;
+      return [
+        String(index + 1),
+        value.callsPerSecond.toFixed(0),
+        String(value.calls),
+        value.firstBadBody === null
+          ? String(value.failedCalls)
+          : `${value.failedCalls} (first: ${asTableText(value.firstBadBody.slice(0, 120))})`,
+        formatMs(value.p50Ms),
+        formatMs(value.p99Ms),
+        `${(round.foreignCpuShare * 100).toFixed(1)}%`,
+        String(round.attempts),
+        round.noisy ? 'yes' : 'no',
+      ];
+    }),
+  };
 }
 
 function figure(
@@ -262,6 +383,11 @@ function roundsTable(rounds: MeasuredRound<RoundLatencies>[]) {
       ];
     }),
   };
+}
+
+/** Keeps a response body from breaking the markdown table: no pipes, no line breaks. */
+function asTableText(text: string): string {
+  return text.replace(/[|\r\n]+/g, ' ');
 }
 
 /** Two decimals: sub-millisecond latencies lose their meaning at the report's usual one. */

@@ -184,3 +184,31 @@ describe('MCP endpoint request guards (configured allow-lists)', () => {
     expect(response.status).toBe(403);
   });
 });
+
+describe('MCP endpoint request guards (any Host allowed)', () => {
+  let server: McpTestServer;
+
+  beforeAll(async () => {
+    server = await startMcpTestServer({ env: { MCP_ALLOWED_HOSTS: '*' } });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('rejects a Host that forms no URL with 400', async () => {
+    const response = await sendRawRequest(server.url, {
+      method: 'POST',
+      headers: { ...jsonRpcHeaders(server.platform.keys.advertiser), host: 'not a host' },
+      body: JSON.stringify(initializeRequest),
+    });
+
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { data: { code: 'VALIDATION_FAILED' } },
+    });
+    expect(JSON.parse(response.body).error.message).toContain('"not a host"');
+  });
+});

@@ -1,3 +1,4 @@
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { McpSession } from '../../src/interfaces/mcp/http/mcp-session.ts';
@@ -108,6 +109,50 @@ describe('resuming a dropped SSE stream', () => {
     expect(client.received).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
     expect(client.controlledFetch.resumedFrom).toHaveLength(1);
     expect(client.controlledFetch.resumedFrom[0]).toMatch(/^_GET_stream:\d+$/);
+  });
+
+  it("replays a call's result to its resumed POST stream", async () => {
+    const postStreams = new DroppingPostFetch();
+    const connected = await connectClient(server.url, server.platform.keys.advertiser, {
+      fetch: postStreams.fetch,
+      reconnectionOptions,
+    });
+    clients.push(connected);
+    const session = sessionOf(server, connected);
+
+    // No worker runs here, so the run stays QUEUED and the call returns after its wait.
+    const call = connected.client.callTool({
+      name: 'start_run',
+      arguments: {
+        cleanRoomId: 'CR-000001',
+        questionId: 'audience_overlap',
+        parameters: { attribute: 'region' },
+        idempotencyKey: 'resume-post-stream',
+        waitSeconds: 1,
+      },
+    });
+    // A failure below closes the client, which rejects the call: the test reports the failure instead.
+    call.catch(() => undefined);
+    await postStreams.whenDropped;
+    await vi.waitFor(() => expect(session.openRequestCount).toBe(1), { timeout: 5_000 });
+    const { db } = server.platform.platform.context;
+    await vi.waitFor(
+      async () => {
+        const rows = await db.query(
+          `SELECT 1 FROM mcp_stream_events WHERE session_id = $1 AND message->'result' IS NOT NULL`,
+          [session.id],
+        );
+        expect(rows).toHaveLength(1);
+      },
+      { timeout: 5_000 },
+    );
+    postStreams.releaseResume();
+    const result = await call;
+
+    expect(result.isError).toBeFalsy();
+    expect((result.structuredContent as { run: { status: string } }).run.status).toBe('QUEUED');
+    expect(postStreams.resumedFrom).toHaveLength(1);
+    expect(postStreams.resumedFrom[0]).toMatch(/^[0-9a-f-]{36}:0$/);
   });
 
   it('prunes events older than the retention time', async () => {
@@ -248,3 +293,60 @@ describe('resuming on another web process', () => {
     });
   });
 });
+
+/**
+ * A fetch for the SDK client that fails the SSE stream of the first tools/call
+ * POST after its priming event, as a network failure would, and holds the
+ * client's resuming GET until the test releases it.
+ */
+class DroppingPostFetch {
+  readonly resumedFrom: string[] = [];
+  readonly whenDropped: Promise<void>;
+  private dropped!: () => void;
+  private release!: () => void;
+  private readonly resumeGate = new Promise<void>((resolve) => (this.release = resolve));
+  private droppedOne = false;
+
+  constructor() {
+    this.whenDropped = new Promise((resolve) => (this.dropped = resolve));
+  }
+
+  readonly fetch: FetchLike = async (url, init) => {
+    const lastEventId = new Headers(init?.headers).get('last-event-id');
+    if ((init?.method ?? 'GET') === 'GET' && lastEventId !== null) {
+      this.resumedFrom.push(lastEventId);
+      await this.resumeGate;
+    }
+
+    const response = await fetch(url, init);
+    const isToolCall = typeof init?.body === 'string' && init.body.includes('"tools/call"');
+    if (this.droppedOne || !isToolCall || response.body === null) return response;
+    this.droppedOne = true;
+    return this.dropAfterFirstChunk(response);
+  };
+
+  releaseResume(): void {
+    this.release();
+  }
+
+  private dropAfterFirstChunk(response: Response): Response {
+    const reader = response.body!.getReader();
+    let chunks = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (chunks === 1) {
+          controller.error(new Error('stream dropped by the test'));
+          await reader.cancel().catch(() => undefined);
+          this.dropped();
+          return;
+        }
+        const { done, value } = await reader.read();
+        chunks += 1;
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  }
+}

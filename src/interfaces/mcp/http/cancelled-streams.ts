@@ -1,4 +1,4 @@
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { CancelledNotificationSchema, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 
 /**
@@ -7,13 +7,24 @@ import { CancelledNotificationSchema, type RequestId } from '@modelcontextprotoc
  * a cancellation comes alone.
  */
 export function cancelledRequestIdOf(body: unknown): RequestId | undefined {
+  // Checked first because every POST comes here, and a failed zod parse
+  // builds an error object with all its issues.
+  if (!isCancellation(body)) return undefined;
   const parsed = CancelledNotificationSchema.safeParse(body);
   return parsed.success ? parsed.data.params.requestId : undefined;
 }
 
-/** The private fields of the SDK 1.32 transports that map a request to its POST's SSE stream. */
+function isCancellation(body: unknown): boolean {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { method?: unknown }).method === 'notifications/cancelled'
+  );
+}
+
+/** The private field of the SDK 1.32 transport that maps a request to its POST's SSE stream. */
 interface TransportInternals {
-  _webStandardTransport?: { _requestToStreamMapping?: Map<RequestId, string> };
+  _requestToStreamMapping?: Map<RequestId, string>;
 }
 
 /**
@@ -23,9 +34,9 @@ interface TransportInternals {
  * undefined, and a cancelled call's stream then stays open as before.
  */
 export function streamIdOfRequest(
-  transport: StreamableHTTPServerTransport,
+  transport: WebStandardStreamableHTTPServerTransport,
   requestId: RequestId,
 ): string | undefined {
   const internals = transport as unknown as TransportInternals;
-  return internals._webStandardTransport?._requestToStreamMapping?.get(requestId);
+  return internals._requestToStreamMapping?.get(requestId);
 }

@@ -5,7 +5,7 @@ import type {
   StreamId,
 } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../../../adapters/logging/logger.ts';
+import type { McpEventWriter } from './mcp-event-writer.ts';
 import { EVENT_BATCH_SIZE, type McpStreamStore } from './mcp-stream-store.ts';
 
 /** A client's position in one stream: the stream and the sequence of the last event it received. */
@@ -37,25 +37,19 @@ export function parseEventId(eventId: string): EventCursor | null {
  * The SDK's resumability store for one session, kept in the database.
  *
  * Events are numbered here, in the order the transport sends them, and
- * written behind: the transport gets the event id at once and the row is
- * inserted afterwards, so a response does not wait for a database round
- * trip. Each stream's rows are inserted one at a time, in sequence order.
+ * written behind: the transport gets the event id at once, and the
+ * process's McpEventWriter inserts the row with others in a later batch, so
+ * a response waits for no database round trip.
  *
- * A replay waits for the stream's pending inserts, so it reads every event
- * sent before it. Events sent during a replay wait until the transport has
- * registered the resumed stream, so they go to it live instead of falling
- * between the replay's read and the new stream.
- *
- * NOTE: an event is in the database only once its insert ran. A process that
- * dies with inserts pending loses those rows, together with the session
- * itself, which lived in that process.
+ * A replay first flushes the writer, so it reads every event sent before it.
+ * Events sent during a replay wait until the transport has registered the
+ * resumed stream, so they go to it live instead of falling between the
+ * replay's read and the new stream.
  */
 export class DatabaseEventStore implements EventStore {
   private lastSequence = 0;
-  /** Tail of each stream's queue of inserts and replays. */
-  private readonly queues = new Map<StreamId, Promise<unknown>>();
   /** Replays in progress, per stream; they settle once the resumed stream is registered. */
-  private readonly replays = new Map<StreamId, Promise<unknown>>();
+  private readonly replays = new Map<StreamId, Promise<void>>();
   /**
    * Every stream the transport opened in this session, priming event
    * included, so a Last-Event-ID of another stream is rejected at once.
@@ -66,8 +60,8 @@ export class DatabaseEventStore implements EventStore {
 
   constructor(
     private readonly store: McpStreamStore,
+    private readonly writer: McpEventWriter,
     private readonly sessionId: string,
-    private readonly log: Logger,
   ) {}
 
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
@@ -76,17 +70,13 @@ export class DatabaseEventStore implements EventStore {
     // (protocol 2025-11-25). Nothing precedes it, so it needs no row.
     if (Object.keys(message).length === 0) return formatEventId(streamId, 0);
 
-    await this.replays.get(streamId);
+    // Checked before any await, so an event is either appended before a
+    // replay of its stream flushes the writer, or waits for that replay.
+    const replay = this.replays.get(streamId);
+    if (replay !== undefined) await replay;
     this.lastSequence += 1;
     const sequence = this.lastSequence;
-    this.enqueue(streamId, () =>
-      this.store.insertEvent(this.sessionId, streamId, sequence, message),
-    ).catch((err: unknown) => {
-      this.log.warn(
-        { err, sessionId: this.sessionId, streamId, sequence },
-        'storing an MCP event failed; a resumed stream will miss it',
-      );
-    });
+    this.writer.append({ sessionId: this.sessionId, streamId, sequence, message });
     return formatEventId(streamId, sequence);
   }
 
@@ -108,11 +98,16 @@ export class DatabaseEventStore implements EventStore {
       throw new Error(`Last-Event-ID "${lastEventId}" is not an event id of this server`);
     }
 
-    const replay = this.enqueue(cursor.streamId, async () => {
+    // A second replay of the stream starts once the first one is registered,
+    // after the events that waited for it, so its flush includes them.
+    const previous = this.replays.get(cursor.streamId);
+    const replay = (async () => {
+      await previous;
+      await this.writer.flush();
       for await (const event of readEventsAfter(this.store, this.sessionId, cursor)) {
         await send(formatEventId(cursor.streamId, event.sequence), event.message);
       }
-    });
+    })();
     this.trackReplay(cursor.streamId, replay);
     await replay;
     return cursor.streamId;
@@ -131,20 +126,6 @@ export class DatabaseEventStore implements EventStore {
     void registered.then(() => {
       if (this.replays.get(streamId) === registered) this.replays.delete(streamId);
     });
-  }
-
-  private enqueue<T>(streamId: StreamId, operation: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(streamId) ?? Promise.resolve();
-    const result = previous.then(operation);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(streamId, tail);
-    void tail.then(() => {
-      if (this.queues.get(streamId) === tail) this.queues.delete(streamId);
-    });
-    return result;
   }
 }
 

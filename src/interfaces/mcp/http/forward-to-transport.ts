@@ -1,32 +1,60 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../domain/errors/app-error.ts';
 import type { McpAuthentication } from '../auth/mcp-authenticator.ts';
 import { toJsonRpcErrorBody, type JsonRpcErrorBody } from './json-rpc-error.ts';
+import { writeWebResponse } from './write-web-response.ts';
 
 /**
- * Hands a request to the SDK transport on the raw Node request and response,
- * with the body Fastify already parsed and the caller's AuthInfo, which tool
- * handlers read as `extra.authInfo`. Fastify stops managing the response.
+ * Hands a request to the SDK's web-standard transport, with the body Fastify
+ * already parsed and the caller's AuthInfo, which tool handlers read as
+ * `extra.authInfo`, and writes the transport's response to the raw Node
+ * response. Fastify stops managing the response.
  */
 export async function forwardToTransport(
   request: FastifyRequest,
   reply: FastifyReply,
-  transport: StreamableHTTPServerTransport,
+  transport: WebStandardStreamableHTTPServerTransport,
   authentication: McpAuthentication,
 ): Promise<void> {
+  // Built before the hijack, so a request that fits no URL gets the endpoint's 400.
+  const webRequest = toWebRequest(request.raw);
   reply.hijack();
-  const raw = request.raw as IncomingMessage & { auth?: AuthInfo };
-  raw.auth = authentication.authInfo;
 
   try {
-    await transport.handleRequest(raw, reply.raw, request.body);
+    const response = await transport.handleRequest(webRequest, {
+      authInfo: authentication.authInfo,
+      parsedBody: request.body,
+    });
+    await writeWebResponse(response, reply.raw);
   } catch (err) {
     request.log.error({ err }, 'MCP transport failed');
     const internal = new AppError('INTERNAL', 'The MCP transport failed.', { cause: err });
     writeJsonRpcError(reply.raw, 500, toJsonRpcErrorBody(internal));
+  }
+}
+
+/**
+ * Converts the request line and headers to a fetch Request without a body:
+ * the transport reads the body only when it gets no parsed one, and Fastify
+ * parses every POST body (GET and DELETE have none).
+ */
+function toWebRequest(raw: IncomingMessage): Request {
+  const headers = new Headers();
+  for (let index = 0; index + 1 < raw.rawHeaders.length; index += 2) {
+    headers.append(raw.rawHeaders[index] as string, raw.rawHeaders[index + 1] as string);
+  }
+
+  const host = raw.headers.host ?? '127.0.0.1';
+  try {
+    return new Request(`http://${host}${raw.url ?? '/'}`, { method: raw.method, headers });
+  } catch (error) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `Bad Request: Host "${host}" and path "${raw.url ?? ''}" do not form a valid URL; send the host name of this server.`,
+      { cause: error },
+    );
   }
 }
 

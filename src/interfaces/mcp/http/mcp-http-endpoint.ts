@@ -3,6 +3,7 @@ import type { Logger } from '../../../adapters/logging/logger.ts';
 import { createMcpServer } from '../create-mcp-server.ts';
 import { McpAuthenticator } from '../auth/mcp-authenticator.ts';
 import { ProtectedResource } from '../auth/protected-resource.ts';
+import { McpEventWriter } from './mcp-event-writer.ts';
 import type { McpRequestHandler } from './mcp-request-handler.ts';
 import { McpSessionRegistry } from './mcp-session-registry.ts';
 import { McpStreamStore } from './mcp-stream-store.ts';
@@ -55,7 +56,14 @@ export class McpHttpEndpoint {
       store,
       log,
     });
-    this.handler = new StatefulMcpHandler({ createServer, sessions: this.sessions, store, log });
+    const eventWriter = new McpEventWriter(store, log);
+    this.handler = new StatefulMcpHandler({
+      createServer,
+      sessions: this.sessions,
+      store,
+      eventWriter,
+      log,
+    });
     this.sessions.startSweeping();
     this.startPruning(store, config.MCP_EVENT_RETENTION_SECONDS, this.sessions);
   }

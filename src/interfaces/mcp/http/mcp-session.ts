@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Caller } from '../../../domain/organizations/caller.ts';
 import type { DatabaseEventStore } from './database-event-store.ts';
 
@@ -19,7 +19,7 @@ export class McpSession {
     readonly id: string,
     readonly caller: Caller,
     readonly server: McpServer,
-    readonly transport: StreamableHTTPServerTransport,
+    readonly transport: WebStandardStreamableHTTPServerTransport,
     readonly eventStore: DatabaseEventStore,
     now: number,
   ) {

@@ -14,6 +14,14 @@ export interface StoredEvent {
   message: JSONRPCMessage;
 }
 
+/** An SSE event waiting to be stored: its session, stream and sequence in the session. */
+export interface PendingEvent {
+  sessionId: string;
+  streamId: string;
+  sequence: number;
+  message: JSONRPCMessage;
+}
+
 /** Events a resumed stream reads per query; a longer backlog is read in several queries. */
 export const EVENT_BATCH_SIZE = 500;
 
@@ -52,15 +60,32 @@ export class McpStreamStore {
     return rows[0];
   }
 
-  async insertEvent(
-    sessionId: string,
-    streamId: string,
-    sequence: number,
-    message: JSONRPCMessage,
-  ): Promise<void> {
+  /**
+   * Inserts a batch of events in one statement. Events of sessions that no
+   * longer exist (closed or pruned while their events waited) are skipped,
+   * because the foreign key would fail the whole batch. A session deleted
+   * while the statement runs still fails it with 23503
+   * (foreign_key_violation), and the batch writer then retries once.
+   */
+  async insertEvents(events: readonly PendingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+
+    // Each message goes as its JSON text and is cast to json like a single
+    // parameter would be. A json field of json_to_recordset would decode its
+    // escapes and reject text that a json column stores, such as \u0000.
+    const rows = events.map((event) => ({
+      session_id: event.sessionId,
+      sequence: event.sequence,
+      stream_id: event.streamId,
+      message: JSON.stringify(event.message),
+    }));
     await this.db.query(
-      `INSERT INTO mcp_stream_events (session_id, sequence, stream_id, message) VALUES ($1, $2, $3, $4)`,
-      [sessionId, sequence, streamId, JSON.stringify(message)],
+      `INSERT INTO mcp_stream_events (session_id, sequence, stream_id, message)
+       SELECT e.session_id, e.sequence, e.stream_id, e.message::json
+         FROM json_to_recordset($1::json)
+              AS e(session_id text, sequence bigint, stream_id text, message text)
+        WHERE EXISTS (SELECT 1 FROM mcp_sessions s WHERE s.id = e.session_id)`,
+      [JSON.stringify(rows)],
     );
   }
 

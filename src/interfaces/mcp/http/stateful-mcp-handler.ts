@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../../adapters/logging/logger.ts';
@@ -9,6 +9,7 @@ import type { McpAuthentication } from '../auth/mcp-authenticator.ts';
 import { cancelledRequestIdOf, streamIdOfRequest } from './cancelled-streams.ts';
 import { DatabaseEventStore, parseEventId } from './database-event-store.ts';
 import { forwardToTransport } from './forward-to-transport.ts';
+import type { McpEventWriter } from './mcp-event-writer.ts';
 import {
   authenticationOf,
   methodNotAllowed,
@@ -25,6 +26,8 @@ export interface StatefulMcpHandlerOptions {
   createServer: McpServerFactory;
   sessions: McpSessionRegistry;
   store: McpStreamStore;
+  /** Stores the SSE events of every session in batches. */
+  eventWriter: McpEventWriter;
   log: Logger;
 }
 
@@ -110,6 +113,7 @@ export class StatefulMcpHandler implements McpRequestHandler {
     this.shutdown.abort();
     this.options.sessions.stopSweeping();
     await this.options.sessions.closeAll('shutdown');
+    await this.options.eventWriter.flush();
   }
 
   /** Opens a session for the caller and lets its transport respond to the initialize request. */
@@ -136,13 +140,14 @@ export class StatefulMcpHandler implements McpRequestHandler {
     await store.insertSession(sessionId, caller);
 
     const server = this.options.createServer(caller);
-    const eventStore = new DatabaseEventStore(store, sessionId, this.options.log);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => sessionId,
-      eventStore,
-      onsessioninitialized: () => sessions.add(session),
-      onsessionclosed: () => sessions.forget(sessionId, 'ended by the client'),
-    });
+    const eventStore = new DatabaseEventStore(store, this.options.eventWriter, sessionId);
+    const transport: WebStandardStreamableHTTPServerTransport =
+      new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => sessionId,
+        eventStore,
+        onsessioninitialized: () => sessions.add(session),
+        onsessionclosed: () => sessions.forget(sessionId, 'ended by the client'),
+      });
     const session = new McpSession(sessionId, caller, server, transport, eventStore, Date.now());
     transport.onclose = () => void sessions.forget(sessionId, 'transport closed');
     try {

@@ -1,4 +1,4 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forwardToTransport } from './forward-to-transport.ts';
 import {
@@ -22,7 +22,9 @@ export class StatelessMcpHandler implements McpRequestHandler {
   async post(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const authentication = authenticationOf(request);
     const server = this.createServer(authentication.caller);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+    });
     reply.raw.once('close', () => {
       server.close().catch((err: unknown) => {
         request.log.warn({ err }, 'closing a stateless MCP server failed');
