@@ -209,8 +209,21 @@ describe('offline assistant', () => {
       const failed = ofType(events, 'tool_result').find((result) => result.isError);
 
       expect(failed?.text).toContain('PARAMETER_INVALID');
+      expect(textOf(events)).not.toContain('PARAMETER_INVALID');
+      expect(textOf(events)).not.toContain('start_run');
       expect(textOf(events)).toContain('shoe_size');
       expect(textOf(events)).toContain('age_band');
+    });
+
+    it('searches rooms by a term with symbols', async () => {
+      const events = await ask(test.platform.context, advertiser, 'show rooms named <script>');
+
+      expect(ofType(events, 'tool_call')[0]).toMatchObject({
+        toolName: 'list_clean_rooms',
+        input: { search: '<script>' },
+      });
+      expect(textOf(events)).toContain('No clean room has "\\<script\\>" in its name');
+      expect(textOf(events)).not.toContain('CR-000001');
     });
 
     it('says what it can do when it does not understand', async () => {

@@ -3,6 +3,7 @@ import {
   answer,
   callTools,
   resultsOf,
+  textForPeople,
   toolErrorAnswer,
   type OfflineAction,
 } from './offline-action.ts';
@@ -49,6 +50,8 @@ export function decideNextAction(turn: TurnState, options: IntentEngineOptions):
       return planRunLookup(turn, request.runId, 'get_results');
     case 'cancel':
       return planRunLookup(turn, request.runId, 'cancel_run');
+    case 'more':
+      return planNextPage(turn);
   }
 }
 
@@ -59,7 +62,7 @@ function planList(request: Extract<ChatRequest, { kind: 'list' }>, turn: TurnSta
 
   const rooms = listedRooms(results);
   if (request.subject === 'clean_rooms') {
-    if (rooms !== null) return answer(textOfAll(turn));
+    if (rooms !== null) return answerRoomList(turn, rooms.length, request.search);
     const search = request.search ?? undefined;
     return callTools([{ toolName: 'list_clean_rooms', input: { search, limit: 100 } }]);
   }
@@ -75,6 +78,32 @@ function planList(request: Extract<ChatRequest, { kind: 'list' }>, turn: TurnSta
   return callTools(chosen.slice(0, ROOMS_LISTED_MAX).map((room) => listCall(toolName, room)));
 }
 
+function answerRoomList(turn: TurnState, roomCount: number, search: string | null): OfflineAction {
+  if (roomCount > 0) return answer(textOfAll(turn));
+  if (search === null) return answer('You are not a partner of any clean room yet.');
+  return answer(
+    `No clean room has "${escapeMarkdown(search)}" in its name or display id. Say "list my clean rooms" to see them all.`,
+  );
+}
+
+/** Reads the page after the newest paged result of the conversation, for "show more". */
+function planNextPage(turn: TurnState): OfflineAction {
+  const page = turn.lastPage;
+  if (page === null)
+    return answer(
+      "There is nothing to show more of yet. Ask me for your clean rooms or a run's results first.",
+    );
+
+  const done = resultsOf(turn.results, page.toolName).at(-1);
+  if (done) return done.isError ? toolErrorAnswer(done) : answer(textForPeople(done.text));
+  if (page.nextCursor === null) return answer('That was everything: there is no next page.');
+
+  // The cursor replaces an offset the first page was read with.
+  const input: Record<string, unknown> = { ...page.input, cursor: page.nextCursor };
+  delete input.offset;
+  return callTools([{ toolName: page.toolName, input }]);
+}
+
 function listCall(toolName: string, room: RoomSummary) {
   return { toolName, input: { cleanRoomId: room.id } };
 }
@@ -82,7 +111,7 @@ function listCall(toolName: string, room: RoomSummary) {
 /** Joins the texts of this turn's results (all, or one tool's), one paragraph each. */
 function textOfAll(turn: TurnState, toolName?: string): string {
   const selected = toolName ? resultsOf(turn.results, toolName) : turn.results;
-  return selected.map((result) => result.text).join('\n\n');
+  return selected.map((result) => textForPeople(result.text)).join('\n\n');
 }
 
 function planRunLookup(turn: TurnState, runId: string | null, toolName: string): OfflineAction {
@@ -111,7 +140,7 @@ const NEXT_STEP_FOR_PEOPLE: Record<string, string> = {
  */
 function runTextForPeople(result: SeenToolResult): string {
   const run = asRecord(result.data?.run);
-  if (result.toolName !== 'get_run' || run === null) return result.text;
+  if (result.toolName !== 'get_run' || run === null) return textForPeople(result.text);
 
   const status = String(run.status);
   const progress = status === 'RUNNING' ? ` (${String(run.progress)}% done)` : '';

@@ -22,11 +22,53 @@ export function resultsOf(results: SeenToolResult[], toolName: string): SeenTool
   return results.filter((result) => result.toolName === toolName);
 }
 
+/** The purpose of each tool call, worded for the person chatting. */
+const TOOL_PURPOSES: Record<string, string> = {
+  list_clean_rooms: 'list your clean rooms',
+  list_partners: 'list the partners',
+  list_datasets: 'list the datasets',
+  list_questions: 'list the questions',
+  preview_run: 'check the question',
+  start_run: 'start the run',
+  get_run: 'read the run status',
+  get_results: 'read the results',
+  cancel_run: 'cancel the run',
+};
+
+/** A tool error text's leading error code, such as "PARAMETER_INVALID: ". */
+const ERROR_CODE_PREFIX = /^[A-Z][A-Z0-9_]+:\s*/;
+
+/** Returns a tool error text without its leading error code. */
+export function reasonForPeople(errorText: string): string {
+  return errorText.replace(ERROR_CODE_PREFIX, '').trim();
+}
+
 /**
- * States a tool error plainly, as the tool worded it. Tool error texts are
- * escaped for markdown where they are made (toolErrorText), so they are
- * quoted unchanged, because escaping them again would show the backslashes.
+ * States a tool error for people: what failed and what to say next. The
+ * error code stays in the tool result (the tool_result event), not in the
+ * answer. Tool error texts are escaped for markdown where they are made
+ * (toolErrorText), so they are quoted unchanged, because escaping them
+ * again would show the backslashes.
  */
 export function toolErrorAnswer(result: SeenToolResult): OfflineAction {
-  return answer(`The ${result.toolName} call failed: ${result.text}`);
+  const purpose = TOOL_PURPOSES[result.toolName] ?? 'do that';
+  const reason = reasonForPeople(result.text);
+  return answer(
+    `I could not ${purpose}. ${reason}\n\nChange what you asked and ask again, or say "help" to see what I can do.`,
+  );
+}
+
+/** A tool text's line that gives a model the cursor of the next page. */
+const CURSOR_HINT = /^More (rows|rooms|runs)? ?(?:follow|exist): (?:call|pass) .*$/gm;
+
+/**
+ * Rewords a successful tool text for people: the next-page hint for models
+ * (a cursor to pass) becomes an offer to "show more".
+ */
+export function textForPeople(text: string): string {
+  return text.replace(
+    CURSOR_HINT,
+    (_line, noun: string | undefined) =>
+      `More ${noun ?? 'items'} follow: say "show more" to see them.`,
+  );
 }

@@ -28,7 +28,8 @@ export type ChatRequest =
       model: string | null;
       lookbackDays: number | null;
     }
-  | { kind: 'status' | 'results' | 'cancel'; runId: string | null };
+  | { kind: 'status' | 'results' | 'cancel'; runId: string | null }
+  | { kind: 'more' };
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/i;
 const DISPLAY_ID = /\bCR-\d{6}\b/i;
@@ -58,6 +59,12 @@ export function parseRequest(sentence: string, today: Date): ChatRequest {
   const text = sentence.toLowerCase().replace(/\s+/g, ' ').trim();
   const runId = UUID.exec(text)?.[0] ?? null;
 
+  if (
+    /^(?:please )?(?:show|see|list|give me|get)? ?(?:me )?(?:the )?(?:more|next)\b|\bnext page\b/.test(
+      text,
+    )
+  )
+    return { kind: 'more' };
   if (/\bcancel\b|\bstop (the|my|that) run\b|\babort\b/.test(text))
     return { kind: 'cancel', runId };
   if (
@@ -124,8 +131,14 @@ function attributeName(text: string): string | null {
   return words.length > 0 ? words.replace(/[\s-]+/g, '_') : null;
 }
 
-/** Text in quotes, or after "named" or "called", to search room names with. */
+/**
+ * Text in quotes, or the rest of the sentence after "named" or "called", to
+ * search room names with. The term is kept as typed, symbols included,
+ * because the service matches % and _ literally.
+ */
 function quoted(text: string): string | null {
-  const match = /["“']([^"”']{1,100})["”']|\b(?:named|called)\s+([a-z0-9 -]{1,100})/.exec(text);
-  return (match?.[1] ?? match?.[2])?.trim() ?? null;
+  const inQuotes = /["“']([^"”']{1,100})["”']/.exec(text)?.[1];
+  const afterName = /\b(?:named|called)\s+(.{1,100}?)[\s?.!]*$/.exec(text)?.[1];
+  const term = (inQuotes ?? afterName)?.trim();
+  return term ? term : null;
 }

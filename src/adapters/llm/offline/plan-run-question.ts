@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import {
   answer,
   callTools,
+  reasonForPeople,
   resultsOf,
+  textForPeople,
   toolErrorAnswer,
   type OfflineAction,
 } from './offline-action.ts';
 import { escapeMarkdown } from '../../../domain/text/escape-markdown.ts';
+import { chooseDataset, readAmbiguousDatasets } from './dataset-choice.ts';
 import type { ChatRequest, QuestionTemplate } from './parse-request.ts';
 import {
   listedPartners,
@@ -21,6 +24,10 @@ type RunQuestionRequest = Extract<ChatRequest, { kind: 'run_question' }>;
 
 /** Maximum number of rooms whose partners the engine reads in one step to find the room a sentence means. */
 const ROOMS_TO_SEARCH_MAX = 5;
+/** Rooms checked with preview_run in one step when several could take the question. */
+const ROOMS_PREVIEWED_PER_STEP = 5;
+/** Maximum number of rooms checked with preview_run in one turn, which bounds the turn to four preview steps. */
+const ROOMS_PREVIEWED_MAX = 20;
 /** Result rows the answer shows. The user can page through the rest with get_results. */
 const RESULT_ROWS_SHOWN = 50;
 
@@ -97,44 +104,81 @@ function chooseRoom(
     );
   }
 
-  const candidates = matchingRooms(request.room, rooms, partners).slice(0, ROOMS_TO_SEARCH_MAX);
+  const candidates = matchingRooms(request.room, rooms, partners);
   if (candidates.length <= 1) return candidates[0] ?? answer('No clean room matches your request.');
-  return roomWhereQuestionFits(request, candidates, results);
+  const everyRoom = candidates.length === rooms.length && !listingHasMore(listing);
+  return roomWhereQuestionFits(request, candidates, results, everyRoom);
+}
+
+/** Checks whether the list_clean_rooms page left rooms out. */
+function listingHasMore(listing: SeenToolResult | undefined): boolean {
+  return typeof listing?.data?.nextCursor === 'string';
 }
 
 /**
  * Among several candidate rooms, checks the request in each with
  * preview_run (the datasets it binds and the attribute it reads) and picks
  * the first that passes. Rooms are listed newest first, so that is the
- * newest room where the question can run.
+ * newest room where the question can run. Rooms are checked a few per step,
+ * up to ROOMS_PREVIEWED_MAX. A room where only the dataset choice is open
+ * (several datasets fit) counts as passing, because start_run settles it.
  */
 function roomWhereQuestionFits(
   request: RunQuestionRequest,
   candidates: RoomSummary[],
   results: SeenToolResult[],
+  everyRoom: boolean,
 ): RoomSummary | OfflineAction {
   const previews = resultsOf(results, 'preview_run');
-  if (previews.length === 0)
-    return callTools(
-      candidates.map((room) => ({ toolName: 'preview_run', input: runRequest(room, request) })),
-    );
-
   const previewOf = (room: RoomSummary) =>
     previews.find((preview) => preview.input.cleanRoomId === room.id);
-  const fitting = candidates.find((room) => previewOf(room)?.isError === false);
+  const checked = candidates.filter((room) => previewOf(room) !== undefined);
+  const fitting = checked.find((room) => {
+    const preview = previewOf(room);
+    return preview !== undefined && (!preview.isError || readAmbiguousDatasets(preview) !== null);
+  });
   if (fitting) return fitting;
 
-  const reasons = candidates.map(
+  const unchecked = candidates.filter((room) => previewOf(room) === undefined);
+  const previewBudget = Math.min(ROOMS_PREVIEWED_PER_STEP, ROOMS_PREVIEWED_MAX - checked.length);
+  if (unchecked.length > 0 && previewBudget > 0)
+    return callTools(
+      unchecked
+        .slice(0, previewBudget)
+        .map((room) => ({ toolName: 'preview_run', input: runRequest(room, request) })),
+    );
+
+  const reasons = checked.map(
     (room) =>
       // A failed preview's text is a tool error text, escaped where it was made.
-      `- ${room.displayId} (${escapeMarkdown(room.name)}): ${previewOf(room)?.text ?? 'not checked'}`,
+      `- ${room.displayId} (${escapeMarkdown(room.name)}): ${reasonForPeople(previewOf(room)?.text ?? '')}`,
   );
+  const question = QUESTION_NAMES[request.template];
+  if (unchecked.length === 0)
+    return answer(
+      [
+        everyRoom
+          ? `${question} cannot run as asked in any of your clean rooms:`
+          : `${question} cannot run as asked in the clean rooms that match your request:`,
+        ...reasons,
+      ].join('\n'),
+    );
   return answer(
     [
-      `${QUESTION_NAMES[request.template]} cannot run as asked in any of your clean rooms:`,
+      `${question} cannot run as asked in the ${checked.length} newest clean rooms that match your request, the ones I checked:`,
       ...reasons,
+      `I did not check your ${unchecked.length} older ones. To use one of them, name it by display id, for example "${question} in ${unchecked[0]?.displayId ?? 'CR-000001'}".`,
     ].join('\n'),
   );
+}
+
+/** Names the room of a start_run call by display id and name, as the room listing of this turn shows it. */
+function roomLabel(results: SeenToolResult[], started: SeenToolResult): string {
+  const roomId = started.input.cleanRoomId;
+  const room = (listedRooms(results) ?? []).find(
+    (item) => item.id === roomId || item.displayId === roomId,
+  );
+  return room ? `${room.displayId} (${escapeMarkdown(room.name)})` : 'this clean room';
 }
 
 /** Names the room the engine chose when it had to choose among several, for the answer's first line. */
@@ -164,7 +208,11 @@ function afterStart(
   results: SeenToolResult[],
   request: RunQuestionRequest,
 ): OfflineAction {
-  if (started.isError) return toolErrorAnswer(started);
+  if (started.isError)
+    return (
+      chooseDataset(started, request.room.text, roomLabel(results, started)) ??
+      toolErrorAnswer(started)
+    );
 
   const run = asRecord(started.data?.run);
   const runId = String(run?.id ?? '');
@@ -201,5 +249,5 @@ function resultAnswer(
   ];
   if (request.dates && !DATED_QUESTIONS.includes(request.template))
     lines.push(`The ${question} question takes no dates, so it covers the whole datasets.`);
-  return answer(`${lines.join(' ')}\n\n${read.text}`);
+  return answer(`${lines.join(' ')}\n\n${textForPeople(read.text)}`);
 }

@@ -16,6 +16,15 @@ export interface TurnState {
   results: SeenToolResult[];
   /** The newest run id seen in this conversation's tool results, for "status" and "results". */
   lastRunId: string | null;
+  /** The newest paged tool result of this conversation, for "show more"; null when none was paged. */
+  lastPage: PagedCall | null;
+}
+
+/** A tool call whose result came in pages, with the cursor of the page after it (null after the last page). */
+export interface PagedCall {
+  toolName: string;
+  input: Record<string, unknown>;
+  nextCursor: string | null;
 }
 
 /**
@@ -31,7 +40,7 @@ export function readTurnState(prompt: LanguageModelV3Prompt): TurnState {
       : '';
   const all = collectResults(prompt);
   const current = collectResults(prompt.slice(lastUser + 1));
-  return { text, results: current, lastRunId: newestRunId(all) };
+  return { text, results: current, lastRunId: newestRunId(all), lastPage: newestPage(all) };
 }
 
 function collectResults(prompt: LanguageModelV3Prompt): SeenToolResult[] {
@@ -72,6 +81,19 @@ function newestRunId(results: SeenToolResult[]): string | null {
     const run = asRecord(result.data?.run);
     if (typeof run?.id === 'string') return run.id;
     if (typeof result.data?.runId === 'string') return result.data.runId;
+  }
+  return null;
+}
+
+function newestPage(results: SeenToolResult[]): PagedCall | null {
+  for (const result of [...results].reverse()) {
+    const nextCursor = result.data?.nextCursor;
+    if (result.isError || nextCursor === undefined) continue;
+    return {
+      toolName: result.toolName,
+      input: result.input,
+      nextCursor: typeof nextCursor === 'string' ? nextCursor : null,
+    };
   }
   return null;
 }

@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/domain/errors/app-error.ts';
+import { decideNextAction } from '../../src/adapters/llm/offline/intent-engine.ts';
+import type { OfflineAction } from '../../src/adapters/llm/offline/offline-action.ts';
+import { parseRequest } from '../../src/adapters/llm/offline/parse-request.ts';
+import type { SeenToolResult, TurnState } from '../../src/adapters/llm/offline/turn-state.ts';
+import { toolErrorText } from '../../src/interfaces/tools/invoke-tool.ts';
+
+const today = new Date('2026-11-30T12:00:00Z');
+const options = { today, runWaitSeconds: 0 };
+const MY_CUSTOMERS = '11111111-1111-4111-8111-111111111111';
+const NORTHWIND_CRM = '22222222-2222-4222-8222-222222222222';
+
+function turn(text: string, results: SeenToolResult[] = [], extra: Partial<TurnState> = {}) {
+  return { text, results, lastRunId: null, lastPage: null, ...extra };
+}
+
+function ok(
+  toolName: string,
+  input: Record<string, unknown>,
+  data: Record<string, unknown>,
+  text = '',
+): SeenToolResult {
+  return { toolName, input, isError: false, text, data };
+}
+
+function failed(toolName: string, input: Record<string, unknown>, error: AppError): SeenToolResult {
+  return { toolName, input, isError: true, text: toolErrorText(error), data: null };
+}
+
+function rooms(count: number) {
+  return Array.from({ length: count }, (_, index) => ({
+    id: `room-${index + 1}`,
+    displayId: `CR-${String(index + 1).padStart(6, '0')}`,
+    name: `Room ${index + 1}`,
+  }));
+}
+
+function roomListing(count: number, nextCursor: string | null = null): SeenToolResult {
+  return ok('list_clean_rooms', { limit: 100 }, { items: rooms(count), nextCursor });
+}
+
+function severalFit(): AppError {
+  return new AppError(
+    'PARAMETER_INVALID',
+    `Several datasets fit @my_audience: My customers (${MY_CUSTOMERS}), Northwind CRM (${NORTHWIND_CRM}); choose one with datasets: { "@my_audience": "<dataset id>" }.`,
+    { details: { field: 'datasets', allowedValues: [MY_CUSTOMERS, NORTHWIND_CRM] } },
+  );
+}
+
+function textOf(action: OfflineAction): string {
+  expect(action.kind).toBe('answer');
+  return action.text;
+}
+
+describe('offline engine dataset choice', () => {
+  const question = 'what is our overlap with the publisher in CR-000001 by age band';
+  const startInput = {
+    cleanRoomId: 'room-1',
+    questionId: 'audience_overlap',
+    parameters: { attribute: 'age_band' },
+    idempotencyKey: 'first-key',
+    waitSeconds: 0,
+  };
+
+  it.each([
+    [`${question} using My customers?`, MY_CUSTOMERS],
+    [`${question} with my audience "My customers"`, MY_CUSTOMERS],
+    [`${question} with dataset ${NORTHWIND_CRM}`, NORTHWIND_CRM],
+    [`${question} with dataset northwind crm`, NORTHWIND_CRM],
+  ])('retries start_run with the dataset named in "%s"', (sentence, datasetId) => {
+    const action = decideNextAction(
+      turn(sentence, [roomListing(1), failed('start_run', startInput, severalFit())]),
+      options,
+    );
+
+    expect(action.kind).toBe('tools');
+    const call = action.kind === 'tools' ? action.calls[0] : undefined;
+    expect(call?.toolName).toBe('start_run');
+    expect(call?.input).toMatchObject({
+      cleanRoomId: 'room-1',
+      datasets: { '@my_audience': datasetId },
+    });
+    expect(call?.input.idempotencyKey).not.toBe('first-key');
+  });
+
+  it('asks which dataset when none is named', () => {
+    const text = textOf(
+      decideNextAction(
+        turn(`${question}?`, [roomListing(1), failed('start_run', startInput, severalFit())]),
+        options,
+      ),
+    );
+
+    expect(text).toContain('My customers');
+    expect(text).toContain('Northwind CRM');
+    expect(text).toContain('using My customers');
+    expect(text).not.toContain('PARAMETER_INVALID');
+    expect(text).not.toContain('datasets:');
+  });
+
+  it('reports error if dataset already passed', () => {
+    const retried = { ...startInput, datasets: { '@my_audience': MY_CUSTOMERS } };
+    const text = textOf(
+      decideNextAction(
+        turn(`${question} using My customers`, [
+          roomListing(1),
+          failed('start_run', retried, severalFit()),
+        ]),
+        options,
+      ),
+    );
+
+    expect(text).toContain('I could not start the run');
+  });
+
+  it('counts room with several fitting datasets', () => {
+    const request = 'overlap by age band using My customers';
+    const previews = rooms(2).map((room) =>
+      failed('preview_run', { cleanRoomId: room.id }, severalFit()),
+    );
+    const action = decideNextAction(
+      turn(request, [roomListing(2), ...partnersOf(2), ...previews]),
+      options,
+    );
+
+    expect(action.kind).toBe('tools');
+    expect(action.kind === 'tools' ? action.calls[0]?.toolName : '').toBe('start_run');
+    expect(action.kind === 'tools' ? action.calls[0]?.input.cleanRoomId : '').toBe('room-1');
+  });
+});
+
+function partnersOf(count: number): SeenToolResult[] {
+  return rooms(count).map((room) => ok('list_partners', { cleanRoomId: room.id }, { items: [] }));
+}
+
+describe('offline engine room search for a question', () => {
+  const request = 'conversion attribution over the last 30 days';
+  const unfit = new AppError(
+    'DATASET_UNSUITABLE',
+    'No dataset attached to this room fits @conversions.',
+  );
+
+  function previewsFailing(from: number, to: number): SeenToolResult[] {
+    return rooms(to)
+      .slice(from)
+      .map((room) => failed('preview_run', { cleanRoomId: room.id }, unfit));
+  }
+
+  it('checks older rooms after the newest five fail', () => {
+    const action = decideNextAction(
+      turn(request, [roomListing(8), ...partnersOf(5), ...previewsFailing(0, 5)]),
+      options,
+    );
+
+    expect(action.kind).toBe('tools');
+    const checked =
+      action.kind === 'tools' ? action.calls.map((call) => call.input.cleanRoomId) : [];
+    expect(checked).toEqual(['room-6', 'room-7', 'room-8']);
+  });
+
+  it('runs in an older room that fits', () => {
+    const fits = ok('preview_run', { cleanRoomId: 'room-7' }, { valid: true });
+    const action = decideNextAction(
+      turn(request, [roomListing(8), ...partnersOf(5), ...previewsFailing(0, 6), fits]),
+      options,
+    );
+
+    expect(action.kind === 'tools' ? action.calls[0] : null).toMatchObject({
+      toolName: 'start_run',
+      input: { cleanRoomId: 'room-7' },
+    });
+  });
+
+  it('says "any" only after checking every room', () => {
+    const text = textOf(
+      decideNextAction(
+        turn(request, [roomListing(8), ...partnersOf(5), ...previewsFailing(0, 8)]),
+        options,
+      ),
+    );
+
+    expect(text).toContain('any of your clean rooms');
+    expect(text).toContain('CR-000008');
+    expect(text).not.toContain('DATASET_UNSUITABLE');
+  });
+
+  it('names checked rooms when stopping early', () => {
+    const text = textOf(
+      decideNextAction(
+        turn(request, [roomListing(25), ...partnersOf(5), ...previewsFailing(0, 20)]),
+        options,
+      ),
+    );
+
+    expect(text).not.toContain('any of your clean rooms');
+    expect(text).toContain('20 newest');
+    expect(text).toContain('CR-000020');
+    expect(text).toContain('5 older');
+    expect(text).toContain('CR-000021');
+  });
+
+  it('avoids "any" with more room pages', () => {
+    const text = textOf(
+      decideNextAction(
+        turn(request, [roomListing(3, 'next-page'), ...partnersOf(3), ...previewsFailing(0, 3)]),
+        options,
+      ),
+    );
+
+    expect(text).not.toContain('any of your clean rooms');
+  });
+});
+
+describe('offline engine room search by name', () => {
+  it.each([
+    ['show rooms named <script>', '<script>'],
+    ['show rooms named 50%_off?', '50%_off'],
+    ['show rooms named winter', 'winter'],
+    ['list rooms called "Q4 (test)"', 'q4 (test)'],
+  ])('searches "%s" for the term', (sentence, term) => {
+    expect(parseRequest(sentence, today)).toMatchObject({ kind: 'list', search: term });
+    const action = decideNextAction(turn(sentence), options);
+
+    expect(action.kind === 'tools' ? action.calls[0] : null).toMatchObject({
+      toolName: 'list_clean_rooms',
+      input: { search: term },
+    });
+  });
+
+  it('says when a search term matches nothing', () => {
+    const sentence = 'show rooms named <script>';
+    const empty = ok('list_clean_rooms', { search: '<script>' }, { items: [], nextCursor: null });
+    const text = textOf(decideNextAction(turn(sentence, [empty]), options));
+
+    expect(text).toContain('No clean room has "\\<script\\>"');
+  });
+});
+
+describe('offline engine wording for people', () => {
+  it('phrases a failed tool call without its error code', () => {
+    const error = new AppError('NOT_FOUND', 'Run 3f0c not found.');
+    const action = decideNextAction(
+      turn('status of the run', [failed('get_run', { runId: '3f0c' }, error)], {
+        lastRunId: '3f0c',
+      }),
+      options,
+    );
+    const text = textOf(action);
+
+    expect(text).toContain('I could not read the run status. Run 3f0c not found.');
+    expect(text).not.toContain('NOT_FOUND');
+    expect(text).not.toContain('get_run');
+  });
+
+  it('offers "show more" instead of a cursor', () => {
+    const page = ok(
+      'get_results',
+      { runId: 'run-1', limit: 50 },
+      { nextCursor: 'WzUwXQ' },
+      'Rows 1 to 50 of 80 (run run-1).\n\nMore rows follow: call get_results with cursor "WzUwXQ".',
+    );
+    const text = textOf(
+      decideNextAction(turn('show the results', [page], { lastRunId: 'run-1' }), options),
+    );
+
+    expect(text).toContain('say "show more"');
+    expect(text).not.toContain('WzUwXQ');
+  });
+
+  it('reads the next page on "show more"', () => {
+    const lastPage = {
+      toolName: 'get_results',
+      input: { runId: 'run-1', limit: 50 },
+      nextCursor: 'WzUwXQ',
+    };
+    const action = decideNextAction(turn('show more', [], { lastPage }), options);
+
+    expect(action.kind === 'tools' ? action.calls[0] : null).toEqual({
+      toolName: 'get_results',
+      input: { runId: 'run-1', limit: 50, cursor: 'WzUwXQ' },
+    });
+  });
+
+  it('says when there is no next page', () => {
+    const lastPage = { toolName: 'get_results', input: { runId: 'run-1' }, nextCursor: null };
+    const text = textOf(decideNextAction(turn('show more', [], { lastPage }), options));
+
+    expect(text).toContain('no next page');
+  });
+});
