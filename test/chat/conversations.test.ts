@@ -137,6 +137,17 @@ describe.each<Backend>(['postgres', 'pglite'])('conversations on %s', (backend) 
       );
     });
 
+    it('counts an emoji as one character', async () => {
+      const typed = 'é'.repeat(3_998) + '😀';
+      const events = await ask(test.platform.context, advertiser, typed);
+      expect(events[0]).toMatchObject({ type: 'answer_started' });
+
+      await expect(ask(test.platform.context, advertiser, typed + '😀😀')).rejects.toMatchObject({
+        code: 'CHAT_MESSAGE_TOO_LONG',
+        message: expect.stringContaining('The message has 4001 characters'),
+      });
+    });
+
     it('stores an answer the reader abandoned as aborted', async () => {
       const events = answerMessage(test.platform.context, advertiser, {
         conversationId: null,
@@ -228,6 +239,25 @@ describe.each<Backend>(['postgres', 'pglite'])('conversations on %s', (backend) 
 
       expect(status).toBe(409);
       expect(body.error.code).toBe('CHAT_MESSAGE_DUPLICATE');
+    });
+
+    it('rejects a 2 MB chat body with REQUEST_TOO_LARGE', async () => {
+      const response = await test.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat',
+        headers: { ...bearer(test.keys.advertiser), 'content-type': 'application/json' },
+        payload: JSON.stringify({
+          conversationId,
+          clientMessageId: randomUUID(),
+          text: 'x'.repeat(2 * 1024 * 1024),
+        }),
+      });
+
+      expect(response.statusCode).toBe(413);
+      const error = response.json<{ error: { code: string; message: string } }>().error;
+      expect(error.code).toBe('REQUEST_TOO_LARGE');
+      expect(error.message).toContain('65536 bytes');
+      expect(error.message).toContain('4000 characters');
     });
 
     it('rejects a reused id with another text over HTTP', async () => {

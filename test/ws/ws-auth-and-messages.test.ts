@@ -3,7 +3,7 @@ import { WS_SUBPROTOCOL } from '../../src/domain/chat/ws-protocol.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { signInAs } from '../web-auth/session-client.ts';
 import { WebSocket } from 'ws';
-import { FakeAnswer, startFakeChatServer } from './fake-answer.ts';
+import { FakeAnswer, startFakeChatServer, type FakeChatServer } from './fake-answer.ts';
 import { closedByServer, rejectedUpgrade, TestWsClient } from './ws-test-client.ts';
 
 const MAX_INVALID_MESSAGES = 3;
@@ -95,6 +95,38 @@ describe('WebSocket endpoint', () => {
       expect(rejected.status).toBe(403);
     });
 
+    it('rejects an offer of only unsupported versions with 400', async () => {
+      const rejected = await upgradeOffering(url, ['cleanroom.v2'], test.keys.advertiser);
+
+      expect(rejected.status).toBe(400);
+      const error = (JSON.parse(rejected.body) as { error: { code: string; message: string } })
+        .error;
+      expect(error.code).toBe('WS_SUBPROTOCOL_UNSUPPORTED');
+      expect(error.message).toContain('cleanroom.v2');
+      expect(error.message).toContain('"cleanroom.v1"');
+    });
+
+    it('rejects an offer of only the bearer subprotocol without echoing the key', async () => {
+      const rejected = await upgradeOffering(url, [`cleanroom.bearer.${test.keys.advertiser}`]);
+
+      expect(rejected.status).toBe(400);
+      expect(rejected.body).toContain('WS_SUBPROTOCOL_UNSUPPORTED');
+      expect(rejected.body).not.toContain(test.keys.advertiser);
+    });
+
+    it('selects cleanroom.v1 among unsupported versions', async () => {
+      const socket = new WebSocket(url, ['cleanroom.v2', WS_SUBPROTOCOL], {
+        headers: { authorization: `Bearer ${test.keys.advertiser}` },
+      });
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+
+      expect(socket.protocol).toBe(WS_SUBPROTOCOL);
+      socket.close();
+    });
+
     it('rejects a browser upgrade from another origin with 403', async () => {
       const rejected = await rejectedUpgrade(url, {
         subprotocolKey: test.keys.advertiser,
@@ -141,6 +173,62 @@ describe('WebSocket endpoint', () => {
       const error = await client.waitFor((message) => message.type === 'error');
       expect(error).toMatchObject({ id: 'm1', code: 'MESSAGE_INVALID', field: 'text' });
       expect(error).toMatchObject({ message: expect.stringContaining('"text"') });
+      await client.close();
+    });
+
+    describe('with the default payload limit', () => {
+      let server: FakeChatServer;
+
+      beforeAll(async () => {
+        // 4,000 characters of "é" take 8,000 bytes, over this file's WS_MAX_PAYLOAD_BYTES.
+        server = await startFakeChatServer(test.platform, new FakeAnswer({ deltas: ['ok'] }), {
+          WS_MAX_PAYLOAD_BYTES: 65_536,
+        });
+      });
+
+      afterAll(async () => {
+        await server?.close();
+      });
+
+      it('counts an emoji in the text as one character', async () => {
+        const client = await TestWsClient.connect(server.url, { key: test.keys.advertiser });
+        client.send({
+          type: 'send_message',
+          id: 'm3',
+          conversationId: null,
+          text: 'é'.repeat(3_999) + '😀😀',
+        });
+
+        const error = await client.waitFor((message) => message.type === 'error');
+        expect(error).toMatchObject({ id: 'm3', code: 'CHAT_MESSAGE_TOO_LONG', field: 'text' });
+        expect(error).toMatchObject({ message: expect.stringContaining('4001 characters') });
+        await client.close();
+      });
+
+      it('accepts 4,000 characters typed with an emoji', async () => {
+        const client = await TestWsClient.connect(server.url, { key: test.keys.advertiser });
+        client.send({
+          type: 'send_message',
+          id: 'm4',
+          conversationId: null,
+          text: 'é'.repeat(3_999) + '😀',
+        });
+
+        expect(await client.waitFor((message) => message.type === 'ack')).toMatchObject({
+          id: 'm4',
+        });
+        expect(client.messages.filter((message) => message.type === 'error')).toEqual([]);
+        await client.close();
+      });
+    });
+
+    it('names an unknown field in the error', async () => {
+      const client = await TestWsClient.connect(url, { key: test.keys.advertiser });
+      client.send({ type: 'ping', id: 'u1', extra: true });
+
+      const error = await client.waitFor((message) => message.type === 'error');
+      expect(error).toMatchObject({ id: 'u1', code: 'MESSAGE_INVALID', field: 'extra' });
+      expect(error).toMatchObject({ message: expect.stringContaining('Unknown field "extra"') });
       await client.close();
     });
 
@@ -251,3 +339,26 @@ describe('WebSocket endpoint', () => {
     });
   });
 });
+
+/** Opens an upgrade offering exactly `protocols`; resolves with the HTTP status and body of the rejection. */
+async function upgradeOffering(
+  url: string,
+  protocols: string[],
+  key?: string,
+): Promise<{ status: number; body: string }> {
+  const socket = new WebSocket(url, protocols, {
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => {
+      socket.terminate();
+      reject(new Error('the upgrade was accepted'));
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    socket.once('error', reject);
+  });
+}

@@ -1,8 +1,28 @@
 import { z } from 'zod';
 import { chatFinishReasonSchema, runEvidenceSchema } from './chat-stream-event.ts';
 
-/** Maximum length of a user message, in characters. */
+/** Maximum length of a user message, in characters (Unicode code points, see countCharacters). */
 export const CHAT_MESSAGE_MAX_CHARACTERS = 4_000;
+
+/**
+ * Counts the Unicode code points of a text, so an emoji counts as one
+ * character as typed, not as the two UTF-16 units `length` counts. A
+ * character built from several code points (a flag, a family emoji) still
+ * counts as several.
+ */
+export function countCharacters(text: string): number {
+  let count = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const unit = text.charCodeAt(index);
+    // A high surrogate followed by a low one is one code point, and a lone surrogate counts as one too.
+    if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) index += 1;
+    }
+    count += 1;
+  }
+  return count;
+}
 
 export const chatToolCallSchema = z.object({
   toolCallId: z.string(),

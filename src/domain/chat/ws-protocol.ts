@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RunStatusSchema } from '../runs/question-run.ts';
 import { chatStreamEventSchema } from './chat-stream-event.ts';
-import { CHAT_MESSAGE_MAX_CHARACTERS } from './conversation.ts';
+import { CHAT_MESSAGE_MAX_CHARACTERS, countCharacters } from './conversation.ts';
 
 /**
  * The WebSocket protocol between the platform and its clients (web app,
@@ -42,7 +42,13 @@ export const sendMessageMessageSchema = z.strictObject({
   id: clientMessageIdSchema,
   /** Null starts a new conversation; its id arrives in the `answer_started` event. */
   conversationId: conversationIdSchema.nullable(),
-  text: z.string().min(1).max(CHAT_MESSAGE_MAX_CHARACTERS),
+  /** At most CHAT_MESSAGE_MAX_CHARACTERS Unicode code points, the unit REST counts too. */
+  text: z
+    .string()
+    .min(1)
+    .refine((text) => countCharacters(text) <= CHAT_MESSAGE_MAX_CHARACTERS, {
+      message: `Too long: the limit is ${CHAT_MESSAGE_MAX_CHARACTERS} characters`,
+    }),
 });
 export type SendMessageMessage = z.infer<typeof sendMessageMessageSchema>;
 
@@ -135,9 +141,11 @@ export const runEventMessageSchema = z.object({
 export type RunEventMessage = z.infer<typeof runEventMessageSchema>;
 
 /**
- * Stable codes of `error` messages that only the WebSocket raises. An error
- * from a service (CONVERSATION_NOT_FOUND, RUN_NOT_FOUND, CLEAN_ROOM_NOT_FOUND,
- * CHAT_MESSAGE_TOO_LONG ...) carries its code from the REST API's registry.
+ * Codes of `error` messages documented for the WebSocket (docs/websocket.md).
+ * Other errors from a service (CONVERSATION_NOT_FOUND, RUN_NOT_FOUND,
+ * CLEAN_ROOM_NOT_FOUND, CHAT_MESSAGE_TOO_LONG, API_KEY_REVOKED ...) carry their
+ * code from the REST API's registry. ANSWER_CLAIM_LOST is not here because it
+ * arrives as the code of an `answer_error` chat event, not as an `error` message.
  */
 export const wsErrorCodeSchema = z.enum([
   /** The frame is not JSON or does not match any client message; `field` names the bad field. */
@@ -150,6 +158,10 @@ export const wsErrorCodeSchema = z.enum([
   'GENERATION_RUNNING',
   /** A stop arrived for a conversation with no answer being written. */
   'GENERATION_NOT_RUNNING',
+  /** The web process writing the answer did not confirm a stop within 3 seconds, so the client sends the stop again. */
+  'STOP_NOT_CONFIRMED',
+  /** The session the socket was opened with ended (sign-out, expiry, password change), and the socket is then closed with 4401. */
+  'SESSION_ENDED',
   /** The answer failed before it started; nothing was added to the conversation. */
   'CHAT_FAILED',
   'INTERNAL',

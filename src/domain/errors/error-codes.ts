@@ -62,6 +62,7 @@ export const errorCodes = {
   MCP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   TOOL_NOT_FOUND: { status: 404, title: 'Tool not found' },
   WS_ORIGIN_NOT_ALLOWED: { status: 403, title: 'WebSocket origin not allowed' },
+  WS_SUBPROTOCOL_UNSUPPORTED: { status: 400, title: 'WebSocket subprotocol not supported' },
   CONVERSATION_NOT_FOUND: { status: 404, title: 'Conversation not found' },
   CHAT_MESSAGE_DUPLICATE: { status: 409, title: 'Message already answered' },
   CHAT_MESSAGE_TOO_LONG: { status: 422, title: 'Message too long' },

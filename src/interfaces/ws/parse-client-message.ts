@@ -1,5 +1,6 @@
 import type { RawData } from 'ws';
-import { CHAT_MESSAGE_MAX_CHARACTERS } from '../../domain/chat/conversation.ts';
+import type { z } from 'zod';
+import { CHAT_MESSAGE_MAX_CHARACTERS, countCharacters } from '../../domain/chat/conversation.ts';
 import {
   clientMessageSchema,
   type ClientMessage,
@@ -11,8 +12,8 @@ export type ParsedClientMessage =
 
 /**
  * Parses one frame into a client message, or into the `error` to send back:
- * its `field` is the path of the first invalid field and its message names
- * the value expected.
+ * its `field` is the path of the first invalid or unknown field and its
+ * message names the value expected.
  */
 export function parseClientMessage(data: RawData, isBinary: boolean): ParsedClientMessage {
   if (isBinary)
@@ -29,8 +30,10 @@ export function parseClientMessage(data: RawData, isBinary: boolean): ParsedClie
   if (parsed.success) return { success: true, message: parsed.data };
 
   const issue = parsed.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') return unknownField(json, issue);
+
   const field = issue?.path.join('.') || 'type';
-  if (issue?.code === 'too_big' && field === 'text') return tooLong(json);
+  if (field === 'text' && isTooLong(json)) return tooLong(json);
   return invalid(
     idOf(json),
     `Invalid field "${field}": ${issue?.message ?? 'does not match the protocol'}. Fix it and send the message again.`,
@@ -38,10 +41,26 @@ export function parseClientMessage(data: RawData, isBinary: boolean): ParsedClie
   );
 }
 
+/** Names the first field the message type does not have, by its path. */
+function unknownField(json: unknown, issue: z.core.$ZodIssueUnrecognizedKeys): ParsedClientMessage {
+  const field = [...issue.path, issue.keys[0] ?? ''].join('.');
+  const type = (json as { type?: unknown }).type;
+  return invalid(
+    idOf(json),
+    `Unknown field "${field}": a ${String(type)} message has no such field. Remove it and send the message again.`,
+    field,
+  );
+}
+
+function isTooLong(json: unknown): boolean {
+  const text = (json as { text?: unknown }).text;
+  return typeof text === 'string' && countCharacters(text) > CHAT_MESSAGE_MAX_CHARACTERS;
+}
+
 /** Rejects a message over the length limit with the code and wording REST uses. */
 function tooLong(json: unknown): ParsedClientMessage {
   const text = (json as { text?: unknown }).text;
-  const length = typeof text === 'string' ? text.length : 0;
+  const length = typeof text === 'string' ? countCharacters(text) : 0;
   return {
     success: false,
     error: {

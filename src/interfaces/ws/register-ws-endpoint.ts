@@ -7,7 +7,11 @@ import { hasConversation } from '../../services/chat/has-conversation.ts';
 import { stopAnswer } from '../../services/chat/stop-answer.ts';
 import { callerOf } from '../http/authenticate.ts';
 import type { AnswerFunction, AnswerStopper, ConversationCheck } from './chat-generations.ts';
-import { createWsAuthenticationHook, selectSubprotocol } from './ws-authentication.ts';
+import {
+  createWsAuthenticationHook,
+  selectSubprotocol,
+  wsCredentialsOf,
+} from './ws-authentication.ts';
 import { WsConnection } from './ws-connection.ts';
 import { WsHub } from './ws-hub.ts';
 import { WsMetrics } from './ws-metrics.ts';
@@ -68,7 +72,7 @@ export async function registerWsEndpoint(
         organizationId: caller.organizationId,
         userId: caller.userId,
       });
-      const connection = new WsConnection(hub, socket, caller, log);
+      const connection = new WsConnection(hub, socket, caller, wsCredentialsOf(request), log);
       hub.add(connection);
       connection.start();
     });

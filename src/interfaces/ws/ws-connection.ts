@@ -5,11 +5,13 @@ import {
   type ErrorMessage,
   type ServerMessage,
 } from '../../domain/chat/ws-protocol.ts';
+import { isAppError, type AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import type { StreamLogFollower } from './conversation-stream-log.ts';
 import type { GenerationWatcher } from './chat-generations.ts';
 import { handleClientMessage } from './handle-client-message.ts';
 import { parseClientMessage } from './parse-client-message.ts';
+import { checkWsCredentials, type WsCredentials } from './ws-authentication.ts';
 import type { RunEventTarget } from './run-event-fanout.ts';
 import type { WsCloseReason } from './ws-metrics.ts';
 import type { WsHub } from './ws-hub.ts';
@@ -23,6 +25,9 @@ const TEXT_FRAME = { binary: false } as const;
 /** Pings a socket may leave unanswered; at the next heartbeat it is terminated as half-open. */
 const MAX_MISSED_PONGS = 2;
 
+/** Close code of a socket whose session ended or whose API key was revoked (4000-4999 are for applications, RFC 6455 section 7.4.2). */
+export const WS_CLOSE_UNAUTHENTICATED = 4401;
+
 /**
  * One client socket: parses its messages, sends chat events from the stream
  * logs of the conversations it follows, and run events it subscribed to.
@@ -33,6 +38,11 @@ const MAX_MISSED_PONGS = 2;
  * while paused. A socket still paused after WS_STALL_TIMEOUT_MS, or with more
  * than WS_MAX_BUFFERED_BYTES queued, is closed with 1013 and terminated
  * CLOSE_GRACE_MS later. The client then reconnects and resumes from its last seq.
+ *
+ * Credentials: the upgrade's credentials are checked again before each
+ * client message is handled and by the hub's periodic recheck. Once they are
+ * no longer valid (signed out, password changed, key revoked) the socket gets
+ * an `error` naming the reason and is closed with WS_CLOSE_UNAUTHENTICATED.
  */
 export class WsConnection implements StreamLogFollower, GenerationWatcher, RunEventTarget {
   readonly visibleRuns = new Map<string, string>();
@@ -45,6 +55,9 @@ export class WsConnection implements StreamLogFollower, GenerationWatcher, RunEv
   private invalidMessages = 0;
   private stallTimer: NodeJS.Timeout | undefined;
   private terminateTimer: NodeJS.Timeout | undefined;
+  /** The last credential check. Each message's check runs after it, so messages are handled in arrival order. */
+  private credentialCheck: Promise<boolean> = Promise.resolve(true);
+  private credentialsCheckedAt = Date.now();
   /** Highest number of bytes ever queued on this socket, for tests and the stall bound. */
   peakBufferedBytes = 0;
 
@@ -52,6 +65,7 @@ export class WsConnection implements StreamLogFollower, GenerationWatcher, RunEv
     readonly hub: WsHub,
     readonly socket: WebSocket,
     readonly caller: Caller,
+    private readonly credentials: WsCredentials,
     readonly log: Logger,
   ) {}
 
@@ -135,6 +149,23 @@ export class WsConnection implements StreamLogFollower, GenerationWatcher, RunEv
     this.socket.ping();
   }
 
+  /**
+   * Checks the credentials again unless a check passed within `maxAgeMs`.
+   * Returns false once the socket is closed for invalid credentials. A check
+   * that fails for another reason (the database is down) is logged and keeps
+   * the socket open.
+   */
+  async recheckCredentials(maxAgeMs: number): Promise<boolean> {
+    if (Date.now() - this.credentialsCheckedAt < maxAgeMs) return !this.closing;
+
+    try {
+      return await this.checkCredentials(null);
+    } catch (err) {
+      this.log.warn({ err }, 'websocket credential recheck failed; socket kept open');
+      return true;
+    }
+  }
+
   private onMessage(data: RawData, isBinary: boolean): void {
     this.missedPongs = 0;
     const parsed = parseClientMessage(data, isBinary);
@@ -142,14 +173,62 @@ export class WsConnection implements StreamLogFollower, GenerationWatcher, RunEv
       this.rejectInvalid(parsed.error);
       return;
     }
-    void handleClientMessage(this, parsed.message).catch((err: unknown) => {
-      this.log.error({ err, type: parsed.message.type }, 'websocket message failed');
-      this.sendError({
-        id: parsed.message.id,
-        code: 'INTERNAL',
-        message: 'The message failed; send it again.',
+
+    const message = parsed.message;
+    void this.checkCredentials(message.id)
+      .then((valid) => (valid ? handleClientMessage(this, message) : undefined))
+      .catch((err: unknown) => {
+        this.log.error({ err, type: message.type }, 'websocket message failed');
+        this.sendError({
+          id: message.id,
+          code: 'INTERNAL',
+          message: 'The message failed; send it again.',
+        });
       });
+  }
+
+  /** Queues a credential check behind the previous one. Resolves false, after closing the socket, when the credentials are no longer valid. */
+  private checkCredentials(messageId: string | null): Promise<boolean> {
+    const check = this.credentialCheck.then((valid) =>
+      valid ? this.verifyCredentials(messageId) : false,
+    );
+    this.credentialCheck = check.catch(() => !this.closing);
+    return check;
+  }
+
+  private async verifyCredentials(messageId: string | null): Promise<boolean> {
+    if (this.closing) return false;
+
+    try {
+      await checkWsCredentials(this.hub.context, this.credentials);
+    } catch (err) {
+      if (!isAppError(err) || err.status !== 401) throw err;
+      this.closeUnauthenticated(err, messageId);
+      return false;
+    }
+    this.credentialsCheckedAt = Date.now();
+    return true;
+  }
+
+  private closeUnauthenticated(error: AppError, messageId: string | null): void {
+    if (this.closing) return;
+
+    const session = this.credentials.kind === 'session';
+    this.sendError({
+      id: messageId,
+      code: session ? 'SESSION_ENDED' : error.code,
+      message: session
+        ? 'Your session has ended (signed out, expired, or the password was changed); sign in again and reconnect.'
+        : `The API key of this socket is no longer valid: ${error.userMessage} Reconnect with a valid key.`,
     });
+    this.hub.metrics.countClose('unauthenticated');
+    this.log.info({ code: error.code }, 'websocket closed after its credentials ended');
+    this.closing = true;
+    this.socket.close(
+      WS_CLOSE_UNAUTHENTICATED,
+      session ? 'Session ended' : 'API key no longer valid',
+    );
+    this.terminateTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
   }
 
   private rejectInvalid(error: ErrorMessage): void {

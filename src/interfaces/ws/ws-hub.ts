@@ -38,7 +38,8 @@ export interface WsHubStats {
 
 /**
  * State the sockets of one endpoint share: stream logs, running answers,
- * client message ids, the run event relay and the heartbeat timer.
+ * client message ids, the run event relay, and the heartbeat and credential
+ * recheck timers.
  */
 export class WsHub implements WsMetricsSource {
   readonly connections = new Set<WsConnection>();
@@ -49,6 +50,7 @@ export class WsHub implements WsMetricsSource {
   readonly messageIds: ClientMessageIds<ClientMessageOutcome>;
   readonly fanout: RunEventFanout;
   private readonly heartbeatTimer: NodeJS.Timeout;
+  private readonly credentialTimer: NodeJS.Timeout;
   private readonly onConversationDeleted = (conversationId: string) =>
     this.store.remove(conversationId);
   /** Most bytes ever queued on one socket that has since closed. */
@@ -74,6 +76,11 @@ export class WsHub implements WsMetricsSource {
     );
     this.heartbeatTimer = setInterval(() => this.heartbeat(), settings.heartbeatMs);
     this.heartbeatTimer.unref();
+    this.credentialTimer = setInterval(
+      () => void this.recheckCredentials(settings.credentialRecheckMs / 2),
+      settings.credentialRecheckMs,
+    );
+    this.credentialTimer.unref();
     metrics.sources.add(this);
     conversationSignalsOf(context).on('conversation_deleted', this.onConversationDeleted);
   }
@@ -124,11 +131,24 @@ export class WsHub implements WsMetricsSource {
   /** Stops timers, answers and the bus listener; the sockets are closed by the server. */
   close(): void {
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.credentialTimer);
     conversationSignalsOf(this.context).off('conversation_deleted', this.onConversationDeleted);
     this.generations.close();
     this.fanout.close();
     this.store.close();
     this.metrics.sources.delete(this);
+  }
+
+  /**
+   * Checks again the credentials of every socket not checked within
+   * `maxAgeMs`, so a socket that only receives run events is closed after
+   * sign-out or key revocation too. Returns how many sockets were closed.
+   */
+  async recheckCredentials(maxAgeMs = 0): Promise<number> {
+    const results = await Promise.all(
+      [...this.connections].map((connection) => connection.recheckCredentials(maxAgeMs)),
+    );
+    return results.filter((valid) => !valid).length;
   }
 
   private heartbeat(): void {

@@ -8,7 +8,8 @@ export interface WsMetricsSource {
 }
 
 /** Reason the server closed a socket. */
-export type WsCloseReason = 'slow' | 'stalled' | 'heartbeat' | 'invalid_messages';
+export type WsCloseReason =
+  'slow' | 'stalled' | 'heartbeat' | 'invalid_messages' | 'unauthenticated';
 
 /**
  * Prometheus metrics of the WebSocket endpoint. One set per registry: tests
@@ -62,7 +63,7 @@ export class WsMetrics {
     });
     this.closed = new Counter({
       name: 'cleanroom_ws_closed_by_server_total',
-      help: 'WebSocket connections the server closed, by reason (slow, stalled, heartbeat, invalid_messages).',
+      help: 'WebSocket connections the server closed, by reason (slow, stalled, heartbeat, invalid_messages, unauthenticated).',
       labelNames: ['reason'],
       registers: [registry],
     });

@@ -1,5 +1,12 @@
 import type { Config } from '../../config/config.ts';
 
+/**
+ * Interval of the recheck of open sockets' credentials, in milliseconds. It
+ * bounds how long a socket that sends no messages outlives a sign-out or a
+ * revoked key. A message is always checked before it is handled.
+ */
+const CREDENTIAL_RECHECK_MS = 30_000;
+
 /** Bounds of the WebSocket endpoint, from WS_* in the configuration (see src/config/config.ts for defaults). */
 export interface WsSettings {
   maxPayloadBytes: number;
@@ -14,6 +21,7 @@ export interface WsSettings {
   logRetentionMs: number;
   clientMessageIdsMax: number;
   maxInvalidMessages: number;
+  credentialRecheckMs: number;
 }
 
 export function wsSettingsFrom(config: Config): WsSettings {
@@ -28,5 +36,6 @@ export function wsSettingsFrom(config: Config): WsSettings {
     logRetentionMs: config.WS_STREAM_LOG_RETENTION_SECONDS * 1000,
     clientMessageIdsMax: config.WS_CLIENT_MESSAGE_IDS_MAX,
     maxInvalidMessages: config.WS_MAX_INVALID_MESSAGES,
+    credentialRecheckMs: CREDENTIAL_RECHECK_MS,
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatMessageRow } from '../../adapters/storage/repositories/chat-messages-repository.ts';
-import { CHAT_MESSAGE_MAX_CHARACTERS } from '../../domain/chat/conversation.ts';
+import { CHAT_MESSAGE_MAX_CHARACTERS, countCharacters } from '../../domain/chat/conversation.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { repositories, type Repositories, type ServiceContext } from '../service-context.ts';
@@ -92,11 +92,13 @@ function checkInput(input: OpenAnswerInput): void {
     throw new AppError('VALIDATION_FAILED', 'The message is empty; type a question.', {
       details: { field: 'text' },
     });
-  if (input.text.length > CHAT_MESSAGE_MAX_CHARACTERS)
+
+  const length = countCharacters(input.text);
+  if (length > CHAT_MESSAGE_MAX_CHARACTERS)
     throw new AppError(
       'CHAT_MESSAGE_TOO_LONG',
-      `The message has ${input.text.length} characters; the limit is ${CHAT_MESSAGE_MAX_CHARACTERS}. Shorten it or split it into several messages.`,
-      { details: { length: input.text.length, maximum: CHAT_MESSAGE_MAX_CHARACTERS } },
+      `The message has ${length} characters; the limit is ${CHAT_MESSAGE_MAX_CHARACTERS}. Shorten it or split it into several messages.`,
+      { details: { length, maximum: CHAT_MESSAGE_MAX_CHARACTERS } },
     );
 }
 
