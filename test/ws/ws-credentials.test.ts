@@ -171,6 +171,29 @@ describe('WebSocket credentials after the upgrade', () => {
       expect((await client.closed).code).toBe(WS_CLOSE_UNAUTHENTICATED);
     });
 
+    it('renews a session on messages, not on rechecks', async () => {
+      const session = await signIn();
+      const client = await TestWsClient.connect(url, { cookie: session.cookie, origin });
+      const db = test.platform.context.db;
+      // Every session of this platform's schema idle for 10 minutes, with 5 minutes left.
+      await db.query(
+        `UPDATE sessions SET last_seen_at = now() - interval '10 minutes',
+                             expires_at = now() + interval '5 minutes'`,
+      );
+      const expiryOf = async () =>
+        (
+          await db.query<{ expires_at: Date }>('SELECT max(expires_at) AS expires_at FROM sessions')
+        )[0]!.expires_at.getTime();
+      const before = await expiryOf();
+
+      expect(await test.app.wsHub?.recheckCredentials()).toBe(0);
+      expect(await expiryOf()).toBe(before);
+
+      await expectPong(client, 'user-activity');
+      expect(await expiryOf()).toBeGreaterThan(before);
+      await client.close();
+    });
+
     it('keeps sockets with valid credentials open', async () => {
       const session = await signIn();
       const cookieClient = await TestWsClient.connect(url, { cookie: session.cookie, origin });

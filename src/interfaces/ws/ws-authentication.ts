@@ -74,23 +74,22 @@ export function wsCredentialsOf(request: FastifyRequest): WsCredentials {
  * error (UNAUTHENTICATED, SESSION_EXPIRED, API_KEY_INVALID, API_KEY_REVOKED)
  * when they are no longer valid. An API key is read through the key cache,
  * which revoking a key invalidates in every process. A session is read from
- * the database, where sign-out and a password change delete it.
- *
- * NOTE: resolveSession renews the session's idle expiry, so the periodic
- * recheck keeps an idle browser session alive while its socket stays open,
- * up to the absolute expiry.
+ * the database, where sign-out and a password change delete it. Only a check
+ * for a client message (`renew`) renews the session's idle expiry, so an idle
+ * browser session still expires while its socket stays open.
  */
 export function checkWsCredentials(
   context: ServiceContext,
   credentials: WsCredentials,
+  { renew }: { renew: boolean },
 ): Promise<Caller> {
   if (credentials.kind === 'apiKey') return authenticateApiKey(context, credentials.key);
   // A WebSocket message is no cross-site form post, so the session is checked as a read (no CSRF token).
-  return authenticateSession(context, {
-    method: 'GET',
-    sessionToken: credentials.sessionToken,
-    csrfToken: undefined,
-  });
+  return authenticateSession(
+    context,
+    { method: 'GET', sessionToken: credentials.sessionToken, csrfToken: undefined },
+    { renew },
+  );
 }
 
 /** Picks `cleanroom.v1` from the offered subprotocols; never echoes the bearer one, which carries the key. */

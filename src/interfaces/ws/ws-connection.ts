@@ -200,7 +200,8 @@ export class WsConnection implements StreamLogFollower, GenerationWatcher, RunEv
     if (this.closing) return false;
 
     try {
-      await checkWsCredentials(this.hub.context, this.credentials);
+      // A client message is user activity and renews a session; the periodic recheck (no message id) is not.
+      await checkWsCredentials(this.hub.context, this.credentials, { renew: messageId !== null });
     } catch (err) {
       if (!isAppError(err) || err.status !== 401) throw err;
       this.closeUnauthenticated(err, messageId);

@@ -1,7 +1,7 @@
 import { AppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import type { ServiceContext } from '../service-context.ts';
-import { resolveSession } from './resolve-session.ts';
+import { resolveSession, type ResolveSessionOptions } from './resolve-session.ts';
 import { tokensEqual } from './session-token.ts';
 
 /** Methods that change state and so need the CSRF token when a cookie authenticates them. */
@@ -22,8 +22,9 @@ export interface SessionRequest {
 export async function authenticateSession(
   context: ServiceContext,
   request: SessionRequest,
+  options: ResolveSessionOptions = {},
 ): Promise<Caller> {
-  const { caller, session } = await resolveSession(context, request.sessionToken);
+  const { caller, session } = await resolveSession(context, request.sessionToken, options);
   if (!STATE_CHANGING_METHODS.has(request.method.toUpperCase())) return caller;
 
   if (!request.csrfToken || !tokensEqual(session.csrfToken, request.csrfToken)) {

@@ -13,14 +13,20 @@ export interface ResolvedSession {
   session: SessionView;
 }
 
+export interface ResolveSessionOptions {
+  /** False for checks that are not user activity, such as an open socket's periodic recheck; true when absent. */
+  renew?: boolean;
+}
+
 /**
- * Resolves a session cookie to its caller and pushes the idle expiry forward
- * (sliding renewal), never past the absolute expiry. An expired session is
- * deleted and rejected with SESSION_EXPIRED.
+ * Resolves a session cookie to its caller and, unless `renew` is false,
+ * pushes the idle expiry forward (sliding renewal), never past the absolute
+ * expiry. An expired session is deleted and rejected with SESSION_EXPIRED.
  */
 export async function resolveSession(
   context: ServiceContext,
   sessionToken: string,
+  { renew = true }: ResolveSessionOptions = {},
 ): Promise<ResolvedSession> {
   if (!looksLikeSessionToken(sessionToken)) {
     throw new AppError('UNAUTHENTICATED', 'The session cookie is malformed; sign in again.');
@@ -37,7 +43,7 @@ export async function resolveSession(
     throw new AppError('SESSION_EXPIRED', 'The session has expired; sign in again.');
   }
 
-  if (now - row.last_seen_at.getTime() > RENEWAL_RESOLUTION_MS) {
+  if (renew && now - row.last_seen_at.getTime() > RENEWAL_RESOLUTION_MS) {
     const expiresAt = new Date(
       Math.min(now + webAccessOf(context).sessionTtlMs, row.absolute_expires_at.getTime()),
     );
