@@ -326,7 +326,7 @@ describe('web app chat', () => {
       expect(await answer.locator(FORBIDDEN_SELECTOR).count()).toBe(0);
       expect(await answer.textContent()).toContain('<span style="color:red">styled name</span>');
       expect(await tool.textContent()).toContain('<span style="color:red">styled name</span>');
-      expect(await hostilePage.title()).toBe('Cleanroom Copilot');
+      expect(await hostilePage.title()).toBe('Chat - Cleanroom Copilot');
       expect(await readCspViolations(hostilePage)).toEqual([]);
       expect(await readCspViolations(page)).toEqual([]);
       expect(consoleCspReports).toEqual([]);

@@ -71,6 +71,12 @@ describe('web app offline', () => {
     await page.getByRole('link', { name: 'Clean rooms' }).click();
     await page.getByRole('listbox', { name: 'Clean rooms' }).getByRole('option').first().waitFor();
 
+    await page.goto(`${server.baseUrl}/cleanrooms/CR-000002`);
+    const notCached = page.getByTestId('query-error');
+    await notCached.waitFor();
+    expect(await notCached.textContent()).toContain('not available offline');
+    expect(await notCached.textContent()).toContain('not opened before');
+
     const uncachedReachable = await evaluateInPage<boolean>(
       page,
       "fetch('/api/v1/system/status').then(() => true, () => false)",
@@ -110,6 +116,60 @@ describe('web app offline', () => {
     await browser.context.setOffline(false);
     await queueBanner().waitFor({ state: 'detached', timeout: 30_000 });
     expect(await runCount()).toBe(before + 1);
+  });
+
+  it('submits two different runs queued from one form', async () => {
+    await page.goto(`${server.baseUrl}/cleanrooms/${ROOM}/questions/audience_overlap/run`);
+    const attribute = page.getByLabel(/Partner attribute/);
+    await attribute.selectOption('age_band');
+    const before = await runCount();
+
+    await browser.context.setOffline(true);
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByTestId('run-queued').waitFor();
+    await attribute.selectOption('region');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await queueBanner().filter({ hasText: '2 runs are queued' }).waitFor();
+
+    await browser.context.setOffline(false);
+    await queueBanner().waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await runCount()).toBe(before + 2);
+    expect(await page.getByTestId('run-rejected-banner').count()).toBe(0);
+    const runLink = page.getByTestId('run-queued-submitted').getByRole('link');
+    expect(await runLink.getAttribute('href')).toMatch(/^\/runs\/.+/);
+  });
+
+  it('names a queued run the server rejected', async () => {
+    await page.goto(`${server.baseUrl}/cleanrooms/${ROOM}/questions/audience_overlap/run`);
+    await page.getByLabel(/Partner attribute/).selectOption('region');
+    await browser.context.setOffline(true);
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByTestId('run-queued').waitFor();
+
+    const conflict = {
+      error: { code: 'CONFLICT', message: 'Idempotency key test-key was already used.' },
+    };
+    await browser.context.route(RUN_SUBMISSION_GLOB, (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({
+            status: 409,
+            contentType: 'application/json',
+            body: JSON.stringify(conflict),
+          })
+        : route.fallback(),
+    );
+    await browser.context.setOffline(false);
+    await queueBanner().waitFor({ state: 'detached', timeout: 30_000 });
+    await browser.context.unroute(RUN_SUBMISSION_GLOB);
+
+    const rejected = page.getByTestId('run-rejected-banner');
+    await rejected.waitFor();
+    expect(await rejected.textContent()).toContain('audience_overlap (attribute: region)');
+    expect(await rejected.textContent()).toContain(conflict.error.message);
+    await page.getByTestId('run-queued-rejected').filter({ hasText: 'CONFLICT' }).waitFor();
+
+    await rejected.getByRole('button', { name: 'Dismiss' }).click();
+    await rejected.waitFor({ state: 'detached' });
   });
 
   it('keeps a submission answered 503 queued and tells the user', async () => {

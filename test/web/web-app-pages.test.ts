@@ -119,6 +119,8 @@ describe('web app pages', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).not.toBe('');
+    expect(await evaluateInPage(page, 'document.activeElement?.id')).toBe('password');
+    expect(await page.title()).toBe('Sign in - Cleanroom Copilot');
     await signIn(
       page,
       server.baseUrl,
@@ -133,10 +135,14 @@ describe('web app pages', () => {
     await list.waitFor();
     expect(await list.getByRole('option').count()).toBeGreaterThan(0);
 
+    expect(await page.title()).toBe('Clean rooms - Cleanroom Copilot');
+
     await list.getByRole('option').first().click();
     await page.getByRole('heading', { name: 'Partners' }).waitFor();
     await page.getByRole('heading', { name: 'Questions' }).waitFor();
     await page.getByRole('link', { name: /^Run / }).first().waitFor();
+    expect(await page.getByTestId('room-description').textContent()).not.toBe('');
+    expect(await page.title()).toMatch(/^Clean room .+ - Cleanroom Copilot$/);
   });
 
   it('starts a run from the form and shows its results', async () => {
@@ -262,6 +268,23 @@ describe('web app pages', () => {
     expect(await report.textContent()).not.toContain('1 rows');
   });
 
+  it('lists the lines of an import that rejects every row', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('No valid rows');
+    await page.getByLabel('File').setInputFiles({
+      name: 'no-valid-rows.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('email,age_band\nnot-an-email,25-34\nalso-wrong,35-44\n'),
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+
+    const failure = page.getByTestId('import-error');
+    await failure.waitFor({ timeout: 30_000 });
+    expect(await failure.textContent()).toContain('"no-valid-rows.csv" was not imported');
+    const lines = failure.getByRole('list', { name: 'Rejected lines' }).getByRole('listitem');
+    expect(await lines.count()).toBe(2);
+    expect(await lines.first().textContent()).toContain('Line 2');
+  });
+
   it('shows the system status from the server', async () => {
     await page.getByRole('link', { name: 'System status' }).click();
     const table = page.getByTestId('status-table');
@@ -307,6 +330,20 @@ describe('web app pages', () => {
     expect((await answer.locator('.markdown').first().textContent())?.length ?? 0).toBeGreaterThan(
       0,
     );
+    await answer.locator('.evidence-card', { hasText: 'released' }).first().waitFor();
+  });
+
+  it('limits a chat message and counts near the limit', async () => {
+    const input = page.getByLabel('Message');
+    await input.fill('x'.repeat(3_000));
+    expect(await page.getByTestId('chat-counter').count()).toBe(0);
+
+    await input.fill('x'.repeat(4_100));
+    const counter = page.getByTestId('chat-counter');
+    await counter.waitFor();
+    expect(await input.inputValue()).toHaveLength(4_000);
+    expect(await counter.textContent()).toContain(`${(4_000).toLocaleString()} of`);
+    await input.fill('');
   });
 
   it('keeps keyboard focus in the chat input after sending', async () => {

@@ -79,6 +79,10 @@ export const fetchRunResults = (id: string, cursor?: string) =>
     `/runs/${encodeURIComponent(id)}/results${toQueryString({ cursor, limit: 500 })}`,
   );
 
+/** Reads a completed run's released and suppressed row counts, with one result row. */
+export const fetchRunFigures = (id: string) =>
+  apiRequest(QuestionRunResultSchema, `/runs/${encodeURIComponent(id)}/results?limit=1`);
+
 export const fetchSystemStatus = () => apiRequest(SystemStatusSchema, '/system/status');
 
 /**

@@ -2,6 +2,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, type ReactNode } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { PwaBanners } from '../components/PwaBanners.tsx';
+import { pageTitle } from './page-title.ts';
 import { navigation, type NavigationEntry } from './routes.ts';
 import { useSession, useSignedInSession } from './session-context.tsx';
 
@@ -45,6 +46,13 @@ function useFocusOnNavigation(signedInHere: boolean) {
   return mainRef;
 }
 
+function useDocumentTitle(): void {
+  const { pathname } = useLocation();
+  useEffect(() => {
+    document.title = pageTitle(pathname);
+  }, [pathname]);
+}
+
 export function AppShell({
   children,
   queryClient,
@@ -55,6 +63,7 @@ export function AppShell({
   const session = useSignedInSession();
   const { state, signOut } = useSession();
   const mainRef = useFocusOnNavigation(state.status === 'signed-in' && state.signedInHere);
+  useDocumentTitle();
 
   return (
     <div className="shell">

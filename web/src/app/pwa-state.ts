@@ -4,6 +4,7 @@ import {
   REPLAY_RUNS,
   REPORT_RUN_QUEUE,
   isRunQueueMessage,
+  type RejectedRunSubmission,
   type RunQueueMessage,
 } from '../lib/sw-messages.ts';
 
@@ -14,9 +15,16 @@ export interface PwaState {
   online: boolean;
   updateAvailable: boolean;
   runQueue: RunQueueMessage | null;
+  /** Queued runs the server rejected, kept until the user dismisses them, oldest first. */
+  rejectedRuns: readonly RejectedRunSubmission[];
 }
 
-let state: PwaState = { online: navigator.onLine, updateAvailable: false, runQueue: null };
+let state: PwaState = {
+  online: navigator.onLine,
+  updateAvailable: false,
+  runQueue: null,
+  rejectedRuns: [],
+};
 const listeners = new Set<() => void>();
 let workbox: Workbox | null = null;
 
@@ -34,20 +42,40 @@ export function usePwaState(): PwaState {
   return useSyncExternalStore(subscribe, () => state);
 }
 
-/** Listeners for runs the service worker submitted from its queue. */
-const submittedListeners = new Set<(runId: string) => void>();
+/** Outcome of one queued submission, identified by its Idempotency-Key. */
+export type QueuedRunOutcome =
+  | { idempotencyKey: string; runId: string }
+  | { idempotencyKey: string; rejected: RejectedRunSubmission };
 
-export function onQueuedRunSubmitted(listener: (runId: string) => void): () => void {
-  submittedListeners.add(listener);
-  return () => submittedListeners.delete(listener);
+/** Listeners for queued submissions the service worker sent, accepted or rejected. */
+const outcomeListeners = new Set<(outcome: QueuedRunOutcome) => void>();
+
+export function onQueuedRunOutcome(listener: (outcome: QueuedRunOutcome) => void): () => void {
+  outcomeListeners.add(listener);
+  return () => outcomeListeners.delete(listener);
+}
+
+/** Removes a rejected run from the notices once the user has read it. */
+export function dismissRejectedRun(rejected: RejectedRunSubmission): void {
+  update({ rejectedRuns: state.rejectedRuns.filter((candidate) => candidate !== rejected) });
+}
+
+function toOutcome(data: RunQueueMessage): QueuedRunOutcome | null {
+  const { idempotencyKey, rejected, submittedRunId } = data;
+  if (idempotencyKey === null) return null;
+  if (rejected !== null) return { idempotencyKey, rejected };
+  return submittedRunId === null ? null : { idempotencyKey, runId: submittedRunId };
 }
 
 function handleWorkerMessage(data: unknown): void {
   if (!isRunQueueMessage(data)) return;
-  update({ runQueue: data });
-  if (data.submittedRunId !== null) {
-    for (const listener of submittedListeners) listener(data.submittedRunId);
-  }
+  const rejectedRuns =
+    data.rejected === null ? state.rejectedRuns : [...state.rejectedRuns, data.rejected];
+  update({ runQueue: data, rejectedRuns });
+
+  const outcome = toOutcome(data);
+  if (outcome === null) return;
+  for (const listener of outcomeListeners) listener(outcome);
 }
 
 function postToWorker(type: string): void {

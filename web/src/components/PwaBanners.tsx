@@ -1,4 +1,4 @@
-import { applyUpdate, usePwaState } from '../app/pwa-state.ts';
+import { applyUpdate, dismissRejectedRun, usePwaState } from '../app/pwa-state.ts';
 import { countText, takesSingular } from '../lib/count-text.ts';
 
 function queueText(size: number, reason: string | null): string {
@@ -7,9 +7,13 @@ function queueText(size: number, reason: string | null): string {
   return `${countText(size, 'run')} ${singular ? 'is' : 'are'} queued and will be submitted when the server can take ${singular ? 'it' : 'them'}.${why}`;
 }
 
-/** Offline, update-available and queued-run notices, announced to screen readers as they appear. */
+/**
+ * Offline, update-available, queued-run and rejected-run notices, announced
+ * to screen readers as they appear. A rejected run stays until dismissed,
+ * even after the queue is empty.
+ */
 export function PwaBanners() {
-  const { online, updateAvailable, runQueue } = usePwaState();
+  const { online, updateAvailable, runQueue, rejectedRuns } = usePwaState();
   return (
     <div className="banners" aria-live="polite">
       {!online && (
@@ -30,6 +34,20 @@ export function PwaBanners() {
           {queueText(runQueue.size, runQueue.reason)}
         </p>
       )}
+      {rejectedRuns.map((rejected, index) => (
+        <p
+          key={index}
+          className="banner banner-rejected"
+          role="alert"
+          data-testid="run-rejected-banner"
+        >
+          The queued run {rejected.run} was rejected and not started: {rejected.message} (
+          {rejected.code}){' '}
+          <button type="button" onClick={() => dismissRejectedRun(rejected)}>
+            Dismiss
+          </button>
+        </p>
+      ))}
     </div>
   );
 }

@@ -21,6 +21,20 @@ export interface RunQueueMessage {
   reason: string | null;
   /** Run id of a submission the server accepted during this replay. */
   submittedRunId: string | null;
+  /** Idempotency-Key of the submission that `submittedRunId` or `rejected` is about. */
+  idempotencyKey: string | null;
+  /** A queued submission the server rejected with a 4xx, so it was dropped from the queue. */
+  rejected: RejectedRunSubmission | null;
+}
+
+/** A queued run submission dropped because the server rejected it; sending it again cannot succeed. */
+export interface RejectedRunSubmission {
+  /** The run as the user started it: question and parameters. */
+  run: string;
+  /** The server's error message, or the HTTP status when the body had none. */
+  message: string;
+  /** The server's stable error code, such as CONFLICT, or HTTP_<status>. */
+  code: string;
 }
 
 export function isRunQueueMessage(data: unknown): data is RunQueueMessage {

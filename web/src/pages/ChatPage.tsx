@@ -11,6 +11,10 @@ import {
 } from 'react';
 import { useSignedInSession } from '../app/session-context.tsx';
 import { EvidenceCard } from '../components/EvidenceCard.tsx';
+import {
+  CHAT_COUNTER_FROM_CHARACTERS,
+  CHAT_MESSAGE_MAX_CHARACTERS,
+} from '../lib/chat-message-limit.ts';
 import { stripMarkdownEscapes } from '../lib/strip-markdown-escapes.ts';
 import { useRunEvents } from '../ws/use-run-events.ts';
 import type { AssistantMessage, ChatEntry, ToolActivity } from './chat/chat-state.ts';
@@ -143,19 +147,48 @@ function HistoryDisclosure({ currentId }: { currentId: string | null }) {
   );
 }
 
+/** Characters used, shown near the limit so a long message is shortened before it is sent. */
+function CharacterCounter({ length }: { length: number }) {
+  if (length < CHAT_COUNTER_FROM_CHARACTERS) return null;
+  return (
+    <p
+      id="chat-input-counter"
+      className="muted chat-counter"
+      aria-live="polite"
+      data-testid="chat-counter"
+    >
+      {length.toLocaleString()} of {CHAT_MESSAGE_MAX_CHARACTERS.toLocaleString()} characters
+    </p>
+  );
+}
+
+/** Gives the text of a rejected message back to the field, before anything typed since. */
+function useUnsentText(
+  unsentText: string | null,
+  setDraft: (update: (draft: string) => string) => void,
+) {
+  useEffect(() => {
+    if (unsentText === null) return;
+    setDraft((draft) => (draft === '' ? unsentText : `${unsentText}\n${draft}`));
+  }, [unsentText, setDraft]);
+}
+
 function ChatForm({
   busy,
   canStop,
   inputRef,
+  unsentText,
   onSend,
 }: {
   busy: boolean;
   canStop: boolean;
   inputRef: RefObject<HTMLTextAreaElement | null>;
+  unsentText: string | null;
   /** Sends the text, and returns false when it was not sent. */
   onSend(text: string): boolean;
 }) {
   const [draft, setDraft] = useState('');
+  useUnsentText(unsentText, setDraft);
   const submit = () => {
     if (onSend(draft)) setDraft('');
   };
@@ -179,10 +212,15 @@ function ChatForm({
         ref={inputRef}
         rows={2}
         value={draft}
+        maxLength={CHAT_MESSAGE_MAX_CHARACTERS}
+        aria-describedby={
+          draft.length >= CHAT_COUNTER_FROM_CHARACTERS ? 'chat-input-counter' : undefined
+        }
         placeholder="Ask about your clean rooms"
         onChange={(event) => setDraft(event.target.value)}
         onKeyDown={onKeyDown}
       />
+      <CharacterCounter length={draft.length} />
       {busy ? (
         <button type="button" onClick={stopChatAnswer} disabled={!canStop}>
           Stop
@@ -247,7 +285,13 @@ export function ChatPage() {
           {state.error}
         </p>
       )}
-      <ChatForm busy={busy} canStop={!state.opening} inputRef={inputRef} onSend={send} />
+      <ChatForm
+        busy={busy}
+        canStop={!state.opening}
+        inputRef={inputRef}
+        unsentText={state.unsentText}
+        onSend={send}
+      />
     </section>
   );
 }

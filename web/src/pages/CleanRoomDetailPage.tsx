@@ -19,6 +19,7 @@ function Partners({ cleanRoomId }: { cleanRoomId: string }) {
     <section aria-labelledby="partners-title">
       <h2 id="partners-title">Partners</h2>
       <QueryStatus query={query} what="partners" />
+      {query.data?.items.length === 0 && <p className="muted">No partners yet.</p>}
       <ul>
         {query.data?.items.map((partner) => (
           <li key={partner.id}>
@@ -39,6 +40,7 @@ function Datasets({ cleanRoomId }: { cleanRoomId: string }) {
     <section aria-labelledby="datasets-title">
       <h2 id="datasets-title">Datasets</h2>
       <QueryStatus query={query} what="datasets" />
+      {query.data?.items.length === 0 && <p className="muted">No datasets are attached.</p>}
       <ul>
         {query.data?.items.map((dataset) => (
           <li key={dataset.id}>
@@ -60,6 +62,7 @@ function Questions({ cleanRoomId }: { cleanRoomId: string }) {
     <section aria-labelledby="questions-title">
       <h2 id="questions-title">Questions</h2>
       <QueryStatus query={query} what="questions" />
+      {query.data?.items.length === 0 && <p className="muted">No questions are added.</p>}
       <ul>
         {query.data?.items.map((question) => (
           <li key={question.id}>
@@ -92,6 +95,11 @@ export default function CleanRoomDetailPage() {
       </p>
       <h1 id="room-title">{room?.name ?? 'Clean room'}</h1>
       <QueryStatus query={query} what="the clean room" />
+      {room !== undefined && (
+        <p data-testid="room-description" className={room.description === '' ? 'muted' : undefined}>
+          {room.description === '' ? 'No description.' : room.description}
+        </p>
+      )}
       {room !== undefined && (
         <dl className="facts">
           <dt>Id</dt>

@@ -1,7 +1,12 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { DatasetDataTypeSchema } from '../../../src/domain/datasets/dataset.ts';
+import {
+  DatasetDataTypeSchema,
+  ImportLineErrorSchema,
+  type ImportLineError,
+} from '../../../src/domain/datasets/dataset.ts';
 import type { Dataset, DatasetImportResponse } from '../../../src/domain/datasets/dataset-view.ts';
+import { ApiError } from '../api/api-error.ts';
 import { fetchDatasets } from '../api/resources.ts';
 import { uploadDataset } from '../api/upload-dataset.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
@@ -31,20 +36,46 @@ function ImportReport({ outcome }: { outcome: DatasetImportResponse }) {
         {countText(report.invalidRowCount, 'row')}{' '}
         {takesSingular(report.invalidRowCount) ? 'was' : 'were'} rejected.
       </p>
-      {report.errors.length > 0 && (
-        <ul className="line-errors" aria-label="Rejected lines">
-          {report.errors.map((error) => (
-            <li key={`${error.line}-${error.column ?? ''}`}>
-              Line {error.line}
-              {error.column === null ? '' : `, column ${error.column}`}: {error.message} (
-              {error.code})
-            </li>
-          ))}
-        </ul>
-      )}
+      <LineErrors errors={report.errors} />
       {report.errorsTruncated && <p className="muted">Only the first errors are listed.</p>}
     </div>
   );
+}
+
+function LineErrors({ errors }: { errors: readonly ImportLineError[] }) {
+  if (errors.length === 0) return null;
+  return (
+    <ul className="line-errors" aria-label="Rejected lines">
+      {errors.map((error) => (
+        <li key={`${error.line}-${error.column ?? ''}`}>
+          Line {error.line}
+          {error.column === null ? '' : `, column ${error.column}`}: {error.message} ({error.code})
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A rejected import: the server's message and, when it listed them, the rejected lines. */
+interface ImportFailure {
+  message: string;
+  lines: readonly ImportLineError[];
+}
+
+/**
+ * Reads the rejected lines that IMPORT_NO_VALID_ROWS and
+ * IMPORT_TOO_MANY_INVALID_ROWS list in `details.errors`.
+ */
+function toImportFailure(fileName: string, failure: unknown): ImportFailure {
+  const reason = failure instanceof Error ? failure.message : String(failure);
+  const parsed =
+    failure instanceof ApiError
+      ? ImportLineErrorSchema.array().safeParse(failure.details.errors)
+      : undefined;
+  return {
+    message: `"${fileName}" was not imported: ${reason}`,
+    lines: parsed?.success === true ? parsed.data : [],
+  };
 }
 
 /** Returns why the chosen file cannot be imported, or null when it can be uploaded. */
@@ -61,7 +92,7 @@ function UploadForm() {
   const queryClient = useQueryClient();
   const [progress, setProgress] = useState<number | null>(null);
   const [outcome, setOutcome] = useState<DatasetImportResponse | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ImportFailure | null>(null);
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -69,7 +100,7 @@ function UploadForm() {
     const file = form.get('file');
     setOutcome(null);
     const problem = fileProblem(file);
-    setError(problem);
+    setError(problem === null ? null : { message: problem, lines: [] });
     if (problem !== null || !(file instanceof File)) return;
 
     setProgress(0);
@@ -78,8 +109,7 @@ function UploadForm() {
       setOutcome(await uploadDataset(file, fields, setProgress));
       void queryClient.invalidateQueries({ queryKey: ['datasets'] });
     } catch (failure) {
-      const reason = failure instanceof Error ? failure.message : String(failure);
-      setError(`"${file.name}" was not imported: ${reason}`);
+      setError(toImportFailure(file.name, failure));
     } finally {
       setProgress(null);
     }
@@ -111,9 +141,10 @@ function UploadForm() {
         </progress>
       )}
       {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
+        <div role="alert" data-testid="import-error">
+          <p className="error">{error.message}</p>
+          <LineErrors errors={error.lines} />
+        </div>
       )}
       {outcome !== null && <ImportReport outcome={outcome} />}
     </form>

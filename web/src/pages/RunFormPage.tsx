@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { CleanRoomQuestion } from '../../../src/domain/questions/clean-room-question.ts';
 import type { QuestionParameter } from '../../../src/domain/questions/question-definition.ts';
@@ -16,6 +16,7 @@ import {
   parameterControlId,
   type ParameterValue,
 } from './run-form/parameter-field.tsx';
+import { QueuedRunNotice } from './run-form/queued-run-notice.tsx';
 
 /** A failed preview or submission, tied to the parameter the server rejected when it named one. */
 interface FormProblem {
@@ -103,6 +104,21 @@ function useFocusOnProblem(problem: FormProblem | null): void {
   }, [problem]);
 }
 
+/**
+ * Returns the Idempotency-Key for a run request. The key stays the same while
+ * the request is unchanged, so a retried or replayed submission starts the run
+ * once. A changed request gets a new key, so a second run queued offline is
+ * not rejected as a reuse of the first one's key.
+ */
+function useIdempotencyKey(): (request: CreateRunRequest) => string {
+  const last = useRef<{ body: string; key: string } | null>(null);
+  return (request) => {
+    const body = JSON.stringify(request);
+    if (last.current?.body !== body) last.current = { body, key: crypto.randomUUID() };
+    return last.current.key;
+  };
+}
+
 /** Sets up Preview and Start run, and keeps the problem the last of them reported. */
 function useRunActions(
   cleanRoomId: string,
@@ -113,8 +129,7 @@ function useRunActions(
   const queryClient = useQueryClient();
   const [problem, setProblem] = useState<FormProblem | null>(null);
   useFocusOnProblem(problem);
-  // One key per form: a retried or replayed submission starts the run once.
-  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const idempotencyKeyFor = useIdempotencyKey();
   const onError = (error: unknown) => setProblem(toProblem(error, parameters));
   const preview = useMutation({
     mutationFn: () => previewRun(cleanRoomId, request),
@@ -122,7 +137,7 @@ function useRunActions(
     onError,
   });
   const submit = useMutation({
-    mutationFn: () => submitRun(cleanRoomId, request, idempotencyKey),
+    mutationFn: (idempotencyKey: string) => submitRun(cleanRoomId, request, idempotencyKey),
     onMutate: () => setProblem(null),
     onError,
     onSuccess: (outcome) => {
@@ -130,18 +145,23 @@ function useRunActions(
       if (!('queued' in outcome)) void navigate(`/runs/${outcome.id}`);
     },
   });
-  return { problem, preview, submit };
+  const startRun = () => submit.mutate(idempotencyKeyFor(request));
+  return { problem, preview, submit, startRun };
 }
 
 function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: CleanRoomQuestion }) {
   const { question } = resolved;
   const { values, datasets, setValue, setDataset } = useRunFormState(resolved);
   const request = buildRequest(resolved, values, datasets);
-  const { problem, preview, submit } = useRunActions(cleanRoomId, question.parameters, request);
+  const { problem, preview, submit, startRun } = useRunActions(
+    cleanRoomId,
+    question.parameters,
+    request,
+  );
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    submit.mutate();
+    startRun();
   };
 
   return (
@@ -179,10 +199,12 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
         </p>
       )}
       {preview.data !== undefined && problem === null && <PreviewSummary preview={preview.data} />}
-      {submit.data !== undefined && 'queued' in submit.data && (
-        <p className="banner banner-queue" role="status" data-testid="run-queued">
-          The run is queued and will be submitted when the server can take it. {submit.data.reason}
-        </p>
+      {submit.data !== undefined && 'queued' in submit.data && submit.variables !== undefined && (
+        <QueuedRunNotice
+          key={submit.variables}
+          idempotencyKey={submit.variables}
+          reason={submit.data.reason}
+        />
       )}
     </form>
   );

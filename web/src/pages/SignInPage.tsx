@@ -1,5 +1,6 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api-error.ts';
+import { SIGN_IN_TITLE } from '../app/page-title.ts';
 import { useSession } from '../app/session-context.tsx';
 
 function describeFailure(error: unknown): string {
@@ -11,6 +12,17 @@ export function SignInPage() {
   const { signIn } = useSession();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  const passwordRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    document.title = SIGN_IN_TITLE;
+  }, []);
+
+  // The submit button is disabled while signing in, so focus would fall to
+  // <body>. After a failure it goes to the password field, which the alert describes.
+  useEffect(() => {
+    if (error !== null) passwordRef.current?.focus();
+  }, [error]);
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -33,14 +45,16 @@ export function SignInPage() {
         <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
         <label htmlFor="password">Password</label>
         <input
+          ref={passwordRef}
           id="password"
           name="password"
           type="password"
           autoComplete="current-password"
           required
+          aria-describedby={error === null ? undefined : 'sign-in-error'}
         />
         {error !== null && (
-          <p className="error" role="alert">
+          <p id="sign-in-error" className="error" role="alert">
             {error}
           </p>
         )}

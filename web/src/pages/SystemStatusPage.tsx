@@ -10,7 +10,7 @@ export default function SystemStatusPage() {
   return (
     <section className="detail-page" aria-labelledby="status-title">
       <h1 id="status-title">System status</h1>
-      <QueryStatus query={query} what="the system status" />
+      <QueryStatus query={query} what="the system status" cachedOffline={false} />
       {status !== undefined && (
         <>
           <p data-testid="status-summary">

@@ -11,6 +11,7 @@ import {
   QUEUED_HEADER,
   REPLAY_RUNS,
   REPORT_RUN_QUEUE,
+  type RejectedRunSubmission,
   type RunQueueMessage,
 } from '../lib/sw-messages.ts';
 
@@ -98,9 +99,58 @@ async function notifyClients(message: RunQueueMessage): Promise<void> {
   for (const client of clients) client.postMessage(message);
 }
 
-async function reportQueue(reason: string | null, submittedRunId: string | null): Promise<void> {
+/** Outcome of one replayed submission, for the pages to show beside the queue size. */
+type ReplayOutcome = Pick<RunQueueMessage, 'submittedRunId' | 'idempotencyKey' | 'rejected'>;
+
+const NO_OUTCOME: ReplayOutcome = { submittedRunId: null, idempotencyKey: null, rejected: null };
+
+async function reportQueue(reason: string | null, outcome = NO_OUTCOME): Promise<void> {
   const size = await runQueue.size();
-  await notifyClients({ type: 'run-queue', size, reason, submittedRunId });
+  await notifyClients({ type: 'run-queue', size, reason, ...outcome });
+}
+
+/** Names a queued run as the user started it, such as "audience_overlap (attribute: region)". */
+async function describeQueuedRun(request: Request): Promise<string> {
+  const body = (await request
+    .clone()
+    .json()
+    .catch(() => null)) as { questionId?: unknown; parameters?: unknown } | null;
+  const question = typeof body?.questionId === 'string' ? body.questionId : 'run';
+  const parameters =
+    typeof body?.parameters === 'object' && body.parameters !== null
+      ? Object.entries(body.parameters).map(([name, value]) => `${name}: ${String(value)}`)
+      : [];
+  return parameters.length === 0 ? question : `${question} (${parameters.join(', ')})`;
+}
+
+/** Reads the error envelope of a rejected submission; the status stands in when there is none. */
+async function describeRejection(
+  request: Request,
+  response: Response,
+): Promise<RejectedRunSubmission> {
+  const body = (await response.json().catch(() => null)) as {
+    error?: { code?: unknown; message?: unknown };
+  } | null;
+  const code = typeof body?.error?.code === 'string' ? body.error.code : `HTTP_${response.status}`;
+  const message =
+    typeof body?.error?.message === 'string'
+      ? body.error.message
+      : `The server rejected it with HTTP ${response.status}.`;
+  return { run: await describeQueuedRun(request), message, code };
+}
+
+/** Reports a replayed submission that got a status below 500: accepted with its run id, or rejected. */
+async function reportReplayed(request: Request, response: Response): Promise<void> {
+  const idempotencyKey = request.headers.get('idempotency-key');
+  if (!response.ok) {
+    const rejected = await describeRejection(request, response);
+    await reportQueue(null, { submittedRunId: null, idempotencyKey, rejected });
+    return;
+  }
+
+  const body = (await response.json().catch(() => null)) as { id?: unknown } | null;
+  const submittedRunId = typeof body?.id === 'string' ? body.id : null;
+  await reportQueue(null, { submittedRunId, idempotencyKey, rejected: null });
 }
 
 /**
@@ -127,14 +177,15 @@ let replayInProgress: Promise<void> | null = null;
  * Submits queued runs in order. A network failure or a 5xx puts the request
  * back at the head of the queue and rejects, so the browser's background
  * sync tries again later. A 2xx or 4xx response removes it, because sending
- * the same body again cannot change a 4xx.
+ * the same body again cannot change a 4xx. The pages then get a message
+ * naming the rejected run and the server's error.
  */
 async function replayRunSubmissions(): Promise<void> {
   if ((await runQueue.size()) === 0) return;
 
   const csrfToken = await readCsrfToken();
   if (csrfToken === null) {
-    await reportQueue('Sign in again to submit the queued runs.', null);
+    await reportQueue('Sign in again to submit the queued runs.');
     throw new Error('No session to submit the queued runs with');
   }
 
@@ -144,20 +195,15 @@ async function replayRunSubmissions(): Promise<void> {
       response = await fetch(withCsrfToken(entry.request, csrfToken));
     } catch (error) {
       await runQueue.unshiftRequest(entry);
-      await reportQueue('The network is unreachable.', null);
+      await reportQueue('The network is unreachable.');
       throw error;
     }
     if (response.status >= 500) {
       await runQueue.unshiftRequest(entry);
-      await reportQueue(`The server answered HTTP ${response.status}.`, null);
+      await reportQueue(`The server answered HTTP ${response.status}.`);
       throw new Error(`Run submission failed with HTTP ${response.status}`);
     }
-    const body = (await response.json().catch(() => null)) as { id?: unknown } | null;
-    const runId = response.ok && typeof body?.id === 'string' ? body.id : null;
-    const reason = response.ok
-      ? null
-      : `The server rejected a queued run with HTTP ${response.status}.`;
-    await reportQueue(reason, runId);
+    await reportReplayed(entry.request, response);
   }
 }
 
@@ -197,7 +243,7 @@ const runQueue = new Queue('run-submissions', {
 
 async function queueRunSubmission(request: Request, reason: string): Promise<Response> {
   await runQueue.pushRequest({ request });
-  await reportQueue(reason, null);
+  await reportQueue(reason);
   return new Response(JSON.stringify({ queued: true, reason }), {
     status: 202,
     headers: { 'content-type': 'application/json', [QUEUED_HEADER]: '1' },
@@ -229,7 +275,7 @@ self.addEventListener('message', (event) => {
   const type = (event.data as { type?: unknown } | null)?.type;
   if (type === 'SKIP_WAITING') void self.skipWaiting();
   if (type === REPLAY_RUNS) event.waitUntil(replayRequested());
-  if (type === REPORT_RUN_QUEUE) event.waitUntil(reportQueue(null, null));
+  if (type === REPORT_RUN_QUEUE) event.waitUntil(reportQueue(null));
   if (type === CLEAR_API_CACHE) event.waitUntil(caches.delete(API_CACHE_NAME));
 });
 

@@ -45,6 +45,8 @@ export interface ChatState {
   /** True while the conversation's stored messages are being read over REST. */
   opening: boolean;
   error: string | null;
+  /** Text of a sent message the server rejected, to give back to the message field. */
+  unsentText: string | null;
 }
 
 export const initialChatState: ChatState = {
@@ -54,12 +56,14 @@ export const initialChatState: ChatState = {
   pendingReplyTo: null,
   opening: false,
   error: null,
+  unsentText: null,
 };
 
 export type ChatAction =
   | { type: 'sent'; clientId: string; text: string }
   | { type: 'event'; conversationId: string; event: ChatStreamEvent }
-  | { type: 'failed'; message: string }
+  /** An error; `rejectedClientId` names a sent message the server did not take. */
+  | { type: 'failed'; message: string; rejectedClientId?: string }
   | { type: 'opening'; conversationId: string }
   | { type: 'opened'; conversation: ConversationDetail }
   | { type: 'reset'; error?: string };
@@ -223,12 +227,28 @@ function openedState(conversation: ConversationDetail): ChatState {
   };
 }
 
+/** Ends the wait for an answer. A rejected message leaves the log and goes back to the message field. */
+function failedState(state: ChatState, error: string, rejectedClientId?: string): ChatState {
+  const failed = { ...state, error, pendingReplyTo: null, streamingMessageId: null };
+  const rejected = state.entries.find(
+    (entry) => entry.role === 'user' && entry.id === rejectedClientId,
+  );
+  if (rejected === undefined) return failed;
+
+  return {
+    ...failed,
+    entries: state.entries.filter((entry) => entry !== rejected),
+    unsentText: rejected.text,
+  };
+}
+
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case 'sent':
       return {
         ...state,
         error: null,
+        unsentText: null,
         pendingReplyTo: action.clientId,
         entries: [...state.entries, { role: 'user', id: action.clientId, text: action.text }],
       };
@@ -236,7 +256,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       if (!belongsToChat(state, action)) return state;
       return applyEvent(state, action.conversationId, action.event);
     case 'failed':
-      return { ...state, error: action.message, pendingReplyTo: null, streamingMessageId: null };
+      return failedState(state, action.message, action.rejectedClientId);
     case 'opening':
       return { ...initialChatState, conversationId: action.conversationId, opening: true };
     case 'opened':

@@ -74,9 +74,11 @@ function onServerMessage(message: ServerMessage): void {
   }
   if (message.type !== 'error') return;
 
-  // Any error answering the sent message (CHAT_FAILED, GENERATION_RUNNING ...) ends the wait for its answer.
+  // An error for the sent message (CHAT_MESSAGE_TOO_LONG, GENERATION_RUNNING ...)
+  // arrives before its answer starts, so the message got no answer. Its text
+  // goes back to the message field for the user to fix or send again.
   if (message.id !== null && message.id === state.pendingReplyTo) {
-    dispatch({ type: 'failed', message: message.message });
+    dispatch({ type: 'failed', message: message.message, rejectedClientId: message.id });
     return;
   }
   const followingAnswer =
