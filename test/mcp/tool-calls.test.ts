@@ -1,3 +1,4 @@
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_END_DATE, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { findRoom, sendJson, type CleanRoomView } from '../support/api-helpers.ts';
@@ -154,6 +155,16 @@ describe('MCP tool calls', () => {
         for (const name of optional)
           expect(text, `${tool.name}.${name}`).not.toContain(`at ${name}`);
       }
+    });
+
+    it('treats null arguments as no arguments', async () => {
+      const result = await advertiser.client.request(
+        { method: 'tools/call', params: { name: 'list_clean_rooms', arguments: null } },
+        CallToolResultSchema,
+      );
+
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toHaveProperty('items');
     });
 
     it('lists the valid tools for an unknown tool', async () => {

@@ -17,6 +17,9 @@ const MCP_ERROR_PREFIX = /^(MCP error -?\d+: )+/;
  *   users otherwise read it twice.
  * - logging/setLevel with an unknown level is rejected with -32602 naming
  *   the valid levels. The SDK (1.32) responds with -32603 and a raw zod dump.
+ * - `"arguments": null` in tools/call and prompts/get means no arguments, as
+ *   null means absent for every optional argument. The SDK (1.32) rejects it
+ *   with -32603 and a raw zod dump.
  */
 export function applyProtocolGuards(server: McpServer): void {
   const connect = server.server.connect.bind(server.server);
@@ -28,7 +31,7 @@ export function applyProtocolGuards(server: McpServer): void {
     const receive = transport.onmessage;
     transport.onmessage = (message, extra) => {
       const rejection = rejectInvalidRequest(message);
-      if (rejection === null) receive?.(message, extra);
+      if (rejection === null) receive?.(withoutNullArguments(message), extra);
       else void send(rejection);
     };
   };
@@ -40,6 +43,19 @@ function withPlainErrorMessage(message: JSONRPCMessage): JSONRPCMessage {
     ...message,
     error: { ...message.error, message: message.error.message.replace(MCP_ERROR_PREFIX, '') },
   };
+}
+
+function withoutNullArguments(message: JSONRPCMessage): JSONRPCMessage {
+  if (
+    !('method' in message) ||
+    (message.method !== 'tools/call' && message.method !== 'prompts/get')
+  )
+    return message;
+  if (message.params?.arguments !== null) return message;
+
+  const params = { ...message.params };
+  delete params.arguments;
+  return { ...message, params };
 }
 
 function rejectInvalidRequest(message: JSONRPCMessage): JSONRPCMessage | null {

@@ -132,7 +132,7 @@ async function openPlatform(config: Config, log: Logger): Promise<Platform> {
   } catch (error) {
     if (config.DATABASE_URL || !isAppError(error) || error.code !== 'CONFLICT') throw error;
     throw new CliError(
-      `${error.message}\n\`cleanroom mcp\` opens the database itself, and the embedded database (PGlite) serves one process, so it cannot run beside \`cleanroom start\` on the same DATA_DIR. Set DATABASE_URL to a PostgreSQL database both processes share, or point the MCP client at the running server's endpoint http://127.0.0.1:${config.PORT}/mcp with an "Authorization: Bearer <API key>" header.`,
+      `${error.message}\n\`cleanroom mcp\` opens the database itself, and the embedded database (PGlite) serves one process, so it cannot run beside \`cleanroom start\` on the same DATA_DIR. Set DATABASE_URL to a PostgreSQL database both processes share, run \`cleanroom mcp --remote <the /mcp URL of the running server>\` to relay stdio to it, or point the MCP client at the server's /mcp endpoint (the URL \`cleanroom start\` printed) with an "Authorization: Bearer <API key>" header.`,
     );
   }
 }
