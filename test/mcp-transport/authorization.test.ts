@@ -265,7 +265,7 @@ describe('MCP authorization with API keys only', () => {
 
     expect(response.status).toBe(401);
     expect(challenge).toMatch(/^[\x20-\x7e]+$/);
-    expect(challenge).toMatch(/error_description="API key crk_\w+\.\.\. was revoked/);
+    expect(challenge).toMatch(/error_description="API key crk_[\w-]+\.\.\. was revoked/);
     expect(body.error.data.code).toBe('API_KEY_REVOKED');
   });
 
