@@ -112,6 +112,29 @@ export async function openBareServer(context: ScenarioContext, body: string): Pr
   return { child, url: opened.baseUrl, apiKey: '', database: 'none' };
 }
 
+/** A load's figures plus the server process's CPU time per completed request. */
+export interface CacheLoadWithCpu extends CacheLoadMeasured {
+  /** Server process CPU time (user plus system) over the load divided by the requests completed, in microseconds. */
+  serverCpuMicrosecondsPerRequest: number;
+}
+
+/** Runs `runLoad` and reads the server child's CPU time before and after it. */
+export async function runLoadWithCpu(
+  load: BenchChild,
+  server: OpenServer,
+  path: string,
+  options: { connections: number; durationSeconds: number },
+): Promise<CacheLoadWithCpu> {
+  const readCpu = () => server.child.request<number>({ kind: 'cpu' } satisfies CacheServerRequest);
+  const cpuBefore = await readCpu();
+  const measured = await runLoad(load, server, path, options);
+  const cpuAfter = await readCpu();
+  return {
+    ...measured,
+    serverCpuMicrosecondsPerRequest: (cpuAfter - cpuBefore) / Math.max(1, measured.requests),
+  };
+}
+
 export function runLoad(
   load: BenchChild,
   server: OpenServer,

@@ -16,8 +16,10 @@ import {
   openBareServer,
   openPlatformServer,
   runLoad,
+  runLoadWithCpu,
   seedBenchDatabase,
   startLoadChild,
+  type CacheLoadWithCpu,
   type OpenServer,
 } from './cache-bench-setup.ts';
 import type { CacheLoadMeasured, CacheLoadRequest } from './cache-load.ts';
@@ -46,7 +48,7 @@ interface Sizes {
   warmUpSeconds: number;
 }
 
-type RoundLoads = Record<CacheVariant, CacheLoadMeasured>;
+type RoundLoads = Record<CacheVariant, CacheLoadWithCpu>;
 
 /**
  * Throughput and latency of the cached clean room list against bare
@@ -139,7 +141,10 @@ async function measureRounds(
   sizes: Sizes,
 ): Promise<MeasuredRound<RoundLoads>[]> {
   const run = (variant: CacheVariant, durationSeconds: number) =>
-    runLoad(load, servers.get(variant)!, LIST_PATH, { connections: CONNECTIONS, durationSeconds });
+    runLoadWithCpu(load, servers.get(variant)!, LIST_PATH, {
+      connections: CONNECTIONS,
+      durationSeconds,
+    });
 
   context.progress(`warming each server for ${sizes.warmUpSeconds} s`);
   for (const variant of cacheVariants) await run(variant, sizes.warmUpSeconds);
@@ -213,6 +218,26 @@ function buildReport(
         target: null,
         noisy,
       },
+      {
+        name: `${name}: server CPU per request`,
+        value: cpuPerRequest(values, variant),
+        unit: 'µs',
+        target: null,
+        noisy,
+      },
+      {
+        name: `${name}: bare node:http server CPU per request / this server's (median of per-round ratios)`,
+        value: median(
+          values.map(
+            (round) =>
+              round['bare-node'].serverCpuMicrosecondsPerRequest /
+              round[variant].serverCpuMicrosecondsPerRequest,
+          ),
+        ),
+        unit: 'x',
+        target: null,
+        noisy,
+      },
     );
   }
   figures.push(
@@ -220,6 +245,13 @@ function buildReport(
       name: 'Bare node:http, same bytes: req/s',
       value: Math.round(median(values.map((round) => round['bare-node'].requestsPerSecond))),
       unit: 'req/s',
+      target: null,
+      noisy,
+    },
+    {
+      name: 'Bare node:http, same bytes: server CPU per request',
+      value: cpuPerRequest(values, 'bare-node'),
+      unit: 'µs',
       target: null,
       noisy,
     },
@@ -250,17 +282,24 @@ function buildReport(
   return {
     figures,
     details: [
-      `Servers: the demo is seeded from a child of its own first, then one fresh child per variant starts, each pinned to CPU ${setup.server ?? 'unknown'} (Cpus_allowed_list), database ${setup.database} (a schema of its own, dropped afterwards), the small demo seed, LOG_LEVEL=warn. The Redis tier uses a redis-server the bench starts on a free port, pinned to the server CPU as well. The bare server sends the bytes the platform returned, and every server was checked to send the same body before timing.`,
+      `Servers: the demo is seeded from a child of its own first, then one fresh child per variant starts, each pinned to CPU ${setup.server ?? 'unknown'} (Cpus_allowed_list), database ${setup.database} (a schema of its own, dropped afterwards, reached directly, so with DATABASE_PREPARED_STATEMENTS=true as docs/deployment.md recommends for a direct connection), the small demo seed, LOG_LEVEL=warn. The Redis tier uses a redis-server the bench starts on a free port, pinned to the server CPU as well. The bare server sends the bytes the platform returned, and every server was checked to send the same body before timing.`,
       `Load: autocannon in a child pinned to CPU ${setup.load ?? 'unknown'}, ${CONNECTIONS} connections, ${sizes.durationSeconds} s per variant per round after ${sizes.warmUpSeconds} s of warm-up each; rounds alternate bare, in-process, Redis, uncached. The ${MANY_CONNECTIONS}-connection run: one run of ${sizes.durationSeconds} s after the rounds (${many.value.requests} requests, max ${formatMs(many.value.maxMs)}).`,
       `PostgreSQL's processes count as the bench's own CPU in the foreign CPU check, because the uncached variant works there. Errors and non-2xx responses over all rounds: ${errors}.`,
+      "Server CPU per request is the server process's CPU time (user plus system, process.cpuUsage) over one load divided by the requests autocannon completed. It is the cost of a request on the server core and less sensitive than req/s to other programs taking the CPU. For the uncached variant it leaves out the work of PostgreSQL's own processes. Reported for context, not gated.",
     ],
     tables: [roundsTable(rounds)],
   };
 }
 
+/** Median server CPU time per request of one variant, in microseconds, to one decimal. */
+function cpuPerRequest(values: RoundLoads[], variant: CacheVariant): number {
+  const perRound = values.map((round) => round[variant].serverCpuMicrosecondsPerRequest);
+  return Number(median(perRound).toFixed(1));
+}
+
 function roundsTable(rounds: MeasuredRound<RoundLoads>[]): ReportTable {
   return {
-    title: 'Rounds (req/s and p99 per variant)',
+    title: 'Rounds (req/s, p99 and server CPU per request, per variant)',
     columns: [
       'Round',
       ...cacheVariants.map((variant) => variantNames[variant]),
@@ -272,7 +311,7 @@ function roundsTable(rounds: MeasuredRound<RoundLoads>[]): ReportTable {
       String(index + 1),
       ...cacheVariants.map(
         (variant) =>
-          `${formatFigureValue(round.value[variant].requestsPerSecond, 'req/s')}, p99 ${formatMs(round.value[variant].p99Ms)}`,
+          `${formatFigureValue(round.value[variant].requestsPerSecond, 'req/s')}, p99 ${formatMs(round.value[variant].p99Ms)}, ${round.value[variant].serverCpuMicrosecondsPerRequest.toFixed(1)} µs`,
       ),
       `${(round.foreignCpuShare * 100).toFixed(1)}%`,
       String(round.attempts),

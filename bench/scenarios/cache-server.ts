@@ -28,6 +28,8 @@ const CacheServerRequestSchema = z.discriminatedUnion('kind', [
   /** Counts of the cache's requests of one kind by outcome, from the Prometheus registry. */
   z.object({ kind: z.literal('cache-counts'), cacheKind: z.string() }),
   z.object({ kind: z.literal('cache-health') }),
+  /** Returns this process's CPU time so far, in microseconds (user plus system). */
+  z.object({ kind: z.literal('cpu') }),
 ]);
 export type CacheServerRequest = z.infer<typeof CacheServerRequestSchema>;
 
@@ -45,7 +47,9 @@ let bare: Server | null = null;
 
 /**
  * The platform under test in this process, pinned to the server CPU: the
- * real HTTP server on PostgreSQL, with the cache set up as the variant selects.
+ * real HTTP server on PostgreSQL, with the cache set up as the variant
+ * selects. The server connects to PostgreSQL directly, the setup for which
+ * docs/deployment.md recommends DATABASE_PREPARED_STATEMENTS=true.
  */
 async function open(request: Extract<CacheServerRequest, { kind: 'open' }>) {
   const config = loadConfig({
@@ -55,6 +59,7 @@ async function open(request: Extract<CacheServerRequest, { kind: 'open' }>) {
     LOG_LEVEL: 'warn',
     ENGINE_THREADS: '1',
     WORKER_ENABLED: 'false',
+    DATABASE_PREPARED_STATEMENTS: 'true',
     REDIS_URL: request.redisUrl,
     REDIS_KEY_PREFIX: 'bench:',
     CACHE_ENABLED: String(request.variant !== 'uncached'),
@@ -152,6 +157,10 @@ serveBenchRequests(
         return cacheCounts(request.cacheKind);
       case 'cache-health':
         return requirePlatform().context.cache.health().status;
+      case 'cpu': {
+        const usage = process.cpuUsage();
+        return usage.user + usage.system;
+      }
     }
   },
   async () => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { registerCachingHeaders } from '../../src/interfaces/http/plugins/caching-headers.ts';
 import { registerCompression } from '../../src/interfaces/http/plugins/compression.ts';
 import { registerRequestMetrics } from '../../src/interfaces/http/plugins/request-metrics.ts';
+import { createMemoizedJsonSender } from '../../src/interfaces/http/plugins/memoized-json-sender.ts';
 import { registerSecurityHeaders } from '../../src/interfaces/http/plugins/security-headers.ts';
 import { serveBenchRequests } from '../lib/child-protocol.ts';
 import { serverVariants, type ServerVariant } from './http-cached-payload-variants.ts';
@@ -59,6 +60,21 @@ const pageJsonSchema = {
   },
 } as const;
 
+/** The same page as a zod schema, the form the API's routes declare. Its key order gives the bytes the JSON schema gives. */
+const CachedPageSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      status: z.string(),
+      type: z.string(),
+      partnersCount: z.number().int(),
+      createdAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
 let closeServer: (() => Promise<void>) | null = null;
 
 /** Bare node:http sending the same bytes, serialized once. */
@@ -81,8 +97,16 @@ async function openBareNode(): Promise<string> {
   return `http://127.0.0.1:${port}${CACHED_PATH}`;
 }
 
-/** Fastify with a response schema, optionally behind the server's delivery plugins. */
-async function openFastify(withDeliveryPlugins: boolean): Promise<string> {
+/**
+ * Fastify with a response schema. `serialized` runs Fastify's JSON schema
+ * serializer (fast-json-stringify) on each request. `memoized` sends the body
+ * and ETag that the clean room routes' sender computes once per cached
+ * value, optionally behind the server's delivery plugins.
+ */
+async function openFastify(
+  body: 'serialized' | 'memoized',
+  withDeliveryPlugins: boolean,
+): Promise<string> {
   const app: FastifyInstance = Fastify({ logger: false });
   if (withDeliveryPlugins) {
     await registerSecurityHeaders(app, { publicUrl: undefined });
@@ -90,7 +114,13 @@ async function openFastify(withDeliveryPlugins: boolean): Promise<string> {
     await registerCompression(app);
     registerRequestMetrics(app, new Registry());
   }
-  app.get(CACHED_PATH, { schema: { response: { 200: pageJsonSchema } } }, async () => cachedPage);
+  const schema = { response: { 200: pageJsonSchema } };
+  if (body === 'serialized') {
+    app.get(CACHED_PATH, { schema }, async () => cachedPage);
+  } else {
+    const send = createMemoizedJsonSender(CachedPageSchema, { method: 'GET', url: CACHED_PATH });
+    app.get(CACHED_PATH, { schema }, async (_request, reply) => send(reply, cachedPage));
+  }
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   closeServer = () => app.close();
   return `${address}${CACHED_PATH}`;
@@ -98,8 +128,16 @@ async function openFastify(withDeliveryPlugins: boolean): Promise<string> {
 
 async function open(variant: ServerVariant): Promise<HttpServerOpened> {
   if (closeServer !== null) throw new Error('The server is already open');
-  if (variant === 'bare-node') return { url: await openBareNode() };
-  return { url: await openFastify(variant === 'fastify-delivery') };
+  switch (variant) {
+    case 'bare-node':
+      return { url: await openBareNode() };
+    case 'fastify-serialized':
+      return { url: await openFastify('serialized', false) };
+    case 'fastify':
+      return { url: await openFastify('memoized', false) };
+    case 'fastify-delivery':
+      return { url: await openFastify('memoized', true) };
+  }
 }
 
 serveBenchRequests(

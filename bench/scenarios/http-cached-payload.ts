@@ -20,9 +20,19 @@ const CONNECTIONS = 50;
 
 const variantNames: Record<ServerVariant, string> = {
   'bare-node': 'bare node:http',
+  'fastify-serialized': 'Fastify route serializing on each request',
   fastify: 'Fastify route',
   'fastify-delivery': 'Fastify route with the delivery plugins',
 };
+/** Short names for the rounds table. */
+const columnNames: Record<ServerVariant, string> = {
+  'bare-node': 'Bare',
+  'fastify-serialized': 'Serializing',
+  fastify: 'Fastify',
+  'fastify-delivery': 'Delivery',
+};
+/** Variants compared with bare node:http. Only `fastify` has a target. */
+const comparedVariants = ['fastify', 'fastify-delivery', 'fastify-serialized'] as const;
 
 /** One load of one server, with the server's own CPU time per request. */
 interface VariantLoad extends HttpLoadMeasured {
@@ -40,17 +50,20 @@ interface Sizes {
 
 /**
  * Throughput and latency of a Fastify route that returns a payload held in
- * memory, against bare node:http sending the same bytes. Two Fastify
- * servers are measured: one with only a response schema, and one behind the
+ * memory, against bare node:http sending the same bytes. Three Fastify
+ * servers are measured: the route as the clean room list sends a cached page
+ * (body and ETag memoized per cached value), the same route behind the
  * delivery plugins every response of the real server passes (security
- * headers, ETag and cache headers, compression, request metrics). Each
- * server is a fresh child pinned to the server CPU; autocannon runs in a
- * child pinned to the other CPU. Rounds alternate the three servers.
+ * headers, ETag and cache headers, compression, request metrics), and a
+ * route that serializes the payload with its response schema on each
+ * request. Each server is a fresh child pinned to the server CPU, and
+ * autocannon runs in a child pinned to the other CPU. Rounds alternate the
+ * four servers.
  */
 export const httpCachedPayloadScenario: BenchScenario = {
   name: 'http-cached-payload',
   description:
-    'GET of a ~600-byte JSON page held in memory: bare `node:http` (serialized once) vs a Fastify route with a response schema vs the same route behind the delivery plugins (helmet headers, ETag, Cache-Control, compression check, request metrics). autocannon, 50 keep-alive connections, on 127.0.0.1.',
+    'GET of a ~600-byte JSON page held in memory: bare `node:http` (serialized once) vs a Fastify route with a response schema that sends the body and ETag memoized per cached value (as the clean room list and detail routes do) vs the same route behind the delivery plugins (helmet headers, ETag, Cache-Control, compression check, request metrics) vs a Fastify route that serializes on each request (fast-json-stringify). autocannon, 50 keep-alive connections, on 127.0.0.1.',
   async run(context) {
     const sizes: Sizes = context.smoke
       ? { roundCount: 1, durationSeconds: 1, warmUpSeconds: 1 }
@@ -188,7 +201,7 @@ function buildReport(
   const gatedTarget = (variant: ServerVariant, comparison: '<=' | '>=', value: number) =>
     variant === 'fastify' ? target(comparison, value) : null;
   const figures: Figure[] = [];
-  for (const variant of ['fastify', 'fastify-delivery'] as const) {
+  for (const variant of comparedVariants) {
     figures.push(
       {
         name: `${variantNames[variant]} returning a cached payload from memory / bare node:http (req/s, median of per-round ratios)`,
@@ -244,9 +257,10 @@ function describeSetup(
     0,
   );
   return [
-    `Servers: three fresh children pinned to CPU ${setup.server ?? 'unknown'} (Cpus_allowed_list), idle while another is loaded. Load: autocannon in a child pinned to CPU ${setup.load ?? 'unknown'}, ${CONNECTIONS} keep-alive connections, no pipelining, no Accept-Encoding (the body is below the 1 KiB compression threshold anyway).`,
-    `Each server is warmed ${sizes.warmUpSeconds} s, then ${sizes.roundCount} round(s) load bare node, Fastify, and Fastify with the delivery plugins for ${sizes.durationSeconds} s each, in that order. The ratio is per round, and figures are medians over rounds. All three servers sent the same bytes before timing. The rounds saw ${failures} errors or non-2xx responses.`,
-    `Targets: the Fastify route >= ${targets.ratio}x bare node:http and p99 <= ${targets.p99Ms} ms. The route behind the delivery plugins is reported without a target: it shows what the security headers, ETag, Cache-Control and request metrics add to every response.`,
+    `Servers: four fresh children pinned to CPU ${setup.server ?? 'unknown'} (Cpus_allowed_list), idle while another is loaded. Load: autocannon in a child pinned to CPU ${setup.load ?? 'unknown'}, ${CONNECTIONS} keep-alive connections, no pipelining, no Accept-Encoding (the body is below the 1 KiB compression threshold anyway).`,
+    `The Fastify route and the route with the delivery plugins send the body and ETag that createMemoizedJsonSender computed once for the cached page object with the route's zod response schema, as GET /api/v1/cleanrooms does for a cached page. The serializing route runs Fastify's JSON schema serializer on each request and sends no ETag.`,
+    `Each server is warmed ${sizes.warmUpSeconds} s, then ${sizes.roundCount} round(s) load ${serverVariants.map((variant) => variantNames[variant]).join(', ')} for ${sizes.durationSeconds} s each, in that order. The ratio is per round, and figures are medians over rounds. All four servers sent the same bytes before timing. The rounds saw ${failures} errors or non-2xx responses.`,
+    `Targets: the Fastify route >= ${targets.ratio}x bare node:http and p99 <= ${targets.p99Ms} ms. The route behind the delivery plugins is reported without a target: it shows what the security headers, ETag, Cache-Control and request metrics add to every response. So is the serializing route, which shows what the memoized body saves.`,
     'Server CPU per request is the server process CPU time (user plus system, process.cpuUsage) over one load divided by the requests autocannon completed. It is the cost of a request on the server core, so its ratio estimates the throughput ratio on a dedicated core and is less sensitive than req/s to other programs taking the CPU. It is reported for context, not gated.',
   ];
 }
@@ -256,15 +270,10 @@ function roundsTable(rounds: MeasuredRound<RoundLoads>[]): ReportTable {
     title: 'Rounds',
     columns: [
       'Round',
-      'Bare req/s',
-      'Fastify req/s',
-      'Delivery req/s',
-      'Fastify ratio',
-      'Delivery ratio',
-      'Bare p99',
-      'Fastify p99',
-      'Delivery p99',
-      'CPU/req bare, Fastify, delivery',
+      ...serverVariants.map((variant) => `${columnNames[variant]} req/s`),
+      ...comparedVariants.map((variant) => `${columnNames[variant]} ratio`),
+      ...serverVariants.map((variant) => `${columnNames[variant]} p99`),
+      `CPU/req ${serverVariants.map((variant) => columnNames[variant].toLowerCase()).join(', ')}`,
       'Foreign CPU',
       'Attempts',
     ],
@@ -273,14 +282,11 @@ function roundsTable(rounds: MeasuredRound<RoundLoads>[]): ReportTable {
       const bare = loads['bare-node'].requestsPerSecond;
       return [
         String(index + 1),
-        bare.toFixed(0),
-        loads.fastify.requestsPerSecond.toFixed(0),
-        loads['fastify-delivery'].requestsPerSecond.toFixed(0),
-        formatFigureValue(loads.fastify.requestsPerSecond / bare, 'x'),
-        formatFigureValue(loads['fastify-delivery'].requestsPerSecond / bare, 'x'),
-        `${loads['bare-node'].p99Ms} ms`,
-        `${loads.fastify.p99Ms} ms`,
-        `${loads['fastify-delivery'].p99Ms} ms`,
+        ...serverVariants.map((variant) => loads[variant].requestsPerSecond.toFixed(0)),
+        ...comparedVariants.map((variant) =>
+          formatFigureValue(loads[variant].requestsPerSecond / bare, 'x'),
+        ),
+        ...serverVariants.map((variant) => `${loads[variant].p99Ms} ms`),
         serverVariants
           .map((variant) => `${loads[variant].serverCpuMicrosecondsPerRequest.toFixed(1)} µs`)
           .join(', '),

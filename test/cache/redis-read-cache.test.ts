@@ -165,6 +165,31 @@ describe('read cache on Redis', () => {
     expect(cache.stats().requests.l2).toBe(1);
     expect(cache.stats().l1Items).toBe(0);
   });
+
+  it('returns one decoded object while the Redis entry is unchanged', async () => {
+    const prefix = newPrefix();
+    const writer = await open(prefix);
+    const reader = await open(prefix, { policies: policies({ l1: false }) });
+    let version = 0;
+    const request = {
+      key: 'k',
+      kind: 'list' as const,
+      tags: ['t'],
+      load: async () => ({ version: ++version }),
+    };
+    await writer.getOrSet(request);
+
+    const first = await reader.getOrSet(request);
+    const second = await reader.getOrSet(request);
+    await writer.invalidateTags(['t']);
+    await writer.getOrSet(request);
+    const third = await reader.getOrSet(request);
+
+    expect(reader.stats().requests.l2).toBe(3);
+    expect(second).toBe(first);
+    expect(first).toEqual({ version: 1 });
+    expect(third).toEqual({ version: 2 });
+  });
 });
 
 describe('read cache when the loader lock fails', () => {

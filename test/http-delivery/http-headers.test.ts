@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { createWebDist, type WebDistFixture } from './web-dist-fixture.ts';
@@ -186,6 +187,73 @@ describe('ETag only on cacheable responses', () => {
 
     expect(response.statusCode).toBe(200);
     expect(response.headers.etag).toMatch(/^"[^"]+"$/);
+  });
+});
+
+describe('ETag of a memoized cached body', () => {
+  it('is the SHA-1 of the body it sends', async () => {
+    const response = await getCleanRooms();
+    const digest = createHash('sha1').update(response.rawPayload).digest('base64');
+
+    expect(response.headers.etag).toBe(`"${digest}"`);
+  });
+
+  it('stays the same while the list is unchanged', async () => {
+    const first = await getCleanRooms();
+    const second = await getCleanRooms();
+
+    expect(second.headers.etag).toBe(first.headers.etag);
+    expect(second.body).toBe(first.body);
+  });
+
+  it('changes when a new room invalidates the list', async () => {
+    const before = await getCleanRooms();
+    const created = await test.app.inject({
+      method: 'POST',
+      url: '/api/v1/cleanrooms',
+      headers: bearer(test.keys.advertiser),
+      payload: { name: 'Memoized ETag check' },
+    });
+
+    const after = await getCleanRooms();
+    const conditional = await getCleanRooms({ 'if-none-match': String(before.headers.etag) });
+
+    expect(created.statusCode).toBe(201);
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    expect(after.body).toContain('Memoized ETag check');
+    expect(conditional.statusCode).toBe(200);
+    expect(conditional.headers.etag).toBe(after.headers.etag);
+  });
+
+  it('changes when an update invalidates a room', async () => {
+    const before = await getCleanRoomById('CR-000001');
+    const name = `${before.json<{ name: string }>().name} (etag)`;
+    const patched = await test.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/cleanrooms/CR-000001',
+      headers: bearer(test.keys.advertiser),
+      payload: { name },
+    });
+
+    const after = await getCleanRoomById('CR-000001');
+
+    expect(patched.statusCode).toBe(200);
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    expect(after.json<{ name: string }>().name).toBe(name);
+  });
+
+  it('answers HEAD with the tag and no body', async () => {
+    const get = await getCleanRooms();
+    const head = await test.app.inject({
+      method: 'HEAD',
+      url: '/api/v1/cleanrooms',
+      headers: bearer(test.keys.advertiser),
+    });
+
+    expect(head.statusCode).toBe(200);
+    expect(head.headers.etag).toBe(get.headers.etag);
+    expect(head.headers['content-length']).toBe(get.headers['content-length']);
+    expect(head.body).toBe('');
   });
 });
 

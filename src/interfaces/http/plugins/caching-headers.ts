@@ -4,13 +4,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Paths under which every response depends on the caller or on live state. */
 const API_PREFIXES = ['/api/', '/mcp', '/ws'];
-/** Operational endpoints whose responses must never be reused. */
-const NO_STORE_PREFIXES = ['/health', '/metrics'];
-/** API paths whose responses contain secrets (API key metadata), kept out of every cache, the browser's too. */
-const SENSITIVE_API_PREFIXES = ['/api/v1/api-keys'];
+/**
+ * Paths whose responses no cache may keep, the browser's included: the
+ * operational endpoints, and API paths whose responses contain secrets (API
+ * key metadata).
+ */
+const NO_STORE_PREFIXES = ['/health', '/metrics', '/api/v1/api-keys'];
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 /** Request headers a per-user API response depends on, besides the encoding. */
 const PER_USER_VARY = ['Authorization', 'Cookie', 'Accept-Encoding'];
+const SHARED_VARY = ['Accept-Encoding'];
 
 /**
  * Registers ETags and the Cache-Control and Vary headers of every response
@@ -36,11 +39,7 @@ const PER_USER_VARY = ['Authorization', 'Cookie', 'Accept-Encoding'];
  * caches, and a 304 only confirms the variant the cache already stores.
  */
 export async function registerCachingHeaders(app: FastifyInstance): Promise<void> {
-  // crypto.hash is the one-shot form of createHash: about half the cost per body.
-  await app.register(etag, {
-    replyWith304: false,
-    hashFn: (payload) => hash('sha1', payload, 'base64'),
-  });
+  await app.register(etag, { replyWith304: false, hashFn: hashBody });
 
   app.addHook('onSend', (request, reply, payload, done) => {
     setCacheHeaders(request, reply);
@@ -56,6 +55,20 @@ export async function registerCachingHeaders(app: FastifyInstance): Promise<void
   });
 }
 
+/**
+ * Returns the entity tag @fastify/etag gives `body`: a strong tag of the
+ * SHA-1 of the bytes, in base64. A route that memoizes its serialized body
+ * sets this tag itself, so the plugin does not hash the body on each request.
+ */
+export function computeEntityTag(body: string | Buffer): string {
+  return `"${hashBody(body)}"`;
+}
+
+/** crypto.hash is the one-shot form of createHash: about half the cost per body. */
+function hashBody(body: string | Buffer): string {
+  return hash('sha1', body, 'base64');
+}
+
 function setCacheHeaders(request: FastifyRequest, reply: FastifyReply): void {
   if (reply.hasHeader('cache-control')) return;
 
@@ -64,7 +77,7 @@ function setCacheHeaders(request: FastifyRequest, reply: FastifyReply): void {
     reply.header('cache-control', 'no-store');
     return;
   }
-  if ([...NO_STORE_PREFIXES, ...SENSITIVE_API_PREFIXES].some((prefix) => path.startsWith(prefix))) {
+  if (NO_STORE_PREFIXES.some((prefix) => path.startsWith(prefix))) {
     reply.header('cache-control', 'no-store');
     return;
   }
@@ -75,7 +88,7 @@ function setCacheHeaders(request: FastifyRequest, reply: FastifyReply): void {
     request.headers.cookie !== undefined ||
     request.caller !== null;
   reply.header('cache-control', perUser ? 'private, no-cache' : 'no-cache');
-  appendVary(reply, perUser ? PER_USER_VARY : ['Accept-Encoding']);
+  appendVary(reply, perUser ? PER_USER_VARY : SHARED_VARY);
 }
 
 /**
@@ -119,7 +132,13 @@ function stripWeakPrefix(tag: string): string {
 
 /** Adds names to Vary without repeating those already there. */
 function appendVary(reply: FastifyReply, names: readonly string[]): void {
-  const current = String(reply.getHeader('vary') ?? '');
+  const existing = reply.getHeader('vary');
+  if (existing === undefined) {
+    reply.header('vary', names.join(', '));
+    return;
+  }
+
+  const current = String(existing);
   const present = new Set(
     current
       .split(',')

@@ -42,7 +42,12 @@ function toArray<T>(value: T | T[] | undefined): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
-/** Removes repeated Vary field names, compared case-insensitively as RFC 9110 section 12.5.5 defines them; the first spelling stays. */
+/**
+ * Removes repeated Vary field names, compared case-insensitively as RFC 9110
+ * section 12.5.5 defines them, and keeps the first spelling. The library
+ * appends to Vary only when it sets Content-Encoding, so responses without
+ * that header skip the check.
+ */
 function deduplicateVary(
   _request: FastifyRequest,
   reply: FastifyReply,
@@ -50,7 +55,9 @@ function deduplicateVary(
   done: (error: null, payload: unknown) => void,
 ): void {
   const vary = reply.getHeader('vary');
-  if (vary !== undefined) reply.header('vary', uniqueFieldNames(vary));
+  if (vary !== undefined && reply.getHeader('content-encoding') !== undefined) {
+    reply.header('vary', uniqueFieldNames(vary));
+  }
   done(null, payload);
 }
 

@@ -27,21 +27,34 @@ import { listCleanRoomQuestions } from '../../../services/questions/list-questio
 import type { ServiceContext } from '../../../services/service-context.ts';
 import { callerOf } from '../authenticate.ts';
 import { commonErrorResponses } from '../error-envelope.ts';
+import { createMemoizedJsonSender } from '../plugins/memoized-json-sender.ts';
 
 const RoomParams = z.object({ cleanRoomId: z.string().min(1).max(100) });
 const tags = ['Clean rooms'];
+const CleanRoomPageSchema = pageSchema(CleanRoomSchema);
 
 /** Clean rooms, their partners, attached datasets and questions. */
 export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod {
   return async (app) => {
+    // The list and the detail return cached values, so their bodies and ETags are memoized per value.
+    const sendPage = createMemoizedJsonSender(CleanRoomPageSchema, {
+      method: 'GET',
+      url: '/api/v1/cleanrooms',
+    });
+    const sendRoom = createMemoizedJsonSender(CleanRoomSchema, {
+      method: 'GET',
+      url: '/api/v1/cleanrooms/:cleanRoomId',
+    });
+
     app.get('/cleanrooms', {
       schema: {
         tags,
         summary: 'List the clean rooms your organization is a partner of',
         querystring: PageQuerySchema.extend(ListCleanRoomsQuerySchema.shape),
-        response: { 200: pageSchema(CleanRoomSchema), ...commonErrorResponses },
+        response: { 200: CleanRoomPageSchema, ...commonErrorResponses },
       },
-      handler: (request) => listCleanRooms(context, callerOf(request), request.query),
+      handler: async (request, reply) =>
+        sendPage(reply, await listCleanRooms(context, callerOf(request), request.query)),
     });
 
     app.post('/cleanrooms', {
@@ -62,7 +75,8 @@ export function cleanRoomRoutes(context: ServiceContext): FastifyPluginAsyncZod 
         params: RoomParams,
         response: { 200: CleanRoomSchema, ...commonErrorResponses },
       },
-      handler: (request) => getCleanRoom(context, callerOf(request), request.params.cleanRoomId),
+      handler: async (request, reply) =>
+        sendRoom(reply, await getCleanRoom(context, callerOf(request), request.params.cleanRoomId)),
     });
 
     app.patch('/cleanrooms/:cleanRoomId', {
