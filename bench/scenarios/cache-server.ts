@@ -49,7 +49,9 @@ let bare: Server | null = null;
  * The platform under test in this process, pinned to the server CPU: the
  * real HTTP server on PostgreSQL, with the cache set up as the variant
  * selects. The server connects to PostgreSQL directly, the setup for which
- * docs/deployment.md recommends DATABASE_PREPARED_STATEMENTS=true.
+ * docs/deployment.md recommends DATABASE_PREPARED_STATEMENTS=true, and keeps
+ * its whole pool open (DATABASE_POOL_MIN=10), as that page recommends for a
+ * dedicated web process.
  */
 async function open(request: Extract<CacheServerRequest, { kind: 'open' }>) {
   const config = loadConfig({
@@ -60,6 +62,7 @@ async function open(request: Extract<CacheServerRequest, { kind: 'open' }>) {
     ENGINE_THREADS: '1',
     WORKER_ENABLED: 'false',
     DATABASE_PREPARED_STATEMENTS: 'true',
+    DATABASE_POOL_MIN: '10',
     REDIS_URL: request.redisUrl,
     REDIS_KEY_PREFIX: 'bench:',
     CACHE_ENABLED: String(request.variant !== 'uncached'),

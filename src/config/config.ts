@@ -76,6 +76,8 @@ export const configSchema = z
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
       .default('public'),
     DATABASE_POOL_MAX: integer(1, 1000).default(10),
+    /** Connections opened at start and kept while idle, so a burst of reads (Redis down, say) finds them ready; unset means 2, or DATABASE_POOL_MAX when that is lower. */
+    DATABASE_POOL_MIN: integer(0, 1000).optional(),
     DATABASE_IDLE_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
     DATABASE_CONNECTION_TIMEOUT_MS: integer(1, 600_000).default(5_000),
     DATABASE_STATEMENT_TIMEOUT_MS: integer(0, 3_600_000).default(30_000),
@@ -233,6 +235,20 @@ export const configSchema = z
           message: `is required when ${vapidSet.join(', ')} is set (set all of ${vapidVariables.join(', ')} or none)`,
         });
       }
+    }
+
+    // Zod runs this check even when DATABASE_POOL_MAX itself failed; that is reported once already.
+    const poolMin = config.DATABASE_POOL_MIN;
+    if (
+      poolMin !== undefined &&
+      config.DATABASE_POOL_MAX >= 1 &&
+      poolMin > config.DATABASE_POOL_MAX
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['DATABASE_POOL_MIN'],
+        message: `must be at most DATABASE_POOL_MAX (${config.DATABASE_POOL_MAX}); lower it or raise DATABASE_POOL_MAX`,
+      });
     }
 
     if (config.WS_HIGH_WATER_BYTES >= config.WS_MAX_BUFFERED_BYTES) {

@@ -63,6 +63,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('rejects a pool minimum above the pool maximum, naming both', () => {
+    expect(() => loadConfig({ DATABASE_POOL_MIN: '12', DATABASE_POOL_MAX: '10' })).toThrow(
+      /DATABASE_POOL_MIN.*must be at most DATABASE_POOL_MAX \(10\)/s,
+    );
+  });
+
   it('ignores unrelated variables of the host', () => {
     expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.toThrow();
   });

@@ -151,6 +151,19 @@ describe('pool settings', () => {
 
     await expect.poll(() => db.pool.totalCount, { timeout: 3000 }).toBe(0);
   });
+
+  it('opens the pool minimum when warmed and keeps it past the idle timeout', async () => {
+    const db = await openDatabase({ poolMax: 4, poolMin: 3, idleTimeoutMs: 100 });
+
+    await db.warm();
+    expect(db.pool.totalCount).toBe(3);
+    await Promise.all(Array.from({ length: 4 }, () => db.query('SELECT pg_sleep(0.05)')));
+    expect(db.pool.totalCount).toBe(4);
+
+    await expect.poll(() => db.pool.totalCount, { timeout: 3000 }).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(db.pool.totalCount).toBe(3);
+  });
 });
 
 describe('prepared statements', () => {

@@ -7,6 +7,9 @@ import type { Database } from './database.ts';
 import { PgliteDatabase } from './pglite-database.ts';
 import { PostgresDatabase } from './postgres-database.ts';
 
+/** Connections kept open while idle when DATABASE_POOL_MIN is unset. */
+const DEFAULT_POOL_MIN = 2;
+
 /** Opens PostgreSQL when DATABASE_URL is set, otherwise PGlite under DATA_DIR/pglite. */
 export async function openDatabase(
   config: Config,
@@ -24,6 +27,7 @@ export async function openDatabase(
     url: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
     poolMax: config.DATABASE_POOL_MAX,
+    poolMin: config.DATABASE_POOL_MIN ?? Math.min(DEFAULT_POOL_MIN, config.DATABASE_POOL_MAX),
     idleTimeoutMs: config.DATABASE_IDLE_TIMEOUT_MS,
     connectionTimeoutMs: config.DATABASE_CONNECTION_TIMEOUT_MS,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
@@ -34,6 +38,7 @@ export async function openDatabase(
   });
   try {
     await db.exec(`CREATE SCHEMA IF NOT EXISTS "${config.DATABASE_SCHEMA}"`);
+    await db.warm();
   } catch (error) {
     await db.close().catch(() => undefined);
     throw explainConnectionFailure(error, config.DATABASE_URL);
