@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { QuestionRunResult } from '../../src/domain/runs/question-run.ts';
 import {
+  AXIS_METRICS,
+  categoryAxisSize,
   categoryTicks,
   formatMeasure,
   measureUnitOf,
   toChartData,
+  valueAxisSize,
 } from '../../web/src/components/result-chart-data.ts';
 
 function resultOf(
@@ -110,6 +113,33 @@ describe('result chart data', () => {
     expect(new Set(crowded).size).toBe(crowded.length);
     for (const tick of crowded) expect(Number.isInteger(tick)).toBe(true);
     expect(categoryTicks(0, 1000, 64)).toEqual([]);
+  });
+
+  it('widens the y-axis with its widest label', () => {
+    const ticksAndGaps = AXIS_METRICS.tickPx + AXIS_METRICS.tickGapPx + AXIS_METRICS.titleGapPx;
+
+    expect(valueAxisSize([20, 64.2, 31])).toBe(Math.ceil(ticksAndGaps + 64.2));
+    expect(valueAxisSize([120])).toBeGreaterThan(valueAxisSize([60]));
+    expect(valueAxisSize([])).toBe(ticksAndGaps);
+  });
+
+  it('sizes the x-axis for level labels by their height', () => {
+    const levelHeight = categoryAxisSize([40, 300], 0);
+
+    expect(levelHeight).toBe(categoryAxisSize([10], 0));
+    expect(levelHeight).toBeGreaterThan(
+      AXIS_METRICS.tickPx + AXIS_METRICS.tickGapPx + AXIS_METRICS.fontPx,
+    );
+  });
+
+  it('sizes the x-axis for slanted labels by their width', () => {
+    const short = categoryAxisSize([60], -30);
+    const long = categoryAxisSize([60, 200], -30);
+
+    // A label slanted by 30 degrees reaches down half its width.
+    expect(long - short).toBeGreaterThanOrEqual(69);
+    expect(long - short).toBeLessThanOrEqual(71);
+    expect(categoryAxisSize([200], 30)).toBe(long);
   });
 
   it('formats shares as percentages', () => {

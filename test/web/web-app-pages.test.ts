@@ -1,4 +1,5 @@
-import type { Page, Request } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import type { Page, Request, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, sendJson, waitForRun } from '../support/api-helpers.ts';
 import { launchChromium, type ChromiumSession } from './support/chromium.ts';
@@ -12,26 +13,91 @@ import {
 import { startWebTestServer, type WebTestServer } from './support/web-test-server.ts';
 
 const PHONE_WIDTH_PX = 375;
+/** Playwright's default viewport, which the tests return to after changing it. */
+const DESKTOP_VIEWPORT = { width: 1280, height: 720 };
+const UUID_PATTERN = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+/** Matches the results of any run, also when the service worker fetches them. */
+const RESULTS_URL = '**/api/v1/runs/*/results*';
 /** Failed sign-ins per email before the server throttles it (LOGIN_MAX_FAILURES_PER_EMAIL's default). */
 const MAX_FAILURES_PER_EMAIL = 5;
 
 /**
  * Records the text uPlot draws on each canvas since its last full clear, as
  * canvas.drawnTexts, so a test can read axis labels that are not in the DOM.
- * Text, because it runs in the page.
+ * canvas.drawnBoxes has each text's ink box in canvas pixels, after the
+ * rotation uPlot draws axis titles and slanted labels with. Text, because it
+ * runs in the page.
  */
 const CANVAS_TEXT_RECORDER = `
   const fillText = CanvasRenderingContext2D.prototype.fillText;
   const clearRect = CanvasRenderingContext2D.prototype.clearRect;
+  const inkBox = (context, text, x, y) => {
+    const metrics = context.measureText(text);
+    const transform = context.getTransform();
+    const corners = [
+      [x - metrics.actualBoundingBoxLeft, y - metrics.actualBoundingBoxAscent],
+      [x + metrics.actualBoundingBoxRight, y - metrics.actualBoundingBoxAscent],
+      [x - metrics.actualBoundingBoxLeft, y + metrics.actualBoundingBoxDescent],
+      [x + metrics.actualBoundingBoxRight, y + metrics.actualBoundingBoxDescent],
+    ].map(([cornerX, cornerY]) => transform.transformPoint({ x: cornerX, y: cornerY }));
+    const xs = corners.map((corner) => corner.x);
+    const ys = corners.map((corner) => corner.y);
+    return { text, left: Math.min(...xs), right: Math.max(...xs), top: Math.min(...ys), bottom: Math.max(...ys) };
+  };
   CanvasRenderingContext2D.prototype.clearRect = function (x, y, width, height) {
-    if (x === 0 && y === 0 && width >= this.canvas.width && height >= this.canvas.height) this.canvas.drawnTexts = [];
+    if (x === 0 && y === 0 && width >= this.canvas.width && height >= this.canvas.height) {
+      this.canvas.drawnTexts = [];
+      this.canvas.drawnBoxes = [];
+    }
     return clearRect.call(this, x, y, width, height);
   };
-  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
     (this.canvas.drawnTexts ??= []).push(String(text));
-    return fillText.call(this, text, ...rest);
+    (this.canvas.drawnBoxes ??= []).push(inkBox(this, String(text), x, y));
+    return fillText.call(this, text, x, y, ...rest);
   };
 `;
+
+/** Ink box (canvas pixels) of a text drawn on a chart canvas. */
+interface DrawnBox {
+  text: string;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+function overlaps(first: DrawnBox, second: DrawnBox): boolean {
+  return (
+    first.left < second.right &&
+    second.left < first.right &&
+    first.top < second.bottom &&
+    second.top < first.bottom
+  );
+}
+
+/** Counts the significant digits of a number as JavaScript writes it: 17 for 0.30000000000000004. */
+function significantDigits(value: number): number {
+  const [mantissa = ''] = Math.abs(value).toExponential().split('e');
+  return mantissa.replace('.', '').length;
+}
+
+/** Multiplies every count and index of a result response, so its tick labels get wide. */
+async function widenResultNumbers(route: Route): Promise<void> {
+  const response = await route.fetch();
+  const result = (await response.json()) as {
+    columns: { name: string }[];
+    rows: (string | number | null)[][];
+  };
+  const rows = result.rows.map((row) =>
+    row.map((value, index) =>
+      typeof value === 'number' && !result.columns[index]?.name.endsWith('_rate')
+        ? value * 1_000_000
+        : value,
+    ),
+  );
+  await route.fulfill({ response, json: { ...result, rows } });
+}
 
 describe('web app pages', () => {
   let server: WebTestServer;
@@ -145,6 +211,30 @@ describe('web app pages', () => {
     expect(await page.title()).toMatch(/^Clean room .+ - Cleanroom Copilot$/);
   });
 
+  it('shows partners by name and role', async () => {
+    await page.goto(`${server.baseUrl}/cleanrooms/CR-000001`);
+    const table = page.getByTestId('partner-table');
+    await table.waitFor();
+
+    const rows = (await table.locator('tbody tr').allInnerTexts()).map((row) => row.split('\t'));
+    expect(rows).toEqual([
+      ['Northwind Outfitters', 'OWNER', 'ADVERTISER', 'ACCEPTED'],
+      ['Daily Ledger Media', 'ANALYST', 'PUBLISHER', 'ACCEPTED'],
+    ]);
+    expect(await table.innerText()).not.toMatch(UUID_PATTERN);
+
+    const partners = await getJson<{ items: { name: string; partnerOrganizationId: string }[] }>(
+      server.platform.app,
+      server.platform.keys.advertiser,
+      '/api/v1/cleanrooms/CR-000001/partners',
+    );
+    const publisher = partners.body.items.find((partner) => partner.name === 'Daily Ledger Media');
+    const nameCell = table.getByRole('rowheader', { name: 'Daily Ledger Media' });
+    expect(await nameCell.getAttribute('title')).toBe(
+      `Organization id ${publisher?.partnerOrganizationId}`,
+    );
+  });
+
   it('starts a run from the form and shows its results', async () => {
     // CR-000001 pairs the advertiser with the publisher, whose audience has an age_band column.
     await page.goto(`${server.baseUrl}/cleanrooms/CR-000001`);
@@ -205,6 +295,105 @@ describe('web app pages', () => {
     const shareTicks = (await drawnTexts('share'))?.filter((text) => /^[\d.,]+%$/.test(text));
     expect(shareTicks?.length).toBeGreaterThan(0);
     expect((await drawnTexts('count'))?.some((text) => text.endsWith('%'))).toBe(false);
+  });
+
+  it('keeps axis titles clear of tick labels', async () => {
+    const titles = new Set(['Count', 'Share (%)', 'Index (100 = average)', 'attribute_value']);
+    await browser.context.route(RESULTS_URL, widenResultNumbers);
+    try {
+      for (const width of [DESKTOP_VIEWPORT.width, PHONE_WIDTH_PX]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.goto(`${server.baseUrl}${completedRunPath}`);
+        const canvases = page.locator('.result-chart canvas');
+        await expect.poll(() => canvases.count()).toBe(3);
+        const drawing = (index: number) =>
+          canvases.nth(index).evaluate((canvas) => {
+            const drawn = canvas as unknown as { width: number; height: number };
+            const boxes = (canvas as { drawnBoxes?: DrawnBox[] }).drawnBoxes ?? [];
+            return { width: drawn.width, height: drawn.height, boxes };
+          });
+        // Counts times a million, such as 4,000,000,000, are the widest tick labels.
+        await expect
+          .poll(async () => (await drawing(0)).boxes.some((box) => box.text.endsWith(',000,000')))
+          .toBe(true);
+
+        for (let index = 0; index < 3; index++) {
+          const { boxes, ...canvas } = await drawing(index);
+          const titleBoxes = boxes.filter((box) => titles.has(box.text));
+          expect(titleBoxes, `titles of chart ${index} at ${width} px`).toHaveLength(2);
+          for (const title of titleBoxes) {
+            const where = `${title.text} at ${width} px`;
+            for (const other of boxes.filter((box) => box !== title))
+              expect(overlaps(title, other), `${where} covers ${other.text}`).toBe(false);
+            expect(title.left, where).toBeGreaterThanOrEqual(0);
+            expect(title.top, where).toBeGreaterThanOrEqual(0);
+            expect(title.right, where).toBeLessThanOrEqual(canvas.width);
+            expect(title.bottom, where).toBeLessThanOrEqual(canvas.height);
+          }
+        }
+      }
+    } finally {
+      await browser.context.unroute(RESULTS_URL, widenResultNumbers);
+      await page.setViewportSize(DESKTOP_VIEWPORT);
+    }
+  });
+
+  it('downloads results without binary float noise', async () => {
+    const { app, keys } = server.platform;
+    // Linear attribution sums fractional credits, which leaves noise in the last binary digits.
+    const created = await sendJson<{ id: string }>(
+      app,
+      keys.advertiser,
+      'POST',
+      '/api/v1/cleanrooms/CR-000001/runs',
+      {
+        questionId: 'attribution',
+        parameters: { model: 'linear', date_start: '2026-11-01', date_end: '2026-11-30' },
+      },
+    );
+    const runId = created.body.id;
+    await waitForRun(app, keys.advertiser, runId, 60_000);
+    const served = await getJson<{ rows: (string | number | null)[][] }>(
+      app,
+      keys.advertiser,
+      `/api/v1/runs/${runId}/results?limit=1000`,
+    );
+    const numbers = served.body.rows.flat().filter((value) => typeof value === 'number');
+    expect(numbers.some((value) => significantDigits(value) > 15)).toBe(true);
+
+    await page.goto(`${server.baseUrl}/runs/${runId}`);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    const csv = await readFile(await download.path(), 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+
+    expect(lines).toHaveLength(served.body.rows.length + 1);
+    served.body.rows.forEach((row, rowIndex) => {
+      const cells = lines[rowIndex + 1]?.split(',') ?? [];
+      row.forEach((value, columnIndex) => {
+        if (typeof value !== 'number') return;
+        const cell = cells[columnIndex] ?? '';
+        const where = `row ${rowIndex + 1}, column ${columnIndex + 1}: ${cell}`;
+        expect(significantDigits(Number(cell)), where).toBeLessThanOrEqual(15);
+        expect(Math.abs(Number(cell) - value), where).toBeLessThanOrEqual(Math.abs(value) * 1e-14);
+      });
+    });
+  });
+
+  it('explains the bound behind the preview', async () => {
+    await page.goto(`${server.baseUrl}/cleanrooms/CR-000001/questions/reach_frequency/run`);
+    await page.getByLabel(/First day/).fill('2026-11-01');
+    await page.getByLabel(/Last day/).fill('2026-11-30');
+    await page.getByRole('button', { name: 'Preview suppressed rows' }).click();
+    const preview = page.getByTestId('run-preview');
+    await preview.waitFor();
+
+    expect(await preview.textContent()).toContain('may pass');
+    const bound = await preview.getByTestId('preview-bound').textContent();
+    expect(bound).toContain('upper bound on each segment’s people with the crowd size');
+    expect(bound).toContain('“will be suppressed” is certain but “may pass” is not');
   });
 
   it('the run form rejects a bad parameter', async () => {

@@ -133,3 +133,42 @@ export function formatMeasure(unit: MeasureUnit, value: number): string {
     return `${(value * 100).toLocaleString(undefined, { maximumFractionDigits: 1 })}%`;
   return value.toLocaleString(undefined, { maximumFractionDigits: 2 });
 }
+
+/** Lengths (CSS px) the charts draw their axes with. The axis sizes below add them up. */
+export const AXIS_METRICS = {
+  /** Length of a tick mark. */
+  tickPx: 10,
+  /** Space between a tick mark and its label. */
+  tickGapPx: 5,
+  /** Font size of tick labels and axis titles. */
+  fontPx: 12,
+  /** Height of one line of text in the canvas, as a multiple of the font size. */
+  lineHeight: 1.2,
+  /** Space kept between the farthest edge of a tick label and the axis title. */
+  titleGapPx: 6,
+} as const;
+
+/**
+ * Returns the width (CSS px) of a y-axis's tick area: tick, gap and the
+ * widest tick label, plus a gap. uPlot draws the axis title beside that area,
+ * so the title never covers a tick label however wide the labels get.
+ */
+export function valueAxisSize(labelWidthsPx: readonly number[]): number {
+  const widest = Math.max(0, ...labelWidthsPx);
+  return Math.ceil(AXIS_METRICS.tickPx + AXIS_METRICS.tickGapPx + widest + AXIS_METRICS.titleGapPx);
+}
+
+/**
+ * Returns the height (CSS px) of the x-axis's tick area, below which uPlot
+ * draws the axis title. A label slanted by an angle reaches down by its width
+ * times the sine of the angle, plus half its own height, because uPlot
+ * anchors a slanted label at the vertical middle of one end.
+ */
+export function categoryAxisSize(labelWidthsPx: readonly number[], rotateDeg: number): number {
+  const widest = Math.max(0, ...labelWidthsPx);
+  const angle = (Math.abs(rotateDeg) * Math.PI) / 180;
+  const textHeight = AXIS_METRICS.fontPx * AXIS_METRICS.lineHeight;
+  const reach =
+    angle === 0 ? textHeight : widest * Math.sin(angle) + (textHeight / 2) * Math.cos(angle);
+  return Math.ceil(AXIS_METRICS.tickPx + AXIS_METRICS.tickGapPx + reach + AXIS_METRICS.titleGapPx);
+}

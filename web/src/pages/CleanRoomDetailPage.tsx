@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
+import type { Partner } from '../../../src/domain/clean-rooms/clean-room.ts';
 import {
   fetchCleanRoom,
   fetchPartners,
@@ -9,6 +10,40 @@ import {
 import { pages } from '../app/routes.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { countText } from '../lib/count-text.ts';
+
+/**
+ * Shows each partner organization by name, with its role second, so both fit
+ * a phone screen. The organization id, which the partner API takes to add or
+ * remove a partner, is the name's tooltip.
+ */
+function PartnerTable({ partners }: { partners: readonly Partner[] }) {
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Partners">
+      <table data-testid="partner-table">
+        <thead>
+          <tr>
+            <th scope="col">Organization</th>
+            <th scope="col">Role</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Invitation</th>
+          </tr>
+        </thead>
+        <tbody>
+          {partners.map((partner) => (
+            <tr key={partner.id}>
+              <th scope="row" title={`Organization id ${partner.partnerOrganizationId}`}>
+                {partner.name}
+              </th>
+              <td>{partner.role}</td>
+              <td>{partner.kind}</td>
+              <td>{partner.status}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 function Partners({ cleanRoomId }: { cleanRoomId: string }) {
   const query = useQuery({
@@ -20,13 +55,9 @@ function Partners({ cleanRoomId }: { cleanRoomId: string }) {
       <h2 id="partners-title">Partners</h2>
       <QueryStatus query={query} what="partners" />
       {query.data?.items.length === 0 && <p className="muted">No partners yet.</p>}
-      <ul>
-        {query.data?.items.map((partner) => (
-          <li key={partner.id}>
-            {partner.name} ({partner.kind}) · {partner.role} · {partner.status}
-          </li>
-        ))}
-      </ul>
+      {query.data !== undefined && query.data.items.length > 0 && (
+        <PartnerTable partners={query.data.items} />
+      )}
     </section>
   );
 }

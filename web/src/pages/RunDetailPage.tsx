@@ -10,6 +10,15 @@ import { useRunEvents } from '../ws/use-run-events.ts';
 
 const ResultChart = lazy(() => import('../components/ResultChart.tsx'));
 
+/**
+ * Formats a number for reading. Four decimals keep a rate the server rounds
+ * to 0.0773 whole, which the locale default of three would cut to 0.077.
+ * The CSV download keeps up to 15 significant digits.
+ */
+function tableNumber(value: number): string {
+  return value.toLocaleString(undefined, { maximumFractionDigits: 4 });
+}
+
 function ResultTable({ result }: { result: QuestionRunResult }) {
   return (
     <div className="table-scroll" tabIndex={0} role="region" aria-label="Result table">
@@ -28,7 +37,7 @@ function ResultTable({ result }: { result: QuestionRunResult }) {
             <tr key={rowIndex}>
               {row.map((value, columnIndex) => (
                 <td key={columnIndex} className={typeof value === 'number' ? 'number' : undefined}>
-                  {typeof value === 'number' ? value.toLocaleString() : (value ?? '')}
+                  {typeof value === 'number' ? tableNumber(value) : (value ?? '')}
                 </td>
               ))}
             </tr>
