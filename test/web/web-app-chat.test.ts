@@ -47,6 +47,13 @@ interface ChatFrame {
   event?: { type: string; text?: string };
 }
 
+interface EvidenceFrame {
+  type: string;
+  event?: {
+    evidence?: { status: string; rowsReleased: number | null; rowsSuppressed: number | null };
+  };
+}
+
 describe('web app chat', () => {
   let server: WebTestServer;
   let browser: ChromiumSession;
@@ -152,6 +159,15 @@ describe('web app chat', () => {
         .toEqual([LIST_ROOMS, LIST_PARTNERS]);
     });
 
+    it('moves a continued conversation to the top', async () => {
+      const titles = () => history().locator('.conversation-title').allTextContents();
+      expect((await titles())[0]).toBe(LIST_PARTNERS);
+
+      await ask(LIST_ROOMS);
+      await expect.poll(async () => (await titles())[0]).toBe(LIST_ROOMS);
+      expect(await titles()).toHaveLength(2);
+    });
+
     it('deletes a conversation', async () => {
       const [current] = (await conversations()).filter(({ title }) => title === LIST_ROOMS);
       page.once('dialog', (dialog) => void dialog.accept());
@@ -233,6 +249,33 @@ describe('web app chat', () => {
         .getByTestId('evidence-status')
         .filter({ hasText: 'COMPLETED' })
         .waitFor({ timeout: 60_000 });
+    });
+
+    it('reads a run whose events the page missed', async () => {
+      const missed = await browser.context.newPage();
+      // Reports every run as RUNNING without row counts and drops its run events, as when
+      // the run finished between the answer's report and the page's subscription.
+      await missed.routeWebSocket(/\/ws$/, (route) => {
+        const toServer = route.connectToServer();
+        toServer.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as EvidenceFrame;
+          if (frame.type === 'run_event') return;
+          const evidence = frame.event?.evidence;
+          if (evidence !== undefined) {
+            evidence.status = 'RUNNING';
+            evidence.rowsReleased = null;
+            evidence.rowsSuppressed = null;
+          }
+          route.send(JSON.stringify(frame));
+        });
+      });
+      await missed.goto(`${server.baseUrl}/`);
+      await ask(OVERLAP, missed);
+
+      const card = lastAnswer(missed).locator('.evidence-card');
+      await card.getByTestId('evidence-status').filter({ hasText: 'COMPLETED' }).waitFor();
+      await card.getByText(/rows? released/).waitFor();
+      await missed.close();
     });
 
     it('shows the run after a reload', async () => {

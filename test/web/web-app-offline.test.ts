@@ -4,12 +4,15 @@ import { getJson, sendJson, waitForRun } from '../support/api-helpers.ts';
 import { launchChromium, type ChromiumSession } from './support/chromium.ts';
 import { evaluateInPage, signIn, waitForServiceWorker } from './support/page-helpers.ts';
 import { startWebTestServer, type WebTestServer } from './support/web-test-server.ts';
+import { attachServiceWorkerDevTools } from './support/service-worker-devtools.ts';
 
 const RUN_SUBMISSION_GLOB = '**/api/v1/cleanrooms/*/runs';
 const ROOM = 'CR-000001';
 /** Asks the service worker to submit its queued runs now, as the page does when it comes back online. */
 const REPLAY_EXPRESSION =
   "navigator.serviceWorker.controller?.postMessage({ type: 'replay-runs' })";
+/** Sync tag of the worker's run queue: workbox-background-sync 7 registers `workbox-background-sync:<queue name>`. */
+const RUN_QUEUE_SYNC_TAG = 'workbox-background-sync:run-submissions';
 
 interface RunPage {
   items: { id: string }[];
@@ -195,5 +198,55 @@ describe('web app offline', () => {
     await evaluateInPage(page, REPLAY_EXPRESSION);
     await queueBanner().waitFor({ state: 'detached', timeout: 30_000 });
     expect(await runCount()).toBe(before + 1);
+  });
+
+  describe('background sync', () => {
+    let syncBrowser: ChromiumSession;
+    let syncPage: Page;
+
+    // A browser of its own: its worker has no sync registration left from the tests above, so
+    // the first run it queues registers a new one, which Chromium fires at once while online.
+    beforeAll(async () => {
+      syncBrowser = await launchChromium();
+      syncPage = await syncBrowser.context.newPage();
+      const { emails, passwords } = server.platform;
+      await signIn(syncPage, server.baseUrl, emails.advertiser, passwords.advertiser);
+      await waitForServiceWorker(syncPage);
+    }, 60_000);
+
+    afterAll(async () => {
+      await syncBrowser?.close();
+    });
+
+    it('submits a queued run on a sync event', async () => {
+      const devTools = await attachServiceWorkerDevTools(syncPage, server.baseUrl);
+      await syncBrowser.context.route(RUN_SUBMISSION_GLOB, (route) =>
+        route.request().method() === 'POST'
+          ? route.fulfill({ status: 503, contentType: 'application/json', body: '{}' })
+          : route.fallback(),
+      );
+      await syncPage.goto(`${server.baseUrl}/cleanrooms/${ROOM}/questions/audience_overlap/run`);
+      await syncPage.getByLabel(/Partner attribute/).selectOption('age_band');
+      const before = await runCount();
+      await syncPage.getByRole('button', { name: 'Start run' }).click();
+      await syncPage.getByTestId('run-queued').waitFor();
+
+      // Chromium's own sync fails on the 503, and Chromium then waits minutes before its
+      // next try, so no sync of its own comes between the unroute and the one fired below.
+      const failedSync = () => devTools.syncEvents.find(({ name }) => name === 'sync event failed');
+      await expect.poll(failedSync).toBeDefined();
+      const retryDelayMs = Number(failedSync()?.metadata['Next Attempt Delay (ms)']);
+      expect(retryDelayMs).toBeGreaterThanOrEqual(60_000);
+      await syncBrowser.context.unroute(RUN_SUBMISSION_GLOB);
+      expect(await runCount()).toBe(before);
+
+      await devTools.dispatchSync(RUN_QUEUE_SYNC_TAG);
+      const submitted = syncPage.getByTestId('run-queued-submitted');
+      await submitted.waitFor({ timeout: 30_000 });
+      await syncPage.getByTestId('run-queue-banner').waitFor({ state: 'detached' });
+      expect(await runCount()).toBe(before + 1);
+      expect(await submitted.getByRole('link').getAttribute('href')).toMatch(/^\/runs\/.+/);
+      await devTools.detach();
+    });
   });
 });

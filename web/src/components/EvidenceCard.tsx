@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { RunEvidence } from '../../../src/domain/chat/chat-stream-event.ts';
 import type { RunEventPayload } from '../../../src/domain/chat/ws-protocol.ts';
+import type { QuestionRun } from '../../../src/domain/runs/question-run.ts';
 import { countText } from '../lib/count-text.ts';
 
 interface RowFigures {
@@ -29,6 +30,56 @@ function useRowFigures(evidence: RunEvidence, status: string): RowFigures | null
   return { released: query.data.rowCount, suppressed: query.data.suppressedRowCount };
 }
 
+/**
+ * Rank of each run status in a run's life. The shared list of final
+ * statuses is in a module that loads zod, which stays off the first route.
+ */
+const STATUS_RANK: Readonly<Record<string, number>> = {
+  QUEUED: 0,
+  RUNNING: 1,
+  COMPLETED: 2,
+  FAILED: 2,
+  CANCELLED: 2,
+};
+const FINAL_RANK = 2;
+
+function rankOf(status: string): number {
+  return STATUS_RANK[status] ?? 0;
+}
+
+interface RunState {
+  status: string;
+  progress: number | undefined;
+}
+
+/** Picks the latest of several reports of one run: the later status, then the higher progress. */
+function latestState(first: RunState, ...others: (RunState | undefined)[]): RunState {
+  let latest = first;
+  for (const report of others) {
+    if (report === undefined) continue;
+    const later = rankOf(report.status) > rankOf(latest.status);
+    const ahead =
+      rankOf(report.status) === rankOf(latest.status) &&
+      (report.progress ?? 0) > (latest.progress ?? 0);
+    if (later || ahead) latest = report;
+  }
+  return latest;
+}
+
+/**
+ * Reads the run once while the answer reports it unfinished. Run events sent
+ * between the answer's report and the socket's subscription are not sent
+ * again, so without this read a card could keep a status the run has left.
+ */
+function useRunRead(evidence: RunEvidence): QuestionRun | undefined {
+  const query = useQuery({
+    queryKey: ['run', evidence.runId],
+    queryFn: async () => (await import('../api/resources.ts')).fetchRun(evidence.runId),
+    enabled: rankOf(evidence.status) < FINAL_RANK,
+  });
+  return query.data;
+}
+
 /** Shows the run behind an answer's numbers, with its live status. */
 export function EvidenceCard({
   evidence,
@@ -37,8 +88,12 @@ export function EvidenceCard({
   evidence: RunEvidence;
   live: RunEventPayload | undefined;
 }) {
-  const status = live?.status ?? evidence.status;
-  const progress = live?.progress;
+  const read = useRunRead(evidence);
+  const { status, progress } = latestState(
+    { status: evidence.status, progress: undefined },
+    read,
+    live,
+  );
   const figures = useRowFigures(evidence, status);
   return (
     <article className="evidence-card" aria-label={`Run of ${evidence.questionName}`}>

@@ -243,10 +243,12 @@ export function ChatPage() {
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const busy = state.streamingMessageId !== null || state.pendingReplyTo !== null || state.opening;
 
-  // A conversation started or opened here moves to the top of the history.
+  // The server moves a conversation to the top of the history when an answer
+  // starts in it and again when the answer is stored, so the list is read
+  // again at both points, as well as when another conversation is opened.
   useEffect(() => {
     void queryClient.invalidateQueries({ queryKey: ['conversations'] });
-  }, [queryClient, state.conversationId]);
+  }, [queryClient, state.conversationId, state.streamingMessageId]);
 
   const send = (text: string): boolean => {
     const trimmed = text.trim();

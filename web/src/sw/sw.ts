@@ -279,19 +279,62 @@ self.addEventListener('message', (event) => {
   if (type === CLEAR_API_CACHE) event.waitUntil(caches.delete(API_CACHE_NAME));
 });
 
+/** A run notification as the server sends it: JSON with a title, a body and the run's path. */
 interface PushPayload {
-  title?: string;
-  body?: string;
-  url?: string;
+  title: string;
+  body: string;
+  url: string;
+}
+
+const DEFAULT_PUSH_PAYLOAD: PushPayload = { title: 'Cleanroom Copilot', body: '', url: '/runs' };
+
+function stringField(record: Record<string, unknown>, name: keyof PushPayload): string {
+  const value = record[name];
+  return typeof value === 'string' ? value : DEFAULT_PUSH_PAYLOAD[name];
+}
+
+/** Returns the path of a URL on this origin, and `/runs` for any other URL, so a notification opens only this app. */
+function sameOriginPath(url: string): string {
+  let resolved: URL;
+  try {
+    resolved = new URL(url, self.location.origin);
+  } catch {
+    return DEFAULT_PUSH_PAYLOAD.url;
+  }
+  if (resolved.origin !== self.location.origin) return DEFAULT_PUSH_PAYLOAD.url;
+  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+}
+
+/**
+ * Reads a push message's payload. A payload that is not a JSON object still
+ * shows a notification, with its text as the body, because a push handler
+ * that throws shows none.
+ */
+function readPushPayload(data: PushMessageData | null): PushPayload {
+  const text = data?.text() ?? '';
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: the text itself is the message.
+  }
+  if (typeof parsed !== 'object' || parsed === null) return { ...DEFAULT_PUSH_PAYLOAD, body: text };
+
+  const record = parsed as Record<string, unknown>;
+  return {
+    title: stringField(record, 'title'),
+    body: stringField(record, 'body'),
+    url: sameOriginPath(stringField(record, 'url')),
+  };
 }
 
 self.addEventListener('push', (event) => {
-  const payload = (event.data?.json() ?? {}) as PushPayload;
+  const payload = readPushPayload(event.data);
   event.waitUntil(
-    self.registration.showNotification(payload.title ?? 'Cleanroom Copilot', {
-      body: payload.body ?? '',
+    self.registration.showNotification(payload.title, {
+      body: payload.body,
       icon: '/icons/icon-192.png',
-      data: { url: payload.url ?? '/runs' },
+      data: { url: payload.url },
     }),
   );
 });
