@@ -9,6 +9,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Platform } from '../../app/create-platform.ts';
+import { LazyChildLogger } from '../../adapters/logging/lazy-child-logger.ts';
+import type { Logger } from '../../adapters/logging/logger.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
 import { registerMcpEndpoint } from '../mcp/http/mcp-http-routes.ts';
 import { registerWsEndpoint } from '../ws/register-ws-endpoint.ts';
@@ -45,6 +47,8 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
     loggerInstance: platform.context.log as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT_BYTES,
     genReqId: () => crypto.randomUUID(),
+    childLoggerFactory: (logger, bindings, options) =>
+      new LazyChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
