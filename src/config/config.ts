@@ -76,7 +76,7 @@ export const configSchema = z
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
       .default('public'),
     DATABASE_POOL_MAX: integer(1, 1000).default(10),
-    /** Connections opened at start and kept while idle, so a burst of reads (Redis down, say) finds them ready; unset means 2, or DATABASE_POOL_MAX when that is lower. */
+    /** Connections opened at start and kept while idle, so that a burst of reads (with Redis down, for example) finds them ready. Unset means 2, or DATABASE_POOL_MAX when that is lower. */
     DATABASE_POOL_MIN: integer(0, 1000).optional(),
     DATABASE_IDLE_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
     DATABASE_CONNECTION_TIMEOUT_MS: integer(1, 600_000).default(5_000),
@@ -237,7 +237,7 @@ export const configSchema = z
       }
     }
 
-    // Zod runs this check even when DATABASE_POOL_MAX itself failed; that is reported once already.
+    // Zod runs this check even when DATABASE_POOL_MAX itself is invalid, which is already reported.
     const poolMin = config.DATABASE_POOL_MIN;
     if (
       poolMin !== undefined &&

@@ -63,7 +63,7 @@ describe('loadConfig', () => {
     }
   });
 
-  it('rejects a pool minimum above the pool maximum, naming both', () => {
+  it('rejects pool minimum above maximum', () => {
     expect(() => loadConfig({ DATABASE_POOL_MIN: '12', DATABASE_POOL_MAX: '10' })).toThrow(
       /DATABASE_POOL_MIN.*must be at most DATABASE_POOL_MAX \(10\)/s,
     );

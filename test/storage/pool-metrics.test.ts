@@ -152,7 +152,7 @@ describe('pool settings', () => {
     await expect.poll(() => db.pool.totalCount, { timeout: 3000 }).toBe(0);
   });
 
-  it('opens the pool minimum when warmed and keeps it past the idle timeout', async () => {
+  it('keeps the warmed pool minimum open', async () => {
     const db = await openDatabase({ poolMax: 4, poolMin: 3, idleTimeoutMs: 100 });
 
     await db.warm();

@@ -121,7 +121,7 @@ export class PostgresDatabase implements Database {
 
   /**
    * Opens the pool's minimum of connections now, so the first burst of
-   * queries does not pay for connection set-up (5-15 ms each on loopback).
+   * queries does not pay for connection set-up (5-15 ms each on loopback in our benchmarks).
    * pg-pool keeps them while idle but never opens them on its own.
    */
   async warm(): Promise<void> {
