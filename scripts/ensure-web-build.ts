@@ -90,7 +90,8 @@ export async function ensureWebBuild(outDir = defaultOutDir): Promise<boolean> {
   return true;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** Runs ensureWebBuild and prints whether it built, with the time it took. */
+export async function ensureWebBuildWithReport(): Promise<void> {
   const started = performance.now();
   const built = await ensureWebBuild();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -99,4 +100,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       ? `Built the web app into web/dist in ${seconds} s.\n`
       : 'The web app in web/dist is up to date.\n',
   );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await ensureWebBuildWithReport();
 }
