@@ -232,6 +232,20 @@ describe('WebSocket endpoint', () => {
       await client.close();
     });
 
+    it('names an unknown field of a resume entry', async () => {
+      const client = await TestWsClient.connect(url, { key: test.keys.advertiser });
+      const conversationId = crypto.randomUUID();
+      client.send({ type: 'hello', id: 'r1', resume: [{ conversationId, lastSeq: 0, seq: 3 }] });
+
+      const error = await client.waitFor((message) => message.type === 'error');
+      expect(error).toMatchObject({ id: 'r1', code: 'MESSAGE_INVALID', field: 'resume.0.seq' });
+      expect(error).toMatchObject({
+        message: expect.stringContaining('Unknown field "resume.0.seq"'),
+      });
+      expect(client.messages.filter((message) => message.type === 'ack')).toEqual([]);
+      await client.close();
+    });
+
     it('names the type when the message type is unknown', async () => {
       const client = await TestWsClient.connect(url, { key: test.keys.advertiser });
       client.send({ type: 'shout', id: 'x1' });

@@ -23,7 +23,7 @@ export const WS_BEARER_SUBPROTOCOL_PREFIX = 'cleanroom.bearer.';
 const clientMessageIdSchema = z.string().min(1).max(100);
 const conversationIdSchema = z.uuid();
 
-export const resumePointSchema = z.object({
+export const resumePointSchema = z.strictObject({
   conversationId: conversationIdSchema,
   /** Last `seq` the client received for this conversation; 0 replays from the start. */
   lastSeq: z.number().int().min(0),
