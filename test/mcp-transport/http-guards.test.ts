@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   initializeRequest,
@@ -5,6 +7,8 @@ import {
   readSseMessages,
   sendRawRequest,
   startMcpTestServer,
+  toolsListRequest,
+  type JsonRpcErrorBody,
   type McpTestServer,
 } from './support/mcp-test-server.ts';
 
@@ -210,5 +214,155 @@ describe('MCP endpoint request guards (any Host allowed)', () => {
       error: { data: { code: 'VALIDATION_FAILED' } },
     });
     expect(JSON.parse(response.body).error.message).toContain('"not a host"');
+  });
+});
+
+/** Creates a debug-level logger that keeps each line, so a test can check what a request logged. */
+function captureLog() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level: 'debug' }, stream), lines };
+}
+
+describe('MCP endpoint error bodies', () => {
+  let server: McpTestServer;
+  let key: string;
+  let sessionId: string;
+  const logged = captureLog();
+
+  beforeAll(async () => {
+    server = await startMcpTestServer({ log: logged.log });
+    key = server.platform.keys.advertiser;
+    const opened = await sendRawRequest(server.url, {
+      method: 'POST',
+      headers: jsonRpcHeaders(key),
+      body: JSON.stringify(initializeRequest),
+    });
+    sessionId = String(opened.headers['mcp-session-id']);
+    await sendRawRequest(server.url, {
+      method: 'POST',
+      headers: jsonRpcHeaders(key, { 'mcp-session-id': sessionId }),
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function post(body: string, headers: Record<string, string> = {}) {
+    const response = await sendRawRequest(server.url, {
+      method: 'POST',
+      headers: { ...jsonRpcHeaders(key, { 'mcp-session-id': sessionId }), ...headers },
+      body,
+    });
+    return { status: response.status, body: JSON.parse(response.body) as JsonRpcErrorBody };
+  }
+
+  async function get(headers: Record<string, string>) {
+    const response = await fetch(server.url, {
+      method: 'GET',
+      headers: {
+        authorization: `Bearer ${key}`,
+        accept: 'text/event-stream',
+        'mcp-session-id': sessionId,
+        ...headers,
+      },
+      signal: AbortSignal.timeout(5_000),
+    });
+    return { status: response.status, body: (await response.json()) as JsonRpcErrorBody };
+  }
+
+  it('rejects an empty batch as an invalid request', async () => {
+    const { status, body } = await post('[]');
+
+    expect(status).toBe(400);
+    expect(body.error.code).toBe(-32600);
+    expect(body.error.data.code).toBe('VALIDATION_FAILED');
+    expect(body.error.message).toContain('empty batch');
+  });
+
+  it('still serves a batch of one request', async () => {
+    const response = await sendRawRequest(server.url, {
+      method: 'POST',
+      headers: jsonRpcHeaders(key, { 'mcp-session-id': sessionId }),
+      body: JSON.stringify([toolsListRequest]),
+    });
+
+    expect(response.status).toBe(200);
+    expect(readSseMessages(response.body)).toContainEqual(
+      expect.objectContaining({ id: toolsListRequest.id, result: expect.anything() }),
+    );
+  });
+
+  it('names the invalid field of a JSON-RPC envelope', async () => {
+    const wrongVersion = await post(JSON.stringify({ ...toolsListRequest, jsonrpc: '1.0' }));
+    const extraField = await post(JSON.stringify({ ...toolsListRequest, extra: 1 }));
+    const notAMessage = await post(JSON.stringify({ hello: 'world' }));
+
+    for (const { status, body } of [wrongVersion, extraField, notAMessage]) {
+      expect(status).toBe(400);
+      expect(body.error.code).toBe(-32600);
+      expect(body.error.data.code).toBe('VALIDATION_FAILED');
+    }
+    expect(wrongVersion.body.error.message).toContain('"jsonrpc" must be "2.0", received "1.0"');
+    expect(extraField.body.error.message).toContain('"extra" is not a field');
+    expect(notAMessage.body.error.message).toContain('"jsonrpc" must be "2.0"');
+  });
+
+  it('names the Content-Type of a 415', async () => {
+    const text = await post('{}', { 'content-type': 'text/plain' });
+    const xml = await post('{}', { 'content-type': 'application/xml' });
+
+    for (const { status, body } of [text, xml]) {
+      expect(status).toBe(415);
+      expect(body.error.data.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(body.error.message).toContain('Content-Type: application/json');
+    }
+    expect(text.body.error.message).toContain('"text/plain"');
+    expect(xml.body.error.message).toContain('"application/xml"');
+  });
+
+  it('names the Accept header of a 406', async () => {
+    const onPost = await post(JSON.stringify(toolsListRequest), { accept: 'application/json' });
+    const onGet = await get({ accept: 'application/json' });
+
+    for (const { status, body } of [onPost, onGet]) {
+      expect(status).toBe(406);
+      expect(body.error.data.code).toBe('NOT_ACCEPTABLE');
+      expect(body.error.message).toContain('"application/json"');
+      expect(body.error.message).toContain('lacks text/event-stream');
+    }
+    expect(onPost.body.error.message).toContain('Accept: application/json, text/event-stream');
+  });
+
+  it('adds a code to the errors of the SDK transport', async () => {
+    const { status, body } = await post(JSON.stringify(toolsListRequest), {
+      'mcp-protocol-version': '1999-01-01',
+    });
+
+    expect(status).toBe(400);
+    expect(body.error.message).toContain('1999-01-01');
+    expect(body.error.data.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('rejects a malformed Last-Event-ID with one info line', async () => {
+    logged.lines.length = 0;
+    const { status, body } = await get({ 'last-event-id': 'not-an-event-id' });
+
+    expect(status).toBe(400);
+    expect(body.error.data.code).toBe('VALIDATION_FAILED');
+    expect(body.error.message).toContain('Last-Event-ID "not-an-event-id"');
+    expect(body.error.message).toContain('<stream id>:<number>');
+    expect(logged.lines.filter((line) => (line.level as number) >= 40)).toEqual([]);
+    expect(JSON.stringify(logged.lines)).not.toContain('stack');
+    expect(logged.lines).toContainEqual(
+      expect.objectContaining({ msg: 'MCP request rejected', code: 'VALIDATION_FAILED' }),
+    );
   });
 });

@@ -6,7 +6,10 @@ import { McpStreamStore } from '../../src/interfaces/mcp/http/mcp-stream-store.t
 import { ControlledFetch } from './support/controlled-fetch.ts';
 import {
   connectClient,
+  initializeRequest,
   jsonRpcHeaders,
+  readSseMessages,
+  sendRawRequest,
   startMcpTestServer,
   type ConnectedClient,
   type JsonRpcErrorBody,
@@ -138,8 +141,10 @@ describe('resuming a dropped SSE stream', () => {
     const { db } = server.platform.platform.context;
     await vi.waitFor(
       async () => {
+        // The call's result, not the initialize result, so the resume replays it.
         const rows = await db.query(
-          `SELECT 1 FROM mcp_stream_events WHERE session_id = $1 AND message->'result' IS NOT NULL`,
+          `SELECT 1 FROM mcp_stream_events
+            WHERE session_id = $1 AND message->'result'->'content' IS NOT NULL`,
           [session.id],
         );
         expect(rows).toHaveLength(1);
@@ -149,10 +154,75 @@ describe('resuming a dropped SSE stream', () => {
     postStreams.releaseResume();
     const result = await call;
 
+    // The resumed stream ends with the replayed response, as the original stream would have,
+    // so only the client's standalone GET stream stays open.
+    await vi.waitFor(() => expect(session.openRequestCount).toBe(1), { timeout: 5_000 });
     expect(result.isError).toBeFalsy();
     expect((result.structuredContent as { run: { status: string } }).run.status).toBe('QUEUED');
     expect(postStreams.resumedFrom).toHaveLength(1);
     expect(postStreams.resumedFrom[0]).toMatch(/^[0-9a-f-]{36}:0$/);
+  });
+
+  it('sends a later result to the resumed stream', async () => {
+    const postStreams = new DroppingPostFetch();
+    const connected = await connectClient(server.url, server.platform.keys.advertiser, {
+      fetch: postStreams.fetch,
+      reconnectionOptions,
+    });
+    clients.push(connected);
+    const session = sessionOf(server, connected);
+
+    // The run stays QUEUED, so the call responds after its 2 s wait, once the stream is resumed.
+    const call = connected.client.callTool({
+      name: 'start_run',
+      arguments: {
+        cleanRoomId: 'CR-000001',
+        questionId: 'audience_overlap',
+        parameters: { attribute: 'region' },
+        idempotencyKey: 'resume-post-stream-live',
+        waitSeconds: 2,
+      },
+    });
+    call.catch(() => undefined);
+    await postStreams.whenDropped;
+    postStreams.releaseResume();
+    const result = await call;
+
+    await vi.waitFor(() => expect(session.openRequestCount).toBe(1), { timeout: 5_000 });
+    expect(result.isError).toBeFalsy();
+    expect(postStreams.resumedFrom).toHaveLength(1);
+  });
+
+  it('ends a resumed POST stream after its response', async () => {
+    const key = server.platform.keys.advertiser;
+    const sessionId = await openRawSession(server.url, key);
+    const call = await sendRawRequest(server.url, {
+      method: 'POST',
+      headers: jsonRpcHeaders(key, {
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'list_clean_rooms', arguments: {} },
+      }),
+    });
+    expect(call.status).toBe(200);
+    const eventIds = readSseEventIds(call.body);
+    expect(eventIds).toHaveLength(2);
+    const [primingId = '', responseId = ''] = eventIds;
+    const session = server.platform.app.mcp.sessions!.get(sessionId)!;
+
+    const fromStart = await resumeRaw(server.url, key, sessionId, primingId);
+    const afterResponse = await resumeRaw(server.url, key, sessionId, responseId);
+
+    expect(readSseMessages(fromStart)).toEqual([
+      expect.objectContaining({ id: 7, result: expect.anything() }),
+    ]);
+    expect(readSseMessages(afterResponse)).toEqual([]);
+    await vi.waitFor(() => expect(session.openRequestCount).toBe(0));
   });
 
   it('prunes events older than the retention time', async () => {
@@ -213,7 +283,9 @@ describe('resuming a dropped SSE stream', () => {
     });
 
     expect(response.status).toBe(400);
-    await response.body?.cancel();
+    expect(await response.json()).toMatchObject({
+      error: { data: { code: 'VALIDATION_FAILED' } },
+    });
   });
 });
 
@@ -255,6 +327,42 @@ describe('resuming on another web process', () => {
     expect(second.platform.app.mcp.sessions!.size).toBe(0);
   });
 
+  it('ends a relayed POST stream after its response', async () => {
+    const key = first.platform.keys.advertiser;
+    const sessionId = await openRawSession(first.url, key);
+    const call = await sendRawRequest(first.url, {
+      method: 'POST',
+      headers: jsonRpcHeaders(key, {
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 8,
+        method: 'tools/call',
+        params: { name: 'list_clean_rooms', arguments: {} },
+      }),
+    });
+    const [primingId = '', responseId = ''] = readSseEventIds(call.body);
+    const { db } = first.platform.platform.context;
+    // Events are written behind the transport, and the relay reads only stored ones.
+    await vi.waitFor(async () => {
+      const rows = await db.query(
+        `SELECT 1 FROM mcp_stream_events WHERE session_id = $1 AND message->>'id' = '8'`,
+        [sessionId],
+      );
+      expect(rows).toHaveLength(1);
+    });
+
+    const fromStart = await resumeRaw(second.url, key, sessionId, primingId);
+    const afterResponse = await resumeRaw(second.url, key, sessionId, responseId);
+
+    expect(readSseMessages(fromStart)).toEqual([
+      expect.objectContaining({ id: 8, result: expect.anything() }),
+    ]);
+    expect(readSseMessages(afterResponse)).toEqual([]);
+  });
+
   it('answers 404 at once to an unknown stream of a live session', async () => {
     const client = await connectResumableClient(first);
     clients.push(client);
@@ -293,6 +401,46 @@ describe('resuming on another web process', () => {
     });
   });
 });
+
+/** Opens a session with raw HTTP at protocol 2025-11-25, whose POST streams start with a priming event. */
+async function openRawSession(url: URL, key: string): Promise<string> {
+  const opened = await sendRawRequest(url, {
+    method: 'POST',
+    headers: jsonRpcHeaders(key),
+    body: JSON.stringify(initializeRequest),
+  });
+  const sessionId = String(opened.headers['mcp-session-id']);
+  await sendRawRequest(url, {
+    method: 'POST',
+    headers: jsonRpcHeaders(key, { 'mcp-session-id': sessionId }),
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  return sessionId;
+}
+
+/** Resumes a stream with raw HTTP and returns its whole body. A stream that stays open fails the test at the timeout. */
+async function resumeRaw(url: URL, key: string, sessionId: string, lastEventId: string) {
+  const response = await fetch(url, {
+    method: 'GET',
+    headers: {
+      authorization: `Bearer ${key}`,
+      accept: 'text/event-stream',
+      'mcp-session-id': sessionId,
+      'last-event-id': lastEventId,
+    },
+    signal: AbortSignal.timeout(5_000),
+  });
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+/** Reads the `id:` of each event of an SSE body, in order. */
+function readSseEventIds(body: string): string[] {
+  return body
+    .split('\n')
+    .filter((line) => line.startsWith('id: '))
+    .map((line) => line.slice('id: '.length));
+}
 
 /**
  * A fetch for the SDK client that fails the SSE stream of the first tools/call

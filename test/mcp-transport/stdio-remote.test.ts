@@ -50,8 +50,9 @@ describe('cleanroom mcp --remote', () => {
     const run = await initializeThroughRelay(server.url.href, `crk_${'D'.repeat(32)}`);
 
     expect(run.response.id).toBe(initializeRequest.id);
-    expect(run.response.error?.message).toContain('rejected the API key: API_KEY_INVALID');
-    expect(run.response.error?.message).toContain('--api-key');
+    expect(run.response.error?.message).toContain('rejected the API key. API_KEY_INVALID: ');
+    expect(run.response.error?.message).toMatch(/Pass a valid key with --api-key .*\.$/);
+    expect(run.response.error?.message).not.toMatch(/[.;,:][.;,:]/);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('MCP relay stopped');
   });

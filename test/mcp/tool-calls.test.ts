@@ -267,6 +267,50 @@ describe('MCP tool calls', () => {
       expect(text).toContain('age_band');
     });
 
+    it('rejects an unknown argument with the valid fields', async () => {
+      const { result, text } = await advertiser.call('list_partners', {
+        clean_room: holidayRoom.displayId,
+      });
+
+      expect(result.isError).toBe(true);
+      expect(text).toContain('VALIDATION_FAILED');
+      expect(text).toContain('unknown field "clean_room" (did you mean "cleanRoomId"?)');
+      expect(text).toContain('valid fields: cleanRoomId');
+    });
+
+    it('rejects an unknown argument beside valid ones', async () => {
+      const { result, text } = await advertiser.call('list_runs', {
+        cleanRoomId: holidayRoom.displayId,
+        limit: '5',
+        sort: 'newest',
+      });
+
+      expect(result.isError).toBe(true);
+      expect(text).toContain('unknown field "sort"');
+      expect(text).toContain('valid fields: cleanRoomId');
+      expect(text).toContain('limit');
+    });
+
+    it('keeps null and text leniency with strict fields', async () => {
+      const { result, data } = await advertiser.call('list_runs', {
+        cleanRoomId: holidayRoom.displayId,
+        limit: '5',
+        cursor: null,
+      });
+
+      expect(result.isError).toBeFalsy();
+      expect(data.items).toEqual(expect.any(Array));
+    });
+
+    it('declares no additional properties in tools/list', async () => {
+      const { tools } = await advertiser.client.listTools();
+
+      expect(tools.length).toBeGreaterThan(0);
+      for (const tool of tools) {
+        expect(tool.inputSchema, tool.name).toMatchObject({ additionalProperties: false });
+      }
+    });
+
     it('advertises the declared types in tools/list', async () => {
       const { tools } = await advertiser.client.listTools();
       const listRooms = tools.find((tool) => tool.name === 'list_clean_rooms');
@@ -351,6 +395,22 @@ describe('MCP tool calls', () => {
       expect(text).toContain('VALIDATION_FAILED');
       expect(text).toContain('offset');
       expect(text).not.toContain('unexpected');
+    });
+
+    it('names the offset and row count past the end', async () => {
+      const first = await publisher.call('get_results', { runId, limit: 1 });
+      const rowCount = first.data.rowCount as number;
+      const { result, text } = await publisher.call('get_results', {
+        runId,
+        offset: rowCount + 1,
+      });
+
+      expect(result.isError).toBe(true);
+      expect(text).toContain('VALIDATION_FAILED');
+      expect(text).toContain(`offset ${rowCount + 1} is past the end`);
+      expect(text).toContain(`${rowCount} rows`);
+      expect(text).toContain(`from 0 to ${rowCount}`);
+      expect(text.toLowerCase()).not.toContain('cursor');
     });
 
     it('rejects a cursor past the last row', async () => {

@@ -49,6 +49,7 @@ export const errorCodes = {
   RESULT_TOO_LARGE: { status: 422, title: 'Result has too many rows' },
   CURSOR_INVALID: { status: 400, title: 'Invalid cursor' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Content-Type' },
+  NOT_ACCEPTABLE: { status: 406, title: 'Accept header not satisfiable' },
   ENGINE_FAILED: { status: 500, title: 'Query engine failed' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
   DATABASE_TIMEOUT: { status: 503, title: 'Database timed out' },

@@ -80,7 +80,7 @@ function explainSendFailure(err: unknown, url: URL): { message: string; fatal: b
     const reason = serverErrorOf(err.message);
     if (status === 401 || status === 403) {
       return {
-        message: `the server at ${url.href} rejected the API key: ${reason}; pass a valid key with --api-key or CLEANROOM_API_KEY.`,
+        message: `the server at ${url.href} rejected the API key. ${asSentence(reason)} Pass a valid key with --api-key or CLEANROOM_API_KEY.`,
         fatal: true,
       };
     }
@@ -97,6 +97,12 @@ function explainSendFailure(err: unknown, url: URL): { message: string; fatal: b
     message: `could not reach ${url.href}: ${description}; start the server or fix --remote.`,
     fatal: true,
   };
+}
+
+/** Ends `text` with a period unless it ends with a sentence's punctuation already. */
+function asSentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 /** Reads `CODE: message` from the JSON-RPC error body the SDK puts in its error text, or returns that text. */

@@ -7,6 +7,7 @@ import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
 import { formatTable, joinBlocks } from './tool-text.ts';
 import { countText } from '../../domain/text/count-text.ts';
+import { AppError, isAppError } from '../../domain/errors/app-error.ts';
 
 /** Rows per call when the call sets no limit, so that one result does not flood a model's context. */
 const ROWS_DEFAULT = 50;
@@ -45,10 +46,13 @@ export const getResultsTool = defineTool({
   annotations: READ_ONLY_ANNOTATIONS,
 
   async handler(input, { services, caller }) {
-    const cursor = input.cursor ?? (input.offset ? encodeCursor([input.offset]) : undefined);
+    const offset = input.cursor === undefined ? input.offset : undefined;
+    const cursor = input.cursor ?? (offset ? encodeCursor([offset]) : undefined);
     const result = await getRunResults(services, caller, input.runId, {
       cursor,
       limit: input.limit ?? ROWS_DEFAULT,
+    }).catch((error: unknown) => {
+      throw offset === undefined ? error : inTermsOfOffset(error, input.runId, offset);
     });
     const truncated = result.offset + result.rows.length < result.rowCount;
     return {
@@ -57,6 +61,23 @@ export const getResultsTool = defineTool({
     };
   },
 });
+
+/**
+ * Rewords the service's rejection of the cursor this tool built from
+ * `offset`, which would name a cursor the caller never sent, in terms of
+ * the offset, the row count and the valid offsets.
+ */
+function inTermsOfOffset(error: unknown, runId: string, offset: number): unknown {
+  const rowCount = isAppError(error) ? error.details?.rowCount : undefined;
+  if (!isAppError(error) || error.code !== 'CURSOR_INVALID' || typeof rowCount !== 'number')
+    return error;
+
+  return new AppError(
+    'VALIDATION_FAILED',
+    `offset ${offset} is past the end of the result of run ${runId}: it has ${countText(rowCount, 'row')}, so offset must be from 0 to ${rowCount}. Pass a smaller offset, or omit it to start at the first row.`,
+    { details: { field: 'offset', offset, rowCount } },
+  );
+}
 
 function describeResult(result: QuestionRunResult, truncated: boolean): string {
   if (result.rows.length === 0) return describeEmptyPage(result);

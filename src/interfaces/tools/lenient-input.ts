@@ -18,6 +18,11 @@ const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
  * an object or array sent as JSON text is parsed. Anything else is rejected
  * with an issue naming the expected type, at the field's path.
  *
+ * An argument the tool does not have is rejected, naming it and the valid
+ * fields, so a model that misspells one (`clean_room` for `cleanRoomId`)
+ * learns of it instead of the argument being dropped. The JSON Schema of
+ * the input then has `additionalProperties: false`.
+ *
  * Each field is a `z.preprocess` around the declared schema. The MCP SDK
  * (1.32) validates tool arguments with this schema before the handler runs,
  * and its JSON Schema conversion of a preprocess uses the declared schema,
@@ -25,12 +30,37 @@ const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
  */
 export function lenientInput<Shape extends Record<string, z.ZodType>>(
   shape: Shape,
-): z.ZodObject<LenientShape<Shape>> {
+): z.ZodObject<LenientShape<Shape>, z.core.$strict> {
   const fields = Object.fromEntries(
     Object.entries(shape).map(([name, schema]) => [name, lenientField(schema)]),
   );
+  const names = Object.keys(shape);
+  const schema = z.strictObject(fields, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? unknownFieldsText(issue.keys, names) : undefined,
+  });
   // Object.fromEntries loses the per-key types that the mapped type restores.
-  return z.object(fields) as unknown as z.ZodObject<LenientShape<Shape>>;
+  return schema as unknown as z.ZodObject<LenientShape<Shape>, z.core.$strict>;
+}
+
+/** Names the unknown fields, a valid field each one may stand for, and every valid field. */
+function unknownFieldsText(unknown: readonly string[], valid: readonly string[]): string {
+  const described = unknown.map((name) => {
+    const match = valid.find((field) => looselyEqual(field, name));
+    return match === undefined ? `"${name}"` : `"${name}" (did you mean "${match}"?)`;
+  });
+  const noun = unknown.length === 1 ? 'unknown field' : 'unknown fields';
+  const fields = valid.length === 0 ? 'none' : valid.join(', ');
+  return `${noun} ${described.join(', ')}; valid fields: ${fields}`;
+}
+
+/**
+ * Compares two field names ignoring case, `_` and `-`, and a trailing `Id`,
+ * so `clean_room` and `cleanroomid` both match `cleanRoomId`.
+ */
+function looselyEqual(field: string, name: string): boolean {
+  const normalize = (text: string) => text.toLowerCase().replace(/[_-]/g, '').replace(/id$/, '');
+  return normalize(field) === normalize(name);
 }
 
 /** Wraps one field schema in the conversions `lenientInput` describes. */

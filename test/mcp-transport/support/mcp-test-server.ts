@@ -28,6 +28,8 @@ export interface McpTestServerOptions {
   seed?: TestPlatformOptions['seed'];
   /** Port to listen on; 0 picks a free one. */
   port?: number;
+  /** Logger of the platform and its HTTP server; silent by default. */
+  log?: TestPlatformOptions['log'];
 }
 
 /** Starts a seeded platform on PostgreSQL (its own schema) and listens on 127.0.0.1. */
@@ -40,6 +42,7 @@ export async function startMcpTestServer(
     seed: options.reuse ? 'none' : (options.seed ?? 'small'),
     ...(options.env ? { env: options.env } : {}),
     ...(options.reuse ? { reuse: options.reuse } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   const address = await platform.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const url = new URL(`${address}/mcp`);

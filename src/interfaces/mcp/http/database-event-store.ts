@@ -8,6 +8,13 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { McpEventWriter } from './mcp-event-writer.ts';
 import { EVENT_BATCH_SIZE, type McpStreamStore } from './mcp-stream-store.ts';
 
+/**
+ * Stream id the SDK (1.32) gives the standalone GET stream of a session.
+ * Every other stream carries the response to one POST. The SDK keeps this
+ * name private.
+ */
+export const STANDALONE_STREAM_ID = '_GET_stream';
+
 /** A client's position in one stream: the stream and the sequence of the last event it received. */
 export interface EventCursor {
   streamId: string;
@@ -45,6 +52,11 @@ export function parseEventId(eventId: string): EventCursor | null {
  * Events sent during a replay wait until the transport has registered the
  * resumed stream, so they go to it live instead of falling between the
  * replay's read and the new stream.
+ *
+ * Once the transport has registered a resumed stream of a POST,
+ * `onPostStreamResumed` is called with its id. The transport ends only a
+ * stream that it sends the response on, so the callback ends a stream whose
+ * response went out before the resume.
  */
 export class DatabaseEventStore implements EventStore {
   private lastSequence = 0;
@@ -62,6 +74,7 @@ export class DatabaseEventStore implements EventStore {
     private readonly store: McpStreamStore,
     private readonly writer: McpEventWriter,
     private readonly sessionId: string,
+    private readonly onPostStreamResumed: (streamId: StreamId) => void = () => undefined,
   ) {}
 
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
@@ -108,8 +121,11 @@ export class DatabaseEventStore implements EventStore {
         await send(formatEventId(cursor.streamId, event.sequence), event.message);
       }
     })();
-    this.trackReplay(cursor.streamId, replay);
+    const registered = this.trackReplay(cursor.streamId, replay);
     await replay;
+    if (cursor.streamId !== STANDALONE_STREAM_ID) {
+      void registered.then(() => this.onPostStreamResumed(cursor.streamId));
+    }
     return cursor.streamId;
   }
 
@@ -117,7 +133,7 @@ export class DatabaseEventStore implements EventStore {
    * Holds the stream's new events until one macrotask after the replay: the
    * transport registers the resumed stream in the microtasks that follow it.
    */
-  private trackReplay(streamId: StreamId, replay: Promise<void>): void {
+  private trackReplay(streamId: StreamId, replay: Promise<void>): Promise<void> {
     const registered = replay.then(
       () => nextMacrotask(),
       () => undefined,
@@ -126,7 +142,13 @@ export class DatabaseEventStore implements EventStore {
     void registered.then(() => {
       if (this.replays.get(streamId) === registered) this.replays.delete(streamId);
     });
+    return registered;
   }
+}
+
+/** True for a JSON-RPC response (a result or an error), the last message of a POST's stream. */
+export function isJsonRpcResponse(message: JSONRPCMessage): boolean {
+  return 'id' in message && ('result' in message || 'error' in message);
 }
 
 /** Reads a stream's events after the cursor in batches, oldest first. */

@@ -3,7 +3,11 @@ import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprot
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../domain/errors/app-error.ts';
 import type { McpAuthentication } from '../auth/mcp-authenticator.ts';
-import { toJsonRpcErrorBody, type JsonRpcErrorBody } from './json-rpc-error.ts';
+import {
+  toJsonRpcErrorBody,
+  withStableErrorCode,
+  type JsonRpcErrorBody,
+} from './json-rpc-error.ts';
 import { writeWebResponse } from './write-web-response.ts';
 
 /**
@@ -27,7 +31,7 @@ export async function forwardToTransport(
       authInfo: authentication.authInfo,
       parsedBody: request.body,
     });
-    await writeWebResponse(response, reply.raw);
+    await writeWebResponse(await withStableErrorCode(response), reply.raw);
   } catch (err) {
     request.log.error({ err }, 'MCP transport failed');
     const internal = new AppError('INTERNAL', 'The MCP transport failed.', { cause: err });

@@ -16,6 +16,7 @@ import { answerPreflight, setCorsHeaders } from './cors.ts';
 import { describeMcpHttpError } from './json-rpc-error.ts';
 import { McpHttpEndpoint } from './mcp-http-endpoint.ts';
 import { methodNotAllowed } from './mcp-request-handler.ts';
+import { checkPostRequest } from './transport-request-checks.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,8 +48,14 @@ function mcpRoutes(endpoint: McpHttpEndpoint): FastifyPluginAsync {
     );
     app.addHook('onRequest', (request, reply) => guardRequest(endpoint, request, reply));
 
-    app.post(MCP_PATH, { ...hidden, bodyLimit: endpoint.bodyLimitBytes }, (request, reply) =>
-      handler.post(request, reply),
+    app.post(
+      MCP_PATH,
+      {
+        ...hidden,
+        bodyLimit: endpoint.bodyLimitBytes,
+        preHandler: async (request) => checkPostRequest(request),
+      },
+      (request, reply) => handler.post(request, reply),
     );
     app.get(MCP_PATH, { ...hidden, exposeHeadRoute: false }, (request, reply) =>
       handler.get(request, reply),
@@ -111,7 +118,10 @@ function sendMcpError(
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  const { status, body, appError } = describeMcpHttpError(error, endpoint.bodyLimitBytes);
+  const { status, body, appError } = describeMcpHttpError(error, {
+    bodyLimitBytes: endpoint.bodyLimitBytes,
+    contentType: request.headers['content-type'],
+  });
   if (appError.code === 'MCP_SESSION_LIMIT') {
     // A full server is a load condition, not a fault of this process.
     const organizationId = request.mcpAuthentication?.caller.organizationId;

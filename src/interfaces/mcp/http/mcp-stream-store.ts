@@ -98,6 +98,18 @@ export class McpStreamStore {
     return rows.length > 0;
   }
 
+  /** True when the stream's response (a result or an error) is stored at or before sequence `upTo`. */
+  async hasResponseUpTo(sessionId: string, streamId: string, upTo: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `SELECT 1 FROM mcp_stream_events
+        WHERE session_id = $1 AND stream_id = $2 AND sequence <= $3
+          AND (message->'result' IS NOT NULL OR message->'error' IS NOT NULL)
+        LIMIT 1`,
+      [sessionId, streamId, upTo],
+    );
+    return rows.length > 0;
+  }
+
   /** Events of one stream after sequence `after`, oldest first, at most EVENT_BATCH_SIZE of them. */
   async listEventsAfter(
     sessionId: string,

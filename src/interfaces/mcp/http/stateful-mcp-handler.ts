@@ -7,7 +7,8 @@ import { AppError } from '../../../domain/errors/app-error.ts';
 import type { Caller } from '../../../domain/organizations/caller.ts';
 import type { McpAuthentication } from '../auth/mcp-authenticator.ts';
 import { cancelledRequestIdOf, streamIdOfRequest } from './cancelled-streams.ts';
-import { DatabaseEventStore, parseEventId } from './database-event-store.ts';
+import { DatabaseEventStore, STANDALONE_STREAM_ID } from './database-event-store.ts';
+import { endAnsweredStream } from './end-answered-stream.ts';
 import { forwardToTransport } from './forward-to-transport.ts';
 import type { McpEventWriter } from './mcp-event-writer.ts';
 import {
@@ -20,7 +21,8 @@ import {
 import { McpSession } from './mcp-session.ts';
 import type { McpSessionRegistry } from './mcp-session-registry.ts';
 import type { McpStreamStore } from './mcp-stream-store.ts';
-import { relayStoredStream, STANDALONE_STREAM_ID } from './stored-stream-relay.ts';
+import { relayStoredStream } from './stored-stream-relay.ts';
+import { checkGetRequest, readLastEventId, type StreamResume } from './transport-request-checks.ts';
 
 export interface StatefulMcpHandlerOptions {
   createServer: McpServerFactory;
@@ -73,33 +75,17 @@ export class StatefulMcpHandler implements McpRequestHandler {
 
   async get(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const authentication = authenticationOf(request);
+    checkGetRequest(request);
     const sessionId = requireSessionId(request);
-    const lastEventId = request.headers['last-event-id'];
-    if (this.options.sessions.get(sessionId) === undefined && typeof lastEventId === 'string') {
+    const resume = readLastEventId(request);
+    if (this.options.sessions.get(sessionId) === undefined && resume !== null) {
       // NOTE: only the process holding the session records which streams were
       // cancelled, so here a cancelled request's stream is relayed until the session ends.
-      return this.relay(request, reply, sessionId, lastEventId, authentication.caller);
+      return this.relay(request, reply, sessionId, resume, authentication.caller);
     }
 
     const session = this.findOwnSession(request, sessionId, authentication.caller);
-    const cursor = typeof lastEventId === 'string' ? parseEventId(lastEventId) : null;
-    const knownStream =
-      cursor === null ||
-      cursor.streamId === STANDALONE_STREAM_ID ||
-      session.eventStore.knowsStream(cursor.streamId);
-    if (!knownStream) {
-      throw unknownStream(lastEventId as string, sessionId);
-    }
-    if (cursor !== null && session.isStreamCancelled(cursor.streamId)) {
-      // The MCP specification allows 405 as the only response to a GET besides a
-      // stream, and the SDK client (1.32) stops resuming on it without an error.
-      throw methodNotAllowed(
-        reply,
-        'GET',
-        this.allowedMethods,
-        `cannot resume stream ${cursor.streamId}: its request was cancelled and gets no response`,
-      );
-    }
+    if (resume !== null) this.requireResumableStream(reply, session, resume);
     return this.forward(request, reply, session, authentication);
   }
 
@@ -140,7 +126,12 @@ export class StatefulMcpHandler implements McpRequestHandler {
     await store.insertSession(sessionId, caller);
 
     const server = this.options.createServer(caller);
-    const eventStore = new DatabaseEventStore(store, this.options.eventWriter, sessionId);
+    const eventStore = new DatabaseEventStore(
+      store,
+      this.options.eventWriter,
+      sessionId,
+      (streamId) => endAnsweredStream(transport, streamId),
+    );
     const transport: WebStandardStreamableHTTPServerTransport =
       new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => sessionId,
@@ -184,17 +175,9 @@ export class StatefulMcpHandler implements McpRequestHandler {
     request: FastifyRequest,
     reply: FastifyReply,
     sessionId: string,
-    lastEventId: string,
+    { lastEventId, cursor }: StreamResume,
     caller: Caller,
   ): Promise<void> {
-    const cursor = parseEventId(lastEventId);
-    if (cursor === null) {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        `Bad Request: Last-Event-ID "${lastEventId}" is not an event id of this server; reconnect without it.`,
-      );
-    }
-
     const { store, sessions } = this.options;
     const row = await store.findLiveSession(sessionId, sessions.liveWindowSeconds);
     if (
@@ -229,6 +212,30 @@ export class StatefulMcpHandler implements McpRequestHandler {
     } catch (err) {
       // The relay has ended the response; the client reconnects with its last event id.
       request.log.warn({ err, sessionId }, 'relaying stored MCP events failed');
+    }
+  }
+
+  /**
+   * Rejects a resume of a stream the session never opened (404), or of a
+   * cancelled request's stream, which gets no response to replay (405).
+   */
+  private requireResumableStream(
+    reply: FastifyReply,
+    session: McpSession,
+    { lastEventId, cursor }: StreamResume,
+  ): void {
+    const knownStream =
+      cursor.streamId === STANDALONE_STREAM_ID || session.eventStore.knowsStream(cursor.streamId);
+    if (!knownStream) throw unknownStream(lastEventId, session.id);
+    if (session.isStreamCancelled(cursor.streamId)) {
+      // The MCP specification allows 405 as the only response to a GET besides a
+      // stream, and the SDK client (1.32) stops resuming on it without an error.
+      throw methodNotAllowed(
+        reply,
+        'GET',
+        this.allowedMethods,
+        `cannot resume stream ${cursor.streamId}: its request was cancelled and gets no response`,
+      );
     }
   }
 

@@ -2,15 +2,13 @@ import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../../adapters/logging/logger.ts';
-import { formatEventId, type EventCursor } from './database-event-store.ts';
+import {
+  formatEventId,
+  isJsonRpcResponse,
+  STANDALONE_STREAM_ID,
+  type EventCursor,
+} from './database-event-store.ts';
 import type { McpStreamStore } from './mcp-stream-store.ts';
-
-/**
- * Stream id the SDK (1.32) gives the standalone GET stream of a session.
- * Every other stream carries the response to one POST. The SDK keeps this
- * name private.
- */
-export const STANDALONE_STREAM_ID = '_GET_stream';
 
 /** How often a relay looks for new events in the database, in milliseconds. */
 const RELAY_POLL_INTERVAL_MS = 200;
@@ -33,9 +31,11 @@ export interface StoredStreamRelayOptions {
  * Resumes a stream of a session that another web process holds: replays the
  * stored events after the client's Last-Event-ID, then forwards new events
  * as the owning process stores them. The relay ends when the client goes,
- * when the session closes, or, on a POST's stream, after the response: each
- * POST carries one JSON-RPC request since protocol 2025-06-18, which
- * removed batching.
+ * when the session closes, or, on a POST's stream, after the response,
+ * because each POST carries one JSON-RPC request since protocol 2025-06-18.
+ * It ends at once when the client had the response already.
+ * NOTE: a batch POST of an older protocol has several responses, and the
+ * relay ends after the first.
  */
 export async function relayStoredStream(options: StoredStreamRelayOptions): Promise<void> {
   const { response, cursor } = options;
@@ -66,6 +66,11 @@ export async function relayStoredStream(options: StoredStreamRelayOptions): Prom
 
 async function forwardEvents(options: StoredStreamRelayOptions, ended: AbortSignal): Promise<void> {
   const { store, sessionId, cursor, response } = options;
+  const isPostStream = cursor.streamId !== STANDALONE_STREAM_ID;
+  // A client that resumes after the response already has the stream's last message.
+  if (isPostStream && (await store.hasResponseUpTo(sessionId, cursor.streamId, cursor.after))) {
+    return;
+  }
   let after = cursor.after;
   let lastWriteAt = Date.now();
 
@@ -82,7 +87,7 @@ async function forwardEvents(options: StoredStreamRelayOptions, ended: AbortSign
       response.write(formatSseEvent(formatEventId(cursor.streamId, event.sequence), event.message));
       after = event.sequence;
       lastWriteAt = Date.now();
-      if (cursor.streamId !== STANDALONE_STREAM_ID && isResponse(event.message)) return;
+      if (isPostStream && isJsonRpcResponse(event.message)) return;
     }
     if (Date.now() - lastWriteAt >= KEEP_ALIVE_INTERVAL_MS) {
       response.write(': keepalive\n\n');
@@ -95,10 +100,6 @@ async function forwardEvents(options: StoredStreamRelayOptions, ended: AbortSign
 /** Formats an SSE event as the SDK's transport does, so clients see no difference. */
 function formatSseEvent(eventId: string, message: JSONRPCMessage): string {
   return `event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`;
-}
-
-function isResponse(message: JSONRPCMessage): boolean {
-  return 'id' in message && ('result' in message || 'error' in message);
 }
 
 async function sleepUnlessEnded(ended: AbortSignal): Promise<void> {
