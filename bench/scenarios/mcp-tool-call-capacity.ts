@@ -30,8 +30,9 @@ export interface McpCapacityMeasured {
 /**
  * Sends `tools/call list_clean_rooms` as fast as the server responds, from
  * `connections` keep-alive connections, over `sessions` MCP sessions
- * initialized beforehand. Each call has its own JSON-RPC id, and its SSE
- * body must carry a result with structured content and no error.
+ * initialized beforehand. Each call has its own JSON-RPC id, and its body
+ * (one JSON answer, since the call carries no progress token) must carry a
+ * result with structured content and no error.
  * autocannon builds raw HTTP requests, so this client process costs far less
  * CPU per call than the SDK client and the server's core is what limits.
  */
@@ -101,7 +102,7 @@ async function loadSessions(
   };
 }
 
-/** True when an SSE body carries a tools/call result with structured content and no error. */
+/** True when a JSON or SSE body carries a tools/call result with structured content and no error. */
 function isToolResult(body: string): boolean {
   return (
     body.includes('"result":') &&

@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   initializeRequest,
   jsonRpcHeaders,
-  readSseMessages,
+  readJsonRpcMessages,
   sendRawRequest,
   startMcpTestServer,
   toolsListRequest,
   type JsonRpcErrorBody,
+  type RawResponse,
   type McpTestServer,
 } from './support/mcp-test-server.ts';
 
@@ -73,7 +74,7 @@ describe('MCP endpoint request guards (default allow-lists)', () => {
     expect(response.headers['mcp-session-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.headers['access-control-allow-origin']).toBe(origin);
     expect(response.headers['access-control-expose-headers']).toContain('Mcp-Session-Id');
-    expect(readSseMessages(response.body)).toContainEqual(
+    expect(readJsonRpcMessages(contentTypeOf(response), response.body)).toContainEqual(
       expect.objectContaining({
         id: 1,
         result: expect.objectContaining({ protocolVersion: '2025-11-25' }),
@@ -295,7 +296,7 @@ describe('MCP endpoint error bodies', () => {
     });
 
     expect(response.status).toBe(200);
-    expect(readSseMessages(response.body)).toContainEqual(
+    expect(readJsonRpcMessages(contentTypeOf(response), response.body)).toContainEqual(
       expect.objectContaining({ id: toolsListRequest.id, result: expect.anything() }),
     );
   });
@@ -366,3 +367,8 @@ describe('MCP endpoint error bodies', () => {
     );
   });
 });
+
+function contentTypeOf(response: RawResponse): string | undefined {
+  const value = response.headers['content-type'];
+  return Array.isArray(value) ? value[0] : value;
+}

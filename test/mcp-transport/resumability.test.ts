@@ -206,7 +206,8 @@ describe('resuming a dropped SSE stream', () => {
         jsonrpc: '2.0',
         id: 7,
         method: 'tools/call',
-        params: { name: 'list_clean_rooms', arguments: {} },
+        // A progress token asks for an SSE stream; a plain call gets one JSON answer.
+        params: { name: 'list_clean_rooms', arguments: {}, _meta: { progressToken: 'p-7' } },
       }),
     });
     expect(call.status).toBe(200);
@@ -340,7 +341,7 @@ describe('resuming on another web process', () => {
         jsonrpc: '2.0',
         id: 8,
         method: 'tools/call',
-        params: { name: 'list_clean_rooms', arguments: {} },
+        params: { name: 'list_clean_rooms', arguments: {}, _meta: { progressToken: 'p-8' } },
       }),
     });
     const [primingId = '', responseId = ''] = readSseEventIds(call.body);

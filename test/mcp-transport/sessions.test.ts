@@ -4,7 +4,7 @@ import {
   connectClient,
   initializeRequest,
   jsonRpcHeaders,
-  readSseMessages,
+  readJsonRpcMessages,
   startMcpTestServer,
   toolsListRequest,
   type ConnectedClient,
@@ -109,7 +109,9 @@ describe('MCP Streamable HTTP sessions', () => {
     });
     const own = await postToolsList(sessionId);
     expect(own.status).toBe(200);
-    expect(readSseMessages(await own.text())).toContainEqual(expect.objectContaining({ id: 2 }));
+    expect(readJsonRpcMessages(own.headers.get('content-type'), await own.text())).toContainEqual(
+      expect.objectContaining({ id: 2 }),
+    );
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectClient,
   jsonRpcHeaders,
-  readSseMessages,
+  readJsonRpcMessages,
   startMcpTestServer,
   type McpTestServer,
 } from './support/mcp-test-server.ts';
@@ -64,7 +64,10 @@ describe('MCP over Streamable HTTP, stateless mode', () => {
         params: { uri: 'cleanroom://runs/00000000-0000-0000-0000-000000000000' },
       }),
     });
-    const [message] = readSseMessages(await response.text()) as {
+    const [message] = readJsonRpcMessages(
+      response.headers.get('content-type'),
+      await response.text(),
+    ) as {
       error?: { code: number; message: string };
     }[];
 
@@ -84,8 +87,14 @@ describe('MCP over Streamable HTTP, stateless mode', () => {
     expect(advertiser.status).toBe(200);
     expect(retailer.status).toBe(200);
     expect(advertiser.headers.get('mcp-session-id')).toBeNull();
-    const [advertiserResponse] = readSseMessages(await advertiser.text()) as ToolCallResponse[];
-    const [retailerResponse] = readSseMessages(await retailer.text()) as ToolCallResponse[];
+    const [advertiserResponse] = readJsonRpcMessages(
+      advertiser.headers.get('content-type'),
+      await advertiser.text(),
+    ) as ToolCallResponse[];
+    const [retailerResponse] = readJsonRpcMessages(
+      retailer.headers.get('content-type'),
+      await retailer.text(),
+    ) as ToolCallResponse[];
     const namesOf = (response: ToolCallResponse | undefined) =>
       response?.result.structuredContent.items.map((room) => room.name);
     expect(namesOf(advertiserResponse)).toContain('Northwind x Daily Ledger Holiday Campaign');

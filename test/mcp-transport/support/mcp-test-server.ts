@@ -138,6 +138,19 @@ export function readSseMessages(body: string): unknown[] {
     .map((line) => JSON.parse(line.slice('data: '.length)) as unknown);
 }
 
+/**
+ * Reads the JSON-RPC messages of a POST's answer in either form the server
+ * chooses: one JSON body (`application/json`) or an SSE stream.
+ */
+export function readJsonRpcMessages(
+  contentType: string | null | undefined,
+  body: string,
+): unknown[] {
+  if (!contentType?.startsWith('application/json')) return readSseMessages(body);
+  const parsed = JSON.parse(body) as unknown;
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
 export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;

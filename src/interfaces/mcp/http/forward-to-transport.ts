@@ -8,6 +8,7 @@ import {
   withStableErrorCode,
   type JsonRpcErrorBody,
 } from './json-rpc-error.ts';
+import { followResponseMode, inResponseModeOf } from './response-mode.ts';
 import { writeWebResponse } from './write-web-response.ts';
 
 /**
@@ -27,10 +28,13 @@ export async function forwardToTransport(
   reply.hijack();
 
   try {
-    const response = await transport.handleRequest(webRequest, {
-      authInfo: authentication.authInfo,
-      parsedBody: request.body,
-    });
+    followResponseMode(transport);
+    const response = await inResponseModeOf(request.body, () =>
+      transport.handleRequest(webRequest, {
+        authInfo: authentication.authInfo,
+        parsedBody: request.body,
+      }),
+    );
     await writeWebResponse(await withStableErrorCode(response), reply.raw);
   } catch (err) {
     request.log.error({ err }, 'MCP transport failed');
