@@ -78,6 +78,17 @@ describe('offline assistant', () => {
       expect(progress.every((result) => result.toolName === 'start_run')).toBe(true);
     });
 
+    it('reports the run before the wait for it ends', () => {
+      const [first] = ofType(events, 'evidence');
+      const result = ofType(events, 'tool_result').find(
+        (event) => event.toolName === 'start_run' && !event.preliminary,
+      );
+
+      expect(first).toBeDefined();
+      expect(result).toBeDefined();
+      expect(events.indexOf(first!)).toBeLessThan(events.indexOf(result!));
+    });
+
     it('streams the answer in several tokens', () => {
       expect(ofType(events, 'text_delta').length).toBeGreaterThan(3);
       expect(textOf(events)).toContain('age_band');

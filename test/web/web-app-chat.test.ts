@@ -229,6 +229,23 @@ describe('web app chat', () => {
       await early.close();
     });
 
+    it('shows the run while the answer waits for it', async () => {
+      const waiting = await newChatTab();
+      const input = waiting.getByLabel('Message');
+      await input.fill(OVERLAP);
+      await input.press('Enter');
+
+      // No worker runs, so start_run still waits for the queued run (LLM_RUN_WAIT_SECONDS).
+      const card = lastAnswer(waiting).locator('.evidence-card');
+      await card.getByTestId('evidence-status').filter({ hasText: 'QUEUED' }).waitFor();
+      expect(await waiting.getByRole('button', { name: 'Stop' }).isVisible()).toBe(true);
+      expect(await card.getByRole('link').getAttribute('href')).toMatch(/^\/runs\/[0-9a-f-]{36}$/);
+
+      await waiting.getByRole('button', { name: 'Stop' }).click();
+      await waiting.getByRole('button', { name: 'Send' }).waitFor({ timeout: 30_000 });
+      await waiting.close();
+    });
+
     it('keeps showing the run an answer started', async () => {
       const input = tab.getByLabel('Message');
       await input.fill(OVERLAP);

@@ -71,6 +71,7 @@ export const startRunTool = defineTool({
       name: input.name,
       idempotencyKey: input.idempotencyKey,
     });
+    context.reportRun?.(outcome.run.id);
     const run =
       input.waitSeconds > 0
         ? await waitWithProgress(outcome.run, input.waitSeconds, context)

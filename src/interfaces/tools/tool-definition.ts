@@ -19,6 +19,11 @@ export interface ToolCallContext {
   signal: AbortSignal;
   /** Sends a progress notification when the client asked for progress; does nothing otherwise. */
   reportProgress(progress: number, total?: number, message?: string): Promise<void>;
+  /**
+   * Called by start_run with the run it created or found, before it waits for
+   * the run, so the chat can show the run while the call still waits.
+   */
+  reportRun?(runId: string): void;
 }
 
 /** Result of a tool call: data matching the output schema and a short text for people. */

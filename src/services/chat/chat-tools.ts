@@ -11,9 +11,14 @@ import { ProgressQueue } from './progress-queue.ts';
 import type { RepeatedCallGuard } from './repeated-call-guard.ts';
 import type { ToolExecutions } from './tool-executions.ts';
 
-/** Output of a chat tool: progress updates while it waits for a run, then its outcome. */
+/**
+ * Output of a chat tool: the run start_run created, progress updates while
+ * it waits for that run, then its outcome.
+ */
 export type ChatToolOutput =
-  { kind: 'progress'; progress: number; text: string } | { kind: 'outcome'; outcome: ToolOutcome };
+  | { kind: 'run'; runId: string }
+  | { kind: 'progress'; progress: number; text: string }
+  | { kind: 'outcome'; outcome: ToolOutcome };
 
 export const REPEATED_CALL_TEXT =
   'Not run: this call repeats an earlier call of this answer with identical arguments, so it would return the same result. The answer stops here.';
@@ -85,6 +90,7 @@ async function* executeChatTool(
       progress.push({ kind: 'progress', progress: value, text: message ?? `${value}% done` });
       return Promise.resolve();
     },
+    reportRun: (runId) => progress.push({ kind: 'run', runId }),
   };
   const parsedInput = withIdempotencyKey(definition.name, parsed.data);
   const pending = invokeTool(definition, parsedInput, context).finally(() => progress.close());
@@ -119,6 +125,7 @@ function describeIssues(error: z.ZodError): string {
 
 /** Encodes a tool's outcome for the model. */
 function toModelOutput(output: ChatToolOutput) {
+  if (output.kind === 'run') return { type: 'text' as const, value: `Run ${output.runId} started` };
   if (output.kind === 'progress') return { type: 'text' as const, value: output.text };
   const { outcome } = output;
   return outcome.isError

@@ -95,6 +95,8 @@ async function toolResultEvents(
     toolCallId: part.toolCallId,
     toolName: part.toolName,
   } as const;
+  // The run start_run created gets its evidence card now, while the call still waits for the run.
+  if (output.kind === 'run') return evidenceEvent({ runId: output.runId }, context);
   if (output.kind === 'progress')
     return [{ ...base, isError: false, text: output.text, preliminary: true }];
   if (part.preliminary) return [];
