@@ -516,6 +516,8 @@ describe('web app pages', () => {
       .filter({ hasText: 'COMPLETED' })
       .first()
       .waitFor({ timeout: 60_000 });
+    // The card shows the run while the answer still waits for it, so wait for the answer to end.
+    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
     expect((await answer.locator('.markdown').first().textContent())?.length ?? 0).toBeGreaterThan(
       0,
     );

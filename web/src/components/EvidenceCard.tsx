@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import type { RunEvidence } from '../../../src/domain/chat/chat-stream-event.ts';
 import type { RunEventPayload } from '../../../src/domain/chat/ws-protocol.ts';
@@ -67,17 +68,25 @@ function latestState(first: RunState, ...others: (RunState | undefined)[]): RunS
 }
 
 /**
- * Reads the run once while the answer reports it unfinished. Run events sent
- * between the answer's report and the socket's subscription are not sent
- * again, so without this read a card could keep a status the run has left.
+ * Reads the run while the answer reports it unfinished: once when the card
+ * appears, and again at each later report of the answer. Run events sent
+ * between a report and the socket's subscription are not sent again, so
+ * without these reads a card could keep a status the run has left.
  */
 function useRunRead(evidence: RunEvidence): QuestionRun | undefined {
-  const query = useQuery({
+  const unfinished = rankOf(evidence.status) < FINAL_RANK;
+  const { data, refetch } = useQuery({
     queryKey: ['run', evidence.runId],
     queryFn: async () => (await import('../api/resources.ts')).fetchRun(evidence.runId),
-    enabled: rankOf(evidence.status) < FINAL_RANK,
+    enabled: unfinished,
   });
-  return query.data;
+  const readFor = useRef(evidence);
+  useEffect(() => {
+    if (readFor.current === evidence) return;
+    readFor.current = evidence;
+    if (unfinished) void refetch();
+  }, [evidence, unfinished, refetch]);
+  return data;
 }
 
 /** Shows the run behind an answer's numbers, with its live status. */
