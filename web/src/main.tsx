@@ -3,15 +3,22 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';
 import { startPwa, watchChunkFailures } from './app/pwa-state.ts';
+import { loadSession } from './app/session-context.tsx';
 import './styles.css';
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');
 
 watchChunkFailures();
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
 startPwa();
+// index.html preloads the session, so it is usually here before the scripts are.
+// Rendering once with it skips a "Loading" render, its layout and paint, and the
+// effect that would only then ask for the session; the boot text shows meanwhile.
+// A then() rather than a top-level await, which made Rollup split the first route into 14 files.
+void loadSession().then((initialSession) => {
+  createRoot(root).render(
+    <StrictMode>
+      <App initialSession={initialSession} />
+    </StrictMode>,
+  );
+});

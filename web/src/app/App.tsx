@@ -5,7 +5,7 @@ import { ChatPage } from '../pages/ChatPage.tsx';
 import { SignInPage } from '../pages/SignInPage.tsx';
 import { AppShell } from './AppShell.tsx';
 import { navigation, pages } from './routes.ts';
-import { SessionProvider, useSession } from './session-context.tsx';
+import { SessionProvider, useSession, type SessionState } from './session-context.tsx';
 
 /** Lists and details stay fresh this long (ms), so going back renders from the cache at once. */
 const STALE_TIME_MS = 30_000;
@@ -65,10 +65,10 @@ function SessionGate() {
   return <SignedInRoutes />;
 }
 
-export function App() {
+export function App({ initialSession }: { initialSession?: SessionState }) {
   return (
     <QueryClientProvider client={queryClient}>
-      <SessionProvider>
+      <SessionProvider initialState={initialSession}>
         <BrowserRouter>
           <SessionGate />
         </BrowserRouter>

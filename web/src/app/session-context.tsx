@@ -10,7 +10,7 @@ import { CLEAR_API_CACHE } from '../lib/sw-messages.ts';
 import { resetChat } from '../pages/chat/chat-store.ts';
 import { closeChatSocket } from '../ws/chat-socket.ts';
 
-type SessionState =
+export type SessionState =
   | { status: 'loading' }
   | { status: 'signed-out' }
   | {
@@ -29,7 +29,8 @@ interface SessionContextValue {
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
-async function loadSession(): Promise<SessionState> {
+/** Reads the session from the server, or the remembered one when the server cannot be reached. */
+export async function loadSession(): Promise<SessionState> {
   try {
     const session = await apiRequest(SessionMiniSchema, '/auth/session');
     rememberSession(session);
@@ -46,13 +47,23 @@ async function loadSession(): Promise<SessionState> {
   }
 }
 
-export function SessionProvider({ children }: { children: ReactNode }) {
-  const [state, setState] = useState<SessionState>({ status: 'loading' });
+/**
+ * Holds the session. `initialState` is the session main.tsx read before the
+ * first render; without it the provider starts in `loading` and reads it.
+ */
+export function SessionProvider({
+  children,
+  initialState,
+}: {
+  children: ReactNode;
+  initialState?: SessionState;
+}) {
+  const [state, setState] = useState<SessionState>(initialState ?? { status: 'loading' });
   const queryClient = useQueryClient();
 
   useEffect(() => {
-    void loadSession().then(setState);
-  }, []);
+    if (initialState === undefined) void loadSession().then(setState);
+  }, [initialState]);
 
   const signIn = useCallback(async (email: string, password: string) => {
     const session = await apiRequest(SessionMiniSchema, '/auth/login', {
