@@ -185,6 +185,7 @@ export const webPageLoadScenario: BenchScenario = {
         figures: toFigures(results),
         details: [
           'Times are from navigation start, as the Paint Timing and Largest Contentful Paint APIs report them.',
+          `On the mobile profile every request waits ${SLOW_4G.latency} ms of emulated latency. The HTML comes first. Its scripts, stylesheet and the preloaded session then load in parallel, sharing ${Math.round(SLOW_4G.downloadThroughput / 1024)} KiB/s. So about two round trips (${(2 * SLOW_4G.latency).toFixed(0)} ms) plus the transfer of the first route pass before any script runs. FCP is the boot text of index.html, and LCP is usually a suggested question of the chat page, painted after the app's first render.`,
         ],
         tables: [
           {
