@@ -180,26 +180,50 @@ describe('static web app', () => {
 
 describe('MCP stream through the compression layer', () => {
   it('streams SSE uncompressed to a client that accepts brotli', async () => {
-    const initialize = JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'delivery-test', version: '1.0.0' },
-      },
-    });
-    const { headers, firstEvent } = await readFirstSseEvent(`${baseUrl}/mcp`, initialize, {
+    const headers = {
       ...bearer(test.keys.advertiser),
       accept: 'application/json, text/event-stream',
       'accept-encoding': 'br, gzip',
       'content-type': 'application/json',
+    };
+    const opened = await fetch(`${baseUrl}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'delivery-test', version: '1.0.0' },
+        },
+      }),
+    });
+    await opened.text();
+    const session = {
+      ...headers,
+      'mcp-session-id': opened.headers.get('mcp-session-id') ?? '',
+      'mcp-protocol-version': '2025-06-18',
+    };
+    await fetch(`${baseUrl}/mcp`, {
+      method: 'POST',
+      headers: session,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
     });
 
-    expect(headers['content-type']).toMatch(/^text\/event-stream/);
-    expect(headers['content-encoding']).toBeUndefined();
-    expect(firstEvent).toContain('"serverInfo"');
+    // A progress token asks for an SSE stream; a call without one gets one JSON response.
+    const call = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'list_clean_rooms', arguments: {}, _meta: { progressToken: 'p-2' } },
+    });
+    const stream = await readWholeResponse(`${baseUrl}/mcp`, call, session);
+
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(stream.headers['content-encoding']).toBeUndefined();
+    expect(stream.body).toContain('"structuredContent"');
   });
 
   it('serves a tool call to the official client', async () => {
@@ -248,22 +272,18 @@ describe('GET /metrics', () => {
 });
 
 /** POSTs `body` and resolves with the response headers and the first SSE event, then closes the stream. */
-function readFirstSseEvent(
+/** POSTs `body` with node:http, which leaves the response undecoded, and reads it to the end. */
+function readWholeResponse(
   url: string,
   body: string,
   headers: Record<string, string>,
-): Promise<{ headers: Record<string, string | string[] | undefined>; firstEvent: string }> {
+): Promise<{ headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = request(url, { method: 'POST', headers }, (response) => {
       let received = '';
       response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        received += chunk;
-        const end = received.indexOf('\n\n');
-        if (end === -1) return;
-        resolve({ headers: response.headers, firstEvent: received.slice(0, end) });
-        response.destroy();
-      });
+      response.on('data', (chunk: string) => (received += chunk));
+      response.on('end', () => resolve({ headers: response.headers, body: received }));
       response.on('error', reject);
     });
     outgoing.on('error', reject);
