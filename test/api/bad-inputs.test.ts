@@ -258,6 +258,7 @@ describe('bad input', () => {
         );
         expect(response.status).toBe(404);
         expect(response.body.error.code).toBe('RUN_NOT_FOUND');
+        expect(response.body.error.message).toContain('list them with GET /api/v1/runs');
       }
     });
   });
@@ -306,6 +307,37 @@ describe('bad input', () => {
 
       expect(response.statusCode).toBe(400);
       expect(response.json().error.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('rejects an unpaired UTF-16 surrogate', async () => {
+      const send = (payload: string) =>
+        test.app.inject({
+          method: 'POST',
+          url: `/api/v1/cleanrooms/${room.id}/runs/preview`,
+          headers: {
+            authorization: `Bearer ${test.keys.advertiser}`,
+            'content-type': 'application/json',
+          },
+          payload,
+        });
+
+      const lone = await send(
+        '{"questionId":"reach_frequency","parameters":{"date_start":"2026-11-01","date_end":"2026-11-30","campaign_ids":["ok","\\ud800"]}}',
+      );
+      const pair = await send(
+        '{"questionId":"reach_frequency","parameters":{"date_start":"2026-11-01","date_end":"2026-11-30","campaign_ids":["\\ud83d\\ude00"]}}',
+      );
+
+      expect(lone.statusCode).toBe(400);
+      expect(lone.json()).toMatchObject({
+        error: {
+          code: 'VALIDATION_FAILED',
+          message:
+            'The JSON body field parameters.campaign_ids.1 contains an unpaired UTF-16 surrogate; send valid Unicode text.',
+          details: { field: 'parameters.campaign_ids.1' },
+        },
+      });
+      expect(pair.statusCode).toBe(200);
     });
 
     it('rejects a tampered cursor', async () => {

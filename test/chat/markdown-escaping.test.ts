@@ -6,6 +6,13 @@ import { escapeMarkdown } from '../../src/domain/text/escape-markdown.ts';
 import { createCleanRoom } from '../../src/services/clean-rooms/create-clean-room.ts';
 import { getCleanRoomTool } from '../../src/interfaces/tools/get-clean-room.ts';
 import { invokeTool } from '../../src/interfaces/tools/invoke-tool.ts';
+import {
+  createChatTools,
+  toMarkdownOutcome,
+  type ChatToolOutput,
+} from '../../src/services/chat/chat-tools.ts';
+import { RepeatedCallGuard } from '../../src/services/chat/repeated-call-guard.ts';
+import { ToolExecutions } from '../../src/services/chat/tool-executions.ts';
 import { listPartnersTool } from '../../src/interfaces/tools/list-partners.ts';
 import type { ToolDefinition } from '../../src/interfaces/tools/tool-definition.ts';
 import { toolErrorAnswer } from '../../src/adapters/llm/offline/offline-action.ts';
@@ -127,9 +134,14 @@ describe('chat answers with hostile data values', () => {
   });
 
   describe('tool errors', () => {
+    /** Calls a tool as the chat does: invokeTool, then the chat's markdown escaping of error texts. */
+    async function chatCall(tool: ToolDefinition, input: Record<string, unknown>) {
+      return toMarkdownOutcome(await call(tool, input));
+    }
+
     it.each(HOSTILE_NAMES)('quotes the unknown room %s as typed', async (name) => {
       const reference = `${name} (gone)`;
-      const outcome = await call(getCleanRoomTool, { cleanRoom: reference });
+      const outcome = await chatCall(getCleanRoomTool, { cleanRoom: reference });
 
       expect(outcome.isError).toBe(true);
       expect(outcome.text).toContain('CLEAN_ROOM_NOT_FOUND');
@@ -138,7 +150,7 @@ describe('chat answers with hostile data values', () => {
     });
 
     it('names similar rooms as plain text', async () => {
-      const outcome = await call(getCleanRoomTool, { cleanRoom: 'Verify' });
+      const outcome = await chatCall(getCleanRoomTool, { cleanRoom: 'Verify' });
 
       expect(outcome.isError).toBe(true);
       expect(hostileElements(outcome.text)).toEqual(NONE);
@@ -154,7 +166,7 @@ describe('chat answers with hostile data values', () => {
           CreateCleanRoomRequestSchema.parse({ name }),
         );
 
-      const outcome = await call(listPartnersTool, { cleanRoomId: name });
+      const outcome = await chatCall(listPartnersTool, { cleanRoomId: name });
 
       expect(outcome.isError).toBe(true);
       expect(outcome.text).toContain('CLEAN_ROOM_AMBIGUOUS');
@@ -162,9 +174,34 @@ describe('chat answers with hostile data values', () => {
       expect(renderedText(outcome.text).split(name)).toHaveLength(4);
     });
 
+    it('escapes the error result of a chat tool call', async () => {
+      const reference = '**x** [a](javascript:alert(5))';
+      const tools = createChatTools({
+        services: test.platform.context,
+        caller: advertiser,
+        guard: new RepeatedCallGuard(),
+        executions: new ToolExecutions(),
+      });
+
+      const stream = tools.get_clean_room!.execute!(
+        { cleanRoom: reference },
+        { toolCallId: 'call-escape', messages: [] },
+      ) as AsyncIterable<ChatToolOutput>;
+      const outputs: ChatToolOutput[] = [];
+      for await (const output of stream) outputs.push(output);
+      const last = outputs.at(-1);
+
+      expect(last?.kind).toBe('outcome');
+      const outcome = (last as Extract<ChatToolOutput, { kind: 'outcome' }>).outcome;
+      expect(outcome.isError).toBe(true);
+      expect(outcome.text).toContain('\\*\\*x\\*\\*');
+      expect(hostileElements(outcome.text)).toEqual(NONE);
+      expect(renderedText(outcome.text)).toContain(`"${reference}"`);
+    });
+
     it('reaches offline answers escaped once', async () => {
       const reference = '**x** [a](javascript:alert(3))';
-      const outcome = await call(getCleanRoomTool, { cleanRoom: reference });
+      const outcome = await chatCall(getCleanRoomTool, { cleanRoom: reference });
 
       const action = toolErrorAnswer({
         toolName: 'get_clean_room',

@@ -4,7 +4,8 @@ import { decideNextAction } from '../../src/adapters/llm/offline/intent-engine.t
 import type { OfflineAction } from '../../src/adapters/llm/offline/offline-action.ts';
 import { parseRequest } from '../../src/adapters/llm/offline/parse-request.ts';
 import type { SeenToolResult, TurnState } from '../../src/adapters/llm/offline/turn-state.ts';
-import { toolErrorText } from '../../src/interfaces/tools/invoke-tool.ts';
+import { describeAppError } from '../../src/interfaces/tools/invoke-tool.ts';
+import { toMarkdownOutcome } from '../../src/services/chat/chat-tools.ts';
 
 const today = new Date('2026-11-30T12:00:00Z');
 const options = { today, runWaitSeconds: 0 };
@@ -25,7 +26,8 @@ function ok(
 }
 
 function failed(toolName: string, input: Record<string, unknown>, error: AppError): SeenToolResult {
-  return { toolName, input, isError: true, text: toolErrorText(error), data: null };
+  const { text } = toMarkdownOutcome({ isError: true, text: describeAppError(error) });
+  return { toolName, input, isError: true, text, data: null };
 }
 
 function rooms(count: number) {

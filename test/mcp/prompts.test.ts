@@ -105,6 +105,31 @@ describe('MCP prompts', () => {
     expect((badDate as McpError).message).toContain('dateStart');
   });
 
+  it('rejects a partner outside the room', async () => {
+    const error = await advertiser.client
+      .getPrompt({
+        name: 'audience_overlap_with_partner',
+        arguments: { cleanRoom: 'CR-000001', partner: 'Cornerstone Market' },
+      })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(McpError);
+    const message = (error as McpError).message;
+    expect((error as McpError).code).toBe(-32602);
+    expect(message).toContain('"Cornerstone Market" is not a partner of clean room CR-000001');
+    expect(message).toContain('its partners are Daily Ledger Media');
+  });
+
+  it('matches a partner name ignoring case', async () => {
+    const { messages } = await advertiser.client.getPrompt({
+      name: 'audience_overlap_with_partner',
+      arguments: { cleanRoom: 'CR-000001', partner: 'daily ledger MEDIA' },
+    });
+
+    expect(promptText(messages)).toContain('Daily Ledger Media');
+    expect(promptText(messages)).not.toContain('daily ledger MEDIA');
+  });
+
   it('reports an unknown room once, with the tool to list rooms', async () => {
     const error = await advertiser.client
       .getPrompt({ name: 'explain_privacy_settings', arguments: { cleanRoom: 'CR-999999' } })
@@ -169,10 +194,7 @@ describe('MCP prompts', () => {
     });
 
     expect(rooms.completion.values).toEqual([HOLIDAY_ROOM_NAME]);
-    expect(partners.completion.values.sort()).toEqual([
-      'Daily Ledger Media',
-      'Northwind Outfitters',
-    ]);
+    expect(partners.completion.values).toEqual(['Daily Ledger Media']);
     expect(attributes.completion.values).toEqual(['age_band', 'subscribed_at']);
     expect(models.completion.values).toEqual(['last_touch', 'linear']);
   });

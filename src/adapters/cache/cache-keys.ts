@@ -8,8 +8,22 @@ export function cacheKey(
   organizationId: string | null,
   ...parts: readonly (string | number | undefined)[]
 ): string {
-  const encoded = parts.map((part) => (part === undefined ? '' : encodeURIComponent(part)));
+  const encoded = parts.map((part) => (part === undefined ? '' : encodeKeyPart(part)));
   return [read, organizationId ?? '-', ...encoded].join(':');
+}
+
+/** A UTF-16 surrogate code unit without its partner; with the `u` flag a valid pair does not match. */
+const UNPAIRED_SURROGATE = /\p{Surrogate}/gu;
+
+/**
+ * Percent-encodes one key part. encodeURIComponent throws URIError on an
+ * unpaired surrogate, so each one becomes U+FFFD first. That shares a key
+ * with the same text containing U+FFFD. That is correct for text query
+ * parameters: node-postgres (Buffer) and PGlite (TextEncoder) encode an
+ * unpaired surrogate as the UTF-8 of U+FFFD, so both reads query the same.
+ */
+function encodeKeyPart(part: string | number): string {
+  return encodeURIComponent(String(part).replace(UNPAIRED_SURROGATE, '\uFFFD'));
 }
 
 /** Tags that writes invalidate; a cached read carries every tag whose change alters its answer. */

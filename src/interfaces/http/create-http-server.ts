@@ -1,4 +1,8 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -12,6 +16,7 @@ import type { Platform } from '../../app/create-platform.ts';
 import { LazyChildLogger } from '../../adapters/logging/lazy-child-logger.ts';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import { AppError } from '../../domain/errors/app-error.ts';
+import { findUnpairedSurrogate, UNPAIRED_SURROGATE_TEXT } from '../tools/unpaired-surrogate.ts';
 import { registerMcpEndpoint } from '../mcp/http/mcp-http-routes.ts';
 import { registerWsEndpoint } from '../ws/register-ws-endpoint.ts';
 import { createAuthenticationHook } from './authenticate.ts';
@@ -102,6 +107,11 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
   await registerWsEndpoint(app, platform);
   await app.register(
     async (api) => {
+      api.addContentTypeParser(
+        'application/json',
+        { parseAs: 'string' },
+        rejectUnpairedSurrogates(app.getDefaultJsonParser('error', 'error') as JsonBodyParser),
+      );
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(authRoutes(platform));
       await api.register(async (secured) => {
@@ -133,4 +143,37 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
     log: platform.context.log,
   });
   return app;
+}
+
+/** Fastify's default JSON parser, which reports through its callback (Fastify 5 lib/content-type-parser.js). */
+type JsonBodyParser = (
+  request: FastifyRequest,
+  body: string,
+  done: (error: Error | null, parsed?: unknown) => void,
+) => void;
+
+/**
+ * Wraps the default JSON parser of the REST API (its proto-poisoning checks
+ * stay) so a string containing an unpaired UTF-16 surrogate, such as one sent
+ * as "\ud800", is rejected as VALIDATION_FAILED naming the field. Such a
+ * string breaks encodeURIComponent and PostgreSQL json input further on.
+ * /mcp keeps the default parser: the tool input schemas reject the same
+ * strings there with a tool error result.
+ */
+function rejectUnpairedSurrogates(parse: JsonBodyParser): JsonBodyParser {
+  return (request, body, done) =>
+    parse(request, body, (error, parsed) => {
+      if (error) return done(error);
+
+      const path = findUnpairedSurrogate(parsed);
+      if (path === undefined) return done(null, parsed);
+      const field = path.length === 0 ? 'body' : path.join('.');
+      done(
+        new AppError(
+          'VALIDATION_FAILED',
+          `The JSON body field ${field} ${UNPAIRED_SURROGATE_TEXT}.`,
+          { details: { field } },
+        ),
+      );
+    });
 }

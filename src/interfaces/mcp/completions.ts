@@ -1,3 +1,4 @@
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { isAppError } from '../../domain/errors/app-error.ts';
 import type { Caller } from '../../domain/organizations/caller.ts';
 import { attributeColumnNames } from '../../domain/questions/validate-parameters.ts';
@@ -8,6 +9,7 @@ import { listPartners } from '../../services/partners/list-partners.ts';
 import { listQuestions } from '../../services/questions/list-questions.ts';
 import { listRuns } from '../../services/runs/list-runs.ts';
 import type { ServiceContext } from '../../services/service-context.ts';
+import { findUnpairedSurrogate, UNPAIRED_SURROGATE_TEXT } from '../tools/unpaired-surrogate.ts';
 
 /** Maximum rooms or runs read to complete one value; MCP returns at most 100 values per completion. */
 const CANDIDATES_MAX = 50;
@@ -21,6 +23,7 @@ export function createCompletions(services: ServiceContext, caller: Caller) {
   return {
     /** Display ids and names of the caller's clean rooms. */
     async cleanRooms(typed: string): Promise<string[]> {
+      checkCompletionText(typed);
       const page = await listCleanRooms(services, caller, {
         search: typed.trim() || undefined,
         limit: CANDIDATES_MAX,
@@ -33,6 +36,7 @@ export function createCompletions(services: ServiceContext, caller: Caller) {
 
     /** Display ids and template keys of the approved questions. */
     async questions(typed: string): Promise<string[]> {
+      checkCompletionText(typed);
       const questions = await listQuestions(services);
       return rank(
         questions.flatMap((question) => [question.displayId, question.template]),
@@ -42,6 +46,7 @@ export function createCompletions(services: ServiceContext, caller: Caller) {
 
     /** Ids of the caller's most recent runs, optionally COMPLETED ones only. */
     async runs(typed: string, status?: 'COMPLETED'): Promise<string[]> {
+      checkCompletionText(typed);
       const page = await listRuns(services, caller, { status, limit: CANDIDATES_MAX });
       return rank(
         page.items.map((run) => run.id),
@@ -49,19 +54,17 @@ export function createCompletions(services: ServiceContext, caller: Caller) {
       );
     },
 
-    /** Names of the partner organizations of a clean room; none when the room is unknown. */
+    /** Names of the other partner organizations of a clean room; none when the room is unknown. */
     async partners(cleanRoom: string | undefined, typed: string): Promise<string[]> {
+      checkCompletionText(typed, cleanRoom);
       const roomId = await findRoomId(cleanRoom);
       if (!roomId) return [];
-      const partners = await listPartners(services, caller, roomId);
-      return rank(
-        partners.map((partner) => partner.name),
-        typed,
-      );
+      return rank(await otherPartnerNames(services, caller, roomId), typed);
     },
 
     /** Attribute columns of the partners' audience datasets attached to a clean room. */
     async partnerAttributes(cleanRoom: string | undefined, typed: string): Promise<string[]> {
+      checkCompletionText(typed, cleanRoom);
       const roomId = await findRoomId(cleanRoom);
       if (!roomId) return [];
       const datasets = await listCleanRoomDatasets(services, caller, roomId);
@@ -88,6 +91,36 @@ export function createCompletions(services: ServiceContext, caller: Caller) {
 }
 
 export type Completions = ReturnType<typeof createCompletions>;
+
+/** Names of a clean room's partner organizations other than the caller's, which a prompt may name as its partner. */
+export async function otherPartnerNames(
+  services: ServiceContext,
+  caller: Caller,
+  cleanRoomId: string,
+): Promise<string[]> {
+  const partners = await listPartners(services, caller, cleanRoomId);
+  return partners
+    .filter((partner) => partner.partnerOrganizationId !== caller.organizationId)
+    .map((partner) => partner.name);
+}
+
+/**
+ * Rejects a typed value or cleanRoom context argument containing an unpaired
+ * UTF-16 surrogate as invalid params, before it reaches a cache key or a
+ * query that cannot encode it.
+ */
+function checkCompletionText(typed: string, cleanRoom?: string): void {
+  const invalid = [
+    ['the completion value', typed],
+    ['the cleanRoom context argument', cleanRoom],
+  ].find(([, text]) => findUnpairedSurrogate(text) !== undefined);
+  if (invalid === undefined) return;
+
+  throw new McpError(
+    ErrorCode.InvalidParams,
+    `VALIDATION_FAILED: ${invalid[0]} ${UNPAIRED_SURROGATE_TEXT}.`,
+  );
+}
 
 /** Keeps distinct values matching the typed text, those starting with it first. */
 export function rank(values: string[], typed: string): string[] {

@@ -8,7 +8,7 @@ import type { Caller } from '../../domain/organizations/caller.ts';
 import { resolveCleanRoom } from '../../services/clean-rooms/resolve-clean-room.ts';
 import type { ServiceContext } from '../../services/service-context.ts';
 import { describeAppError } from '../tools/invoke-tool.ts';
-import { createCompletions, rank, type Completions } from './completions.ts';
+import { createCompletions, otherPartnerNames, rank, type Completions } from './completions.ts';
 import { attributionText, overlapText, privacyText, reachFrequencyText } from './prompt-texts.ts';
 
 const ATTRIBUTION_MODELS = ['first_touch', 'last_touch', 'linear'];
@@ -37,7 +37,11 @@ export function registerPrompts(server: McpServer, services: ServiceContext, cal
         dateEnd: arg.optionalDate('Last day the user asked about, YYYY-MM-DD.'),
       },
     },
-    async (args) => userMessage(overlapText(await room(args.cleanRoom), args)),
+    async (args) => {
+      const overlapRoom = await room(args.cleanRoom);
+      const partner = await checkPartner(services, caller, overlapRoom, args.partner);
+      return userMessage(overlapText(overlapRoom, { ...args, partner }));
+    },
   );
 
   server.registerPrompt(
@@ -151,6 +155,34 @@ async function loadRoom(
     }
     throw error;
   }
+}
+
+/**
+ * Returns the room's partner organization a prompt names, spelled as stored,
+ * ignoring case. Any other name is an invalid argument that lists the room's
+ * partners, because the workflow would send the model looking for data that
+ * this partner never brought to the room.
+ */
+async function checkPartner(
+  services: ServiceContext,
+  caller: Caller,
+  room: CleanRoom,
+  partner: string | undefined,
+): Promise<string | undefined> {
+  if (partner === undefined || partner.trim() === '') return undefined;
+
+  const names = await otherPartnerNames(services, caller, room.id);
+  const match = names.find((name) => name.toLowerCase() === partner.trim().toLowerCase());
+  if (match !== undefined) return match;
+
+  const next =
+    names.length === 0
+      ? 'it has no partner besides your organization, so leave partner empty'
+      : `its partners are ${names.join(', ')}; pass one of them as partner, or leave partner empty`;
+  throw new McpError(
+    ErrorCode.InvalidParams,
+    `VALIDATION_FAILED: "${partner}" is not a partner of clean room ${room.displayId}; ${next}.`,
+  );
 }
 
 function userMessage(text: string): GetPromptResult {

@@ -15,26 +15,29 @@ export const getCleanRoomTool = defineTool({
   title: 'Get a clean room',
   description:
     'Returns one clean room of your organization by id (UUID), display id (CR-000001) or exact name (case ignored): owner, your role, dates, status and privacy settings (crowd size = minimum people per result row, noise). When several rooms share the name, match is AMBIGUOUS and candidates lists them: ask the user which one, never guess. When nothing matches, the error suggests rooms with similar names. Next: list_partners, list_datasets or list_questions with the room id.',
-  inputSchema: lenientInput({
-    cleanRoom: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe(
-        'Id, display id (CR-000001) or exact name of the clean room. Pass this or cleanRoomId.',
-      ),
-    cleanRoomId: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe(
-        'The same as cleanRoom, under the name the other tools use: id, display id or exact name. Pass this or cleanRoom.',
-      ),
-  }),
+  inputSchema: lenientInput(
+    {
+      cleanRoom: z
+        .string()
+        .trim()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe(
+          'Id, display id (CR-000001) or exact name of the clean room. Pass this or cleanRoomId.',
+        ),
+      cleanRoomId: z
+        .string()
+        .trim()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe(
+          'The same as cleanRoom, under the name the other tools use: id, display id or exact name. Pass this or cleanRoom.',
+        ),
+    },
+    { aliases: { cleanRoom: 'cleanRoomId' } },
+  ),
   outputSchema: z.object({
     match: z.enum(['FOUND', 'AMBIGUOUS']),
     cleanRoom: CleanRoomSchema.nullable(),

@@ -1,9 +1,13 @@
 import { isAppError, type AppError } from '../../domain/errors/app-error.ts';
-import { escapeMarkdown } from '../../domain/text/escape-markdown.ts';
 import type { ToolCallContext, ToolDefinition } from './tool-definition.ts';
 import { toToolHint } from './tool-hints.ts';
 
-/** A tool call's outcome in the shape MCP and the chat assistant both turn into their own results. */
+/**
+ * A tool call's outcome in the shape MCP and the chat assistant both turn
+ * into their own results. An error text is plain text, so a value quoted in
+ * it can be copied back as it is. The chat escapes it before rendering it
+ * as markdown.
+ */
 export type ToolOutcome =
   | { isError: false; structuredContent: Record<string, unknown>; text: string }
   | { isError: true; text: string };
@@ -46,7 +50,7 @@ function toErrorOutcome(
   const log = childLog();
   if (isAppError(error) && error.status < 500) {
     log.info({ code: error.code }, 'tool call rejected');
-    return { isError: true, text: toolErrorText(error) };
+    return { isError: true, text: describeAppError(error) };
   }
   if (signal.aborted) {
     log.info('tool call cancelled by the client');
@@ -57,27 +61,17 @@ function toErrorOutcome(
   return {
     isError: true,
     text: isAppError(error)
-      ? `${escapeMarkdown(error.userMessage)}. ${UNEXPECTED_ERROR_TEXT}`
+      ? `${error.userMessage}. ${UNEXPECTED_ERROR_TEXT}`
       : UNEXPECTED_ERROR_TEXT,
   };
 }
 
 /**
- * Formats an AppError as the text of a tool error result. Clients and the
- * chat assistant render tool texts as markdown, and a service message
- * interpolates values (room, dataset and organization names, parameter
- * values) into its prose without marking them. So the whole text is
- * escaped, and a room named `**x**` shows as typed, not in bold.
- */
-export function toolErrorText(error: AppError): string {
-  return escapeMarkdown(describeAppError(error));
-}
-
-/**
  * Formats an AppError as plain text for a model: the code, the message with
  * tool names in place of REST endpoints, and the allowed values from its
- * details when the message does not list them already. MCP resource and
- * prompt errors send it as it is; tool results escape it with toolErrorText.
+ * details when the message does not list them already. MCP tool results,
+ * resource and prompt errors send it as it is. The values a service message
+ * quotes stay unescaped, because the message asks the model to pass them back.
  */
 export function describeAppError(error: AppError): string {
   const text = `${error.code}: ${toToolHint(error.userMessage)}`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findUnpairedSurrogate, UNPAIRED_SURROGATE_TEXT } from './unpaired-surrogate.ts';
 
 /** The shape `lenientInput` returns: each field preprocessed, with the field's own input and output types. */
 export type LenientShape<Shape extends Record<string, z.ZodType>> = {
@@ -30,17 +31,48 @@ const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
  */
 export function lenientInput<Shape extends Record<string, z.ZodType>>(
   shape: Shape,
+  options: LenientInputOptions<Shape> = {},
 ): z.ZodObject<LenientShape<Shape>, z.core.$strict> {
   const fields = Object.fromEntries(
     Object.entries(shape).map(([name, schema]) => [name, lenientField(schema)]),
   );
   const names = Object.keys(shape);
-  const schema = z.strictObject(fields, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? unknownFieldsText(issue.keys, names) : undefined,
-  });
+  const schema = z
+    .strictObject(fields, {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? unknownFieldsText(issue.keys, names) : undefined,
+    })
+    .superRefine((input, context) => checkAliases(input, options.aliases ?? {}, context));
   // Object.fromEntries loses the per-key types that the mapped type restores.
   return schema as unknown as z.ZodObject<LenientShape<Shape>, z.core.$strict>;
+}
+
+export interface LenientInputOptions<Shape> {
+  /**
+   * Fields that are another name of a field, as `{ alias: canonical }`. A
+   * call may pass either, or both with the same value. Both with different
+   * values are rejected, because the handler would have to pick one silently.
+   */
+  aliases?: Partial<Record<keyof Shape & string, keyof Shape & string>>;
+}
+
+function checkAliases(
+  input: Record<string, unknown>,
+  aliases: Partial<Record<string, string>>,
+  context: z.RefinementCtx,
+): void {
+  for (const [alias, canonical] of Object.entries(aliases)) {
+    if (canonical === undefined) continue;
+    const [aliasValue, canonicalValue] = [input[alias], input[canonical]];
+    if (aliasValue === undefined || canonicalValue === undefined) continue;
+    if (JSON.stringify(aliasValue) === JSON.stringify(canonicalValue)) continue;
+
+    context.addIssue({
+      code: 'custom',
+      path: [alias],
+      message: `${alias} and ${canonical} name the same thing but received different values (${describeValue(aliasValue)} and ${describeValue(canonicalValue)}); pass only one of them`,
+    });
+  }
 }
 
 /** Names the unknown fields, a valid field each one may stand for, and every valid field. */
@@ -78,14 +110,30 @@ export function lenientField<Schema extends z.ZodType>(schema: Schema): z.ZodPre
     }
 
     const converted = convert(value, base);
-    if (converted !== undefined) return converted;
+    if (converted === undefined || !fitsNumberRange(converted, base)) {
+      context.addIssue({
+        code: 'custom',
+        message: `expected ${expectedText(base)}, received ${describeValue(value)}`,
+      });
+      return value;
+    }
 
-    context.addIssue({
-      code: 'custom',
-      message: `expected ${expectedText(base)}, received ${describeValue(value)}`,
-    });
-    return value;
+    const surrogatePath = findUnpairedSurrogate(converted);
+    if (surrogatePath !== undefined) {
+      context.addIssue({ code: 'custom', message: UNPAIRED_SURROGATE_TEXT, path: surrogatePath });
+      return value;
+    }
+    return converted;
   }, schema);
+}
+
+/**
+ * Checks a converted number against the number schema's own bounds and
+ * integer check here, so an out-of-range value gets the same message as a
+ * wrong type, with the value received and the valid range.
+ */
+function fitsNumberRange(value: unknown, base: z.ZodType): boolean {
+  return !(base instanceof z.ZodNumber) || base.safeParse(value).success;
 }
 
 /** Returns the value in the base schema's type, or undefined when no unambiguous conversion exists. */

@@ -51,6 +51,26 @@ function describePreview(preview: RunPreview): string {
     lines.push(
       `TOTAL row: ${estimate.totalRow === 'MAY_PASS' ? 'may pass' : 'will be suppressed'}.`,
     );
+  const warning = emptyResultWarning(preview);
+  if (warning) lines.push(warning);
   lines.push(`Method: ${estimate.method}`);
   return joinBlocks(lines);
+}
+
+/**
+ * Returns a warning when no segment has rows for the parameters, so the run
+ * would return no rows. With a date range, the likely cause is a range
+ * outside the data's dates.
+ */
+function emptyResultWarning({ estimate, parameters }: RunPreview): string | undefined {
+  if (estimate.mayPass.count > 0 || estimate.willBeSuppressed.count > 0) return undefined;
+
+  const empty = `Warning: no ${estimate.dimension} segment has rows for these parameters, so the run would return no rows.`;
+  // NOTE: dataset metadata stores no date range, so the warning cannot name the data's dates.
+  // It can name them once imports record each date column's minimum and maximum.
+  const { date_start: start, date_end: end } = parameters;
+  if (typeof start !== 'string' || typeof end !== 'string') return empty;
+  const today = new Date().toISOString().slice(0, 10);
+  const future = start > today ? ` date_start ${start} is after today (${today}).` : '';
+  return `${empty} The date range ${start} to ${end} probably lies outside the dates of the data.${future} Pick a range in which the datasets have events.`;
 }

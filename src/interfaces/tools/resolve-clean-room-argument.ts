@@ -30,7 +30,7 @@ export async function resolveCleanRoomArgument(
     displayId: room.displayId,
     name: room.name,
   }));
-  // Names are not escaped here, because toolErrorText escapes the whole message.
+  // Names stay unescaped, so a model can pass one back. The chat escapes the whole error text.
   const listed = candidates.map((room) => `${room.displayId} (${room.name})`).join(', ');
   throw new AppError(
     'CLEAN_ROOM_AMBIGUOUS',

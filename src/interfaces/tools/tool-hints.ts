@@ -6,6 +6,7 @@
 const REST_HINTS: readonly [pattern: RegExp, toolHint: string][] = [
   [/list them with GET \/api\/v1\/cleanrooms/g, 'list them with the list_clean_rooms tool'],
   [/Follow it with GET \/api\/v1\/runs\/([\w-]+)/g, 'Follow it with the get_run tool (runId $1)'],
+  [/list them with GET \/api\/v1\/runs\b/g, 'call list_runs to see your runs'],
 ];
 
 /** Rewrites the REST hints of a service's user message as tool hints. */

@@ -93,7 +93,9 @@ async function* executeChatTool(
     reportRun: (runId) => progress.push({ kind: 'run', runId }),
   };
   const parsedInput = withIdempotencyKey(definition.name, parsed.data);
-  const pending = invokeTool(definition, parsedInput, context).finally(() => progress.close());
+  const pending = invokeTool(definition, parsedInput, context)
+    .then(toMarkdownOutcome)
+    .finally(() => progress.close());
   executions.add({ toolCallId, toolName: definition.name, input, parsedInput, outcome: pending });
   yield* progress;
   yield { kind: 'outcome', outcome: await pending };
@@ -110,6 +112,19 @@ function withIdempotencyKey(
 ): Record<string, unknown> {
   if (toolName !== 'start_run' || input.idempotencyKey) return input;
   return { ...input, idempotencyKey: randomUUID() };
+}
+
+/**
+ * Makes a tool outcome safe to render as markdown in the chat. A success
+ * text is markdown already, with its data values escaped where they are
+ * written. An error text is plain text, as MCP clients get it. Service
+ * messages quote room, dataset and organization names and parameter values
+ * without marking them, so the whole error text is escaped here, and a room
+ * named `**x**` shows as typed, not in bold. The model, the chat events and
+ * the stored history all get this escaped text.
+ */
+export function toMarkdownOutcome(outcome: ToolOutcome): ToolOutcome {
+  return outcome.isError ? { isError: true, text: escapeMarkdown(outcome.text) } : outcome;
 }
 
 /**

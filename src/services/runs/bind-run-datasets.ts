@@ -75,7 +75,7 @@ async function requireAttached(
   if (await repos.datasets.findOwned(caller.organizationId, datasetId)) {
     throw new AppError(
       'DATASET_NOT_ATTACHED',
-      `Dataset ${datasetId} is not attached to clean room ${room.display_id}; attach it first.`,
+      `Dataset ${datasetId} is not attached to clean room ${room.display_id}; attach it first with PUT /api/v1/cleanrooms/${room.display_id}/datasets/${datasetId} (REST API; no MCP tool attaches datasets).`,
       {
         details: { datasetId },
       },
@@ -90,6 +90,19 @@ async function requireAttached(
   );
 }
 
+/**
+ * Builds the text naming who can attach a dataset for the macro, and with
+ * which REST route or CLI command. No MCP tool attaches datasets, so the
+ * text says so for MCP clients.
+ */
+function attachHint(macro: DatasetMacro, room: CleanRoomRow): string {
+  const types = macro.dataTypes.join(' or ');
+  const attachWays = `PUT /api/v1/cleanrooms/${room.display_id}/datasets/{datasetId} in the REST API, or import a file with "npx cleanroom import-csv <file> --attach-to ${room.display_id}"; no MCP tool attaches datasets.`;
+  if (macro.suppliedBy === 'PARTNER')
+    return `a partner must attach one of type ${types}, because you can attach only your own datasets. Partners attach with ${attachWays}`;
+  return `attach one of your datasets of type ${types} with ${attachWays}`;
+}
+
 function pickSingleFit(
   macro: DatasetMacro,
   attached: DatasetRow[],
@@ -102,7 +115,7 @@ function pickSingleFit(
   if (candidates.length === 0) {
     throw new AppError(
       'DATASET_UNSUITABLE',
-      `No dataset attached to ${room.display_id} fits ${macro.macro} (${macro.description}); attach one of type ${macro.dataTypes.join(' or ')}.`,
+      `No dataset attached to ${room.display_id} fits ${macro.macro} (${macro.description}); ${attachHint(macro, room)}`,
       {
         details: { macro: macro.macro, dataTypes: macro.dataTypes },
       },

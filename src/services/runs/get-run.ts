@@ -24,7 +24,7 @@ export async function loadRun(repos: Repositories, caller: Caller, runId: string
 
   throw new AppError(
     'RUN_NOT_FOUND',
-    `Question run "${runId}" was not found among the runs of your clean rooms.`,
+    `Question run "${runId}" was not found among the runs of your clean rooms; list them with GET /api/v1/runs.`,
     {
       details: { runId },
     },

@@ -46,9 +46,9 @@ export function reasonForPeople(errorText: string): string {
 /**
  * States a tool error for people: what failed and what to say next. The
  * error code stays in the tool result (the tool_result event), not in the
- * answer. Tool error texts are escaped for markdown where they are made
- * (toolErrorText), so they are quoted unchanged, because escaping them
- * again would show the backslashes.
+ * answer. The chat escapes tool error texts for markdown when it makes a
+ * call's outcome (toMarkdownOutcome), so they are quoted unchanged, because
+ * escaping them again would show the backslashes.
  */
 export function toolErrorAnswer(result: SeenToolResult): OfflineAction {
   const purpose = TOOL_PURPOSES[result.toolName] ?? 'do that';
