@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectClient,
-  initializeRequest,
   jsonRpcHeaders,
+  openRawSession,
   readSseMessages,
   sendRawRequest,
   startMcpTestServer,
@@ -19,22 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-/** Opens a session with raw HTTP and returns its id. */
-async function openSession(key: string): Promise<string> {
-  const opened = await sendRawRequest(server.url, {
-    method: 'POST',
-    headers: jsonRpcHeaders(key),
-    body: JSON.stringify(initializeRequest),
-  });
-  const sessionId = String(opened.headers['mcp-session-id']);
-  await sendRawRequest(server.url, {
-    method: 'POST',
-    headers: jsonRpcHeaders(key, { 'mcp-session-id': sessionId }),
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-  });
-  return sessionId;
-}
 
 /** Sends one JSON-RPC message on the session and returns the raw response. */
 function post(key: string, sessionId: string, message: unknown): Promise<RawResponse> {
@@ -60,7 +44,7 @@ function listCleanRooms(id: number, meta?: Record<string, unknown>) {
 describe('MCP response mode per POST', () => {
   it('answers a plain call with JSON', async () => {
     const key = server.platform.keys.advertiser;
-    const sessionId = await openSession(key);
+    const sessionId = await openRawSession(server.url, key);
 
     const response = await post(key, sessionId, listCleanRooms(3));
     const body = JSON.parse(response.body) as { id: number; result: { isError?: boolean } };
@@ -74,7 +58,7 @@ describe('MCP response mode per POST', () => {
 
   it('streams a call with a progress token', async () => {
     const key = server.platform.keys.advertiser;
-    const sessionId = await openSession(key);
+    const sessionId = await openRawSession(server.url, key);
 
     const response = await post(key, sessionId, listCleanRooms(4, { progressToken: 'p-4' }));
 
@@ -87,7 +71,7 @@ describe('MCP response mode per POST', () => {
 
   it('streams a start_run that waits', async () => {
     const key = server.platform.keys.advertiser;
-    const sessionId = await openSession(key);
+    const sessionId = await openRawSession(server.url, key);
 
     // No worker runs here, so the run stays QUEUED and the call returns after its wait.
     const response = await post(key, sessionId, {

@@ -6,7 +6,7 @@ import { McpStreamStore } from '../../src/interfaces/mcp/http/mcp-stream-store.t
 import { ControlledFetch } from './support/controlled-fetch.ts';
 import {
   connectClient,
-  initializeRequest,
+  openRawSession,
   jsonRpcHeaders,
   readSseMessages,
   sendRawRequest,
@@ -402,22 +402,6 @@ describe('resuming on another web process', () => {
     });
   });
 });
-
-/** Opens a session with raw HTTP at protocol 2025-11-25, whose POST streams start with a priming event. */
-async function openRawSession(url: URL, key: string): Promise<string> {
-  const opened = await sendRawRequest(url, {
-    method: 'POST',
-    headers: jsonRpcHeaders(key),
-    body: JSON.stringify(initializeRequest),
-  });
-  const sessionId = String(opened.headers['mcp-session-id']);
-  await sendRawRequest(url, {
-    method: 'POST',
-    headers: jsonRpcHeaders(key, { 'mcp-session-id': sessionId }),
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-  });
-  return sessionId;
-}
 
 /** Resumes a stream with raw HTTP and returns its whole body. A stream that stays open fails the test at the timeout. */
 async function resumeRaw(url: URL, key: string, sessionId: string, lastEventId: string) {

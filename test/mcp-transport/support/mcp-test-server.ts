@@ -182,3 +182,19 @@ export function sendRawRequest(
     request.end(options.body);
   });
 }
+
+/** Opens a session with raw HTTP (initialize, then notifications/initialized) and returns its id. */
+export async function openRawSession(url: URL, key: string): Promise<string> {
+  const opened = await sendRawRequest(url, {
+    method: 'POST',
+    headers: jsonRpcHeaders(key),
+    body: JSON.stringify(initializeRequest),
+  });
+  const sessionId = String(opened.headers['mcp-session-id']);
+  await sendRawRequest(url, {
+    method: 'POST',
+    headers: jsonRpcHeaders(key, { 'mcp-session-id': sessionId }),
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  return sessionId;
+}
