@@ -130,6 +130,38 @@ describe('MCP Streamable HTTP sessions', () => {
     expect(rows).toEqual([]);
   });
 
+  it('ends a session on DELETE sent with Content-Type', async () => {
+    const { transport } = await connect();
+    const sessionId = transport.sessionId!;
+    // The SDK client sends its default headers, Content-Type included, on every request.
+    const response = await fetch(server.url, {
+      method: 'DELETE',
+      headers: {
+        ...jsonRpcHeaders(server.platform.keys.advertiser),
+        'mcp-session-id': sessionId,
+      },
+    });
+
+    expect(response.status).toBe(200);
+    expect(server.platform.app.mcp.sessions!.get(sessionId)).toBeUndefined();
+  });
+
+  it('ignores the body of a DELETE', async () => {
+    const { transport } = await connect();
+    const sessionId = transport.sessionId!;
+    const response = await fetch(server.url, {
+      method: 'DELETE',
+      headers: {
+        ...jsonRpcHeaders(server.platform.keys.advertiser),
+        'mcp-session-id': sessionId,
+      },
+      body: 'not json',
+    });
+
+    expect(response.status).toBe(200);
+    expect(server.platform.app.mcp.sessions!.get(sessionId)).toBeUndefined();
+  });
+
   it('closes idle sessions and answers 404 for them', async () => {
     const { transport } = await connect();
     const sessionId = transport.sessionId!;

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from './support/local-authorization-server.ts';
 import {
@@ -66,5 +68,120 @@ describe('cleanroom mcp --remote', () => {
       `could not reach ${url}: connection refused; start the server or fix --remote.`,
     );
     expect(run.exitCode).toBe(1);
+  });
+});
+
+/** Starts `cleanroom mcp --remote URL` and connects the SDK client to it over stdio. */
+async function connectThroughRelay(url: URL, apiKey: string) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cli, 'mcp', '--remote', url.href],
+    env: { ...(process.env as Record<string, string>), CLEANROOM_API_KEY: apiKey },
+    stderr: 'pipe',
+  });
+  const stderr: string[] = [];
+  transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+  const client = new Client({ name: 'relay-test', version: '1.0.0' });
+  const errors: Error[] = [];
+  client.onerror = (error) => errors.push(error);
+  await client.connect(transport);
+  return { client, errors, stderr: () => stderr.join('') };
+}
+
+describe('cleanroom mcp --remote relaying a session', () => {
+  let server: McpTestServer;
+
+  beforeAll(async () => {
+    server = await startMcpTestServer();
+    await server.platform.platform.startWorker();
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('holds messages sent before the session id', async () => {
+    const child = spawn(process.execPath, [cli, 'mcp', '--remote', server.url.href], {
+      env: {
+        ...(process.env as Record<string, string>),
+        CLEANROOM_API_KEY: server.platform.keys.advertiser,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const lines = createInterface({ input: child.stdout });
+    const responses: { id?: unknown; result?: unknown; error?: unknown }[] = [];
+    const listed = new Promise<void>((resolve) =>
+      lines.on('line', (line) => {
+        responses.push(JSON.parse(line) as (typeof responses)[number]);
+        if (responses.length === 2) resolve();
+      }),
+    );
+
+    // Written at once, while the relay still starts, as MCP clients do.
+    const messages = [
+      initializeRequest,
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} },
+    ];
+    child.stdin.write(messages.map((message) => `${JSON.stringify(message)}\n`).join(''));
+    await listed;
+    child.stdin.end();
+    await once(child, 'exit');
+
+    expect(responses.map((response) => response.id)).toEqual([1, 2]);
+    expect(responses[1]?.error).toBeUndefined();
+    expect(responses[1]?.result).toMatchObject({ tools: expect.any(Array) });
+    expect(stderr).not.toContain('not relayed');
+  });
+
+  it('delivers every progress notification before the result', async () => {
+    const { client, errors } = await connectThroughRelay(
+      server.url,
+      server.platform.keys.advertiser,
+    );
+    const progress: number[] = [];
+    try {
+      const started = await client.callTool(
+        {
+          name: 'start_run',
+          arguments: {
+            cleanRoomId: 'CR-000001',
+            questionId: 'audience_overlap',
+            parameters: { attribute: 'age_band' },
+            waitSeconds: 30,
+          },
+        },
+        undefined,
+        { onprogress: (update) => progress.push(update.progress) },
+      );
+
+      expect(started.isError).toBeFalsy();
+      expect(progress.at(-1)).toBe(100);
+      expect(progress).toEqual([...progress].sort((left, right) => left - right));
+      expect(errors).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('says to restart the relay when the server lost the session', async () => {
+    const { client, stderr } = await connectThroughRelay(
+      server.url,
+      server.platform.keys.advertiser,
+    );
+    // A first call makes sure the relay has delivered notifications/initialized.
+    await client.listTools();
+    await server.platform.app.mcp.sessions!.closeAll('test restart');
+
+    const failure = await client.listTools().catch((error: unknown) => error as Error);
+    await client.close();
+
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('MCP_SESSION_NOT_FOUND');
+    expect((failure as Error).message).toContain('the relay has stopped. Restart it');
+    expect((failure as Error).message).not.toContain('with an initialize request');
+    expect(stderr()).toContain('MCP relay stopped');
   });
 });

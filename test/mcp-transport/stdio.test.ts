@@ -253,7 +253,7 @@ describe('cleanroom mcp over stdio', () => {
   it('rejects a missing embedded database', () => {
     const dataDir = path.join(os.tmpdir(), `cleanroom-missing-${process.pid}-${Date.now()}`);
     const result = spawnSync(process.execPath, [cli, 'mcp', '--no-worker'], {
-      env: mcpEnvironment(test, { DATABASE_URL: '', DATA_DIR: dataDir }),
+      env: mcpEnvironment(test, { DATABASE_URL: '', DATA_DIR: dataDir, PORT: '45123' }),
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -261,7 +261,7 @@ describe('cleanroom mcp over stdio', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`No database at ${path.join(dataDir, 'pglite')}`);
-    expect(result.stderr).toContain('--remote');
+    expect(result.stderr).toContain('--remote http://127.0.0.1:45123/mcp');
     expect(existsSync(dataDir)).toBe(false);
   });
 
@@ -274,6 +274,26 @@ describe('cleanroom mcp over stdio', () => {
 
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('API_KEY_INVALID');
+  });
+
+  it('answers initialize with the rejected key', () => {
+    const result = spawnSync(process.execPath, [cli, 'mcp', '--no-worker'], {
+      env: mcpEnvironment(test, { CLEANROOM_API_KEY: `crk_${'B'.repeat(32)}` }),
+      input: `${JSON.stringify(initializeRequest)}\n`,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const response = JSON.parse(result.stdout) as {
+      id: unknown;
+      error?: { code: number; message: string };
+    };
+
+    expect(result.status).toBe(1);
+    expect(response.id).toBe(initializeRequest.id);
+    expect(response.error?.code).toBe(-32000);
+    expect(response.error?.message).toMatch(/^cleanroom mcp could not start: API_KEY_INVALID: /);
+    expect(response.error?.message).toContain('Pass a valid key with --api-key');
     expect(result.stderr).toContain('API_KEY_INVALID');
   });
 });

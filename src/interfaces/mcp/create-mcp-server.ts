@@ -5,7 +5,9 @@ import { toolRegistry } from '../tools/tool-registry.ts';
 import { registerPrompts } from './prompts.ts';
 import { applyProtocolGuards } from './protocol-guards.ts';
 import { registerTools } from './register-tools.ts';
+import { rejectInvalidParams } from './request-params-check.ts';
 import { registerResources } from './resources.ts';
+import { RunLogMessages } from './run-log-messages.ts';
 import { enableRunSubscriptions, rejectSubscriptions } from './run-subscriptions.ts';
 
 export const MCP_SERVER_NAME = 'cleanroom-copilot';
@@ -40,8 +42,12 @@ export function createMcpServer(
   );
   // Without a handler the SDK drops protocol errors (such as a response it failed to send) silently.
   server.server.onerror = (err) => logProtocolError(services, err);
+  // Before the protocol guards, which wrap it, so their `"arguments": null` fix comes first.
+  rejectInvalidParams(server);
   applyProtocolGuards(server);
-  registerTools(server, toolRegistry, services, caller);
+  // A stateless server ends with its POST, like subscriptions, so it cannot follow a run.
+  const runLog = options.subscriptions === false ? undefined : new RunLogMessages(server, services);
+  registerTools(server, toolRegistry, services, caller, runLog);
   registerResources(server, services, caller);
   if (options.subscriptions === false) rejectSubscriptions(server);
   else enableRunSubscriptions(server, services, caller);

@@ -12,6 +12,8 @@ import type { Caller } from '../../domain/organizations/caller.ts';
 import type { ServiceContext } from '../../services/service-context.ts';
 import { invokeTool, type ToolOutcome } from '../tools/invoke-tool.ts';
 import type { ToolCallContext, ToolDefinition } from '../tools/tool-definition.ts';
+import { RunStatusSchema } from '../../domain/runs/question-run.ts';
+import type { RunLogMessages } from './run-log-messages.ts';
 
 type RequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -26,7 +28,18 @@ export function registerTools(
   tools: readonly ToolDefinition[],
   services: ServiceContext,
   caller: Caller,
+  runLog?: RunLogMessages,
 ): void {
+  const callTool = async (
+    tool: ToolDefinition,
+    input: Record<string, unknown>,
+    context: ToolCallContext,
+  ): Promise<CallToolResult> => {
+    const outcome = await invokeTool(tool, input, context);
+    if (runLog !== undefined && tool.name === 'start_run') followStartedRun(runLog, outcome);
+    return toCallToolResult(outcome);
+  };
+
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -40,7 +53,15 @@ export function registerTools(
       async (input, extra) => callTool(tool, input, toolCallContext(services, caller, extra)),
     );
   }
-  handleToolCalls(server, tools, services, caller);
+  handleToolCalls(server, tools, services, caller, callTool);
+}
+
+/** Hands the run that a successful start_run returned to the run log messages. */
+function followStartedRun(runLog: RunLogMessages, outcome: ToolOutcome): void {
+  if (outcome.isError) return;
+  const run = (outcome.structuredContent as { run?: { id?: unknown; status?: unknown } }).run;
+  const status = RunStatusSchema.safeParse(run?.status);
+  if (typeof run?.id === 'string' && status.success) runLog.follow(run.id, status.data);
 }
 
 /** Replaces the SDK's tools/call handler, whose errors read `MCP error -32602: Input validation error: ...`. */
@@ -49,6 +70,7 @@ function handleToolCalls(
   tools: readonly ToolDefinition[],
   services: ServiceContext,
   caller: Caller,
+  callTool: ToolCaller,
 ): void {
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -69,13 +91,11 @@ function handleToolCalls(
   });
 }
 
-async function callTool(
+type ToolCaller = (
   tool: ToolDefinition,
   input: Record<string, unknown>,
   context: ToolCallContext,
-): Promise<CallToolResult> {
-  return toCallToolResult(await invokeTool(tool, input, context));
-}
+) => Promise<CallToolResult>;
 
 /** Lists each issue as `message at path`, as the SDK did, separated by semicolons. */
 function describeIssues(error: z.ZodError): string {

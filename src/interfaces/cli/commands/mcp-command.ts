@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../../adapters/logging/logger.ts';
 import { isAppError } from '../../../domain/errors/app-error.ts';
 import { bridgeStdioToHttp } from '../../mcp/stdio-http-bridge.ts';
 import { serveMcpOverStdio } from '../../mcp/stdio-server.ts';
+import { answerFirstRequestWithError } from '../../mcp/stdio-startup-failure.ts';
 import { CliError, loadConfigOrExit } from '../boot.ts';
 
 interface McpOptions {
@@ -63,23 +64,38 @@ async function relayToRemote(options: McpOptions): Promise<void> {
 }
 
 async function serveStdio(options: McpOptions): Promise<void> {
-  const apiKey = requireApiKey(options);
   const config = loadConfigOrExit();
   const log = createLogger(config.LOG_LEVEL, 2);
-
-  requireEmbeddedDatabase(config);
-  const platform = await openPlatform(config, log);
+  let platform: Platform | null = null;
+  let serving = false;
   try {
+    const apiKey = requireApiKey(options);
+    requireEmbeddedDatabase(config);
+    platform = await openPlatform(config, log);
     await requireOrganizations(platform, config);
     if (options.worker && config.WORKER_ENABLED) await platform.startWorker();
     const server = await serveMcpOverStdio({ context: platform.context, apiKey, log });
+    serving = true;
     process.once('SIGINT', () => void server.close());
     process.once('SIGTERM', () => void server.close());
     await server.closed;
+  } catch (error) {
+    if (!serving) await answerFirstRequestWithError(describeStartupFailure(error));
+    throw error;
   } finally {
-    await platform.close();
+    await platform?.close();
   }
   log.info('stdio MCP server stopped');
+}
+
+/** Builds the error message an MCP client gets for its first request when the stdio server could not start. */
+function describeStartupFailure(error: unknown): string {
+  if (isAppError(error) && error.status === 401) {
+    return `cleanroom mcp could not start: ${error.code}: ${error.message} Pass a valid key with --api-key or CLEANROOM_API_KEY.`;
+  }
+  if (isAppError(error)) return `cleanroom mcp could not start: ${error.code}: ${error.message}`;
+  if (error instanceof CliError) return `cleanroom mcp could not start: ${error.message}`;
+  return 'cleanroom mcp could not start because of an unexpected error; its stderr contains the details.';
 }
 
 /** Names the database for messages: the PGlite directory, or the PostgreSQL schema (never the URL, which may contain a password). */
@@ -93,8 +109,19 @@ function embeddedDatabasePath(config: Config): string {
   return path.resolve(config.dataDir, 'pglite');
 }
 
-const DATABASE_FIX =
-  "set DATA_DIR to the server's data directory (or DATABASE_URL and DATABASE_SCHEMA to its database), or relay to the running server with --remote http://127.0.0.1:3000/mcp";
+/** Names the settings that point `cleanroom mcp` at the server's database, or the relay to the server itself. */
+function databaseFix(config: Config): string {
+  return `set DATA_DIR to the server's data directory (or DATABASE_URL and DATABASE_SCHEMA to its database), or relay to the running server with --remote ${mcpUrlOf(config)}`;
+}
+
+/** Returns the /mcp URL of a server started with this configuration: from PUBLIC_URL, else HOST and PORT. */
+function mcpUrlOf(config: Config): string {
+  if (config.PUBLIC_URL) return new URL('/mcp', config.PUBLIC_URL).href;
+  // A wildcard address is where the server listens, not one a client can connect to.
+  const host = ['0.0.0.0', '::', '[::]'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
+  const hostInUrl = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `http://${hostInUrl}:${config.PORT}/mcp`;
+}
 
 /**
  * Stops before PGlite creates an empty database: an MCP client such as
@@ -105,7 +132,7 @@ function requireEmbeddedDatabase(config: Config): void {
   if (config.DATABASE_URL || existsSync(embeddedDatabasePath(config))) return;
 
   throw new CliError(
-    `No database at ${embeddedDatabasePath(config)}: DATA_DIR is "${config.dataDir}" relative to the working directory ${process.cwd()}. ${capitalize(DATABASE_FIX)}.`,
+    `No database at ${embeddedDatabasePath(config)}: DATA_DIR is "${config.dataDir}" relative to the working directory ${process.cwd()}. ${capitalize(databaseFix(config))}.`,
   );
 }
 
@@ -117,7 +144,7 @@ async function requireOrganizations(platform: Platform, config: Config): Promise
   if (rows.length > 0) return;
 
   throw new CliError(
-    `${capitalize(describeDatabase(config))} has no organizations, so no API key can match. ${capitalize(DATABASE_FIX)}; or seed it with \`cleanroom seed\`.`,
+    `${capitalize(describeDatabase(config))} has no organizations, so no API key can match. ${capitalize(databaseFix(config))}; or seed it with \`cleanroom seed\`.`,
   );
 }
 

@@ -9,6 +9,7 @@ import type { ErrorCode } from '../../../domain/errors/error-codes.ts';
 export const JsonRpcErrorCode = {
   PARSE_ERROR: -32700,
   INVALID_REQUEST: -32600,
+  INVALID_PARAMS: -32602,
   INTERNAL_ERROR: -32603,
   SERVER_ERROR: -32000,
   SESSION_NOT_FOUND: -32001,

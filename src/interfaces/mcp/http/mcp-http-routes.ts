@@ -60,10 +60,13 @@ function mcpRoutes(endpoint: McpHttpEndpoint): FastifyPluginAsync {
     app.get(MCP_PATH, { ...hidden, exposeHeadRoute: false }, (request, reply) =>
       handler.get(request, reply),
     );
-    app.delete(MCP_PATH, hidden, (request, reply) => handler.delete(request, reply));
-    app.options(MCP_PATH, hidden, async (_request, reply) =>
-      answerPreflight(reply, handler.allowedMethods),
-    );
+    await app.register(async (bodyless) => {
+      ignoreBodies(bodyless);
+      bodyless.delete(MCP_PATH, hidden, (request, reply) => handler.delete(request, reply));
+      bodyless.options(MCP_PATH, hidden, async (_request, reply) =>
+        answerPreflight(reply, handler.allowedMethods),
+      );
+    });
     app.route({
       method: ['PUT', 'PATCH', 'HEAD'],
       url: MCP_PATH,
@@ -78,6 +81,19 @@ function mcpRoutes(endpoint: McpHttpEndpoint): FastifyPluginAsync {
       },
     });
   };
+}
+
+/**
+ * Makes the routes of `scope` ignore any request body. The transport defines
+ * no body for DELETE (ends a session) or OPTIONS (a CORS preflight), but
+ * Fastify parses one whenever Content-Type is set. SDK clients that put
+ * `Content-Type: application/json` in their default headers send it with an
+ * empty DELETE too, which would fail as an empty JSON body. Node discards
+ * the unread body when the response ends.
+ */
+function ignoreBodies(scope: FastifyInstance): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 }
 
 /**

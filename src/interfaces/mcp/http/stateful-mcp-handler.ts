@@ -9,7 +9,9 @@ import type { McpAuthentication } from '../auth/mcp-authenticator.ts';
 import { cancelledRequestIdOf, streamIdOfRequest } from './cancelled-streams.ts';
 import { DatabaseEventStore, STANDALONE_STREAM_ID } from './database-event-store.ts';
 import { endAnsweredStream } from './end-answered-stream.ts';
+import { findInvalidParams } from '../request-params-check.ts';
 import { forwardToTransport } from './forward-to-transport.ts';
+import { JsonRpcErrorCode, McpHttpError } from './json-rpc-error.ts';
 import type { McpEventWriter } from './mcp-event-writer.ts';
 import {
   authenticationOf,
@@ -64,6 +66,7 @@ export class StatefulMcpHandler implements McpRequestHandler {
       return;
     }
 
+    rejectInvalidInitialize(request.body);
     if (!containsInitializeRequest(request.body)) {
       throw new AppError(
         'MCP_SESSION_REQUIRED',
@@ -272,6 +275,27 @@ function endCancelledStream(
     { sessionId: session.id, requestId, streamId },
     'MCP cancelled request stream closed',
   );
+}
+
+/**
+ * Rejects an initialize request whose params fail the SDK's schema with
+ * -32602, because it cannot open a session and would otherwise be taken for
+ * a request that lacks Mcp-Session-Id.
+ */
+function rejectInvalidInitialize(body: unknown): void {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  for (const message of messages) {
+    const invalid = findInvalidParams(message);
+    if (invalid?.method !== 'initialize') continue;
+
+    throw new McpHttpError(
+      400,
+      JsonRpcErrorCode.INVALID_PARAMS,
+      new AppError('VALIDATION_FAILED', `Bad Request: ${invalid.message}`, {
+        details: { field: invalid.field },
+      }),
+    );
+  }
 }
 
 function containsInitializeRequest(body: unknown): boolean {
