@@ -255,6 +255,53 @@ describe('web app pages', () => {
     expect(await page.getByTestId('result-table').locator('tbody tr').count()).toBeGreaterThan(0);
   });
 
+  it('rereads a run after subscribing', async () => {
+    const { app, keys } = server.platform;
+    const held = await browser.context.newPage();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Holds the page's run subscription until the run has finished, so no run event reaches it.
+    await held.routeWebSocket(/\/ws$/, (route) => {
+      const toServer = route.connectToServer();
+      route.onMessage((message) => {
+        if (!String(message).includes('"subscribe_runs"')) toServer.send(message);
+        else void released.then(() => toServer.send(message));
+      });
+    });
+    const created = await sendJson<{ id: string }>(
+      app,
+      keys.advertiser,
+      'POST',
+      '/api/v1/cleanrooms/CR-000001/runs',
+      { questionId: 'audience_overlap', parameters: { attribute: 'region' } },
+    );
+    // The page's first read reports the run as running, as a read made just before it finished would.
+    // On the context, not the page, because the service worker makes the page's API requests.
+    let reads = 0;
+    const runUrl = `**/api/v1/runs/${created.body.id}`;
+    await browser.context.route(runUrl, async (route) => {
+      const response = await route.fetch();
+      reads += 1;
+      if (reads > 1) return route.fulfill({ response });
+      const run = (await response.json()) as Record<string, unknown>;
+      return route.fulfill({ response, json: { ...run, status: 'RUNNING', progress: 50 } });
+    });
+
+    try {
+      await held.goto(`${server.baseUrl}/runs/${created.body.id}`);
+      await held.getByTestId('run-status').filter({ hasText: 'RUNNING' }).waitFor();
+      await waitForRun(app, keys.advertiser, created.body.id, 60_000);
+      release();
+
+      await held.getByTestId('run-status').filter({ hasText: 'COMPLETED' }).waitFor();
+      expect(reads).toBeGreaterThan(1);
+    } finally {
+      release();
+      await browser.context.unroute(runUrl);
+      await held.close();
+    }
+  });
+
   it('charts each unit on its own axis with each category once', async () => {
     await page.goto(`${server.baseUrl}${completedRunPath}`);
     await page.getByTestId('result-table').waitFor();

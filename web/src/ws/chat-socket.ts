@@ -46,6 +46,9 @@ export class ChatSocket {
   private readonly lastSeq = new Map<string, number>();
   private readonly unacknowledged = new Map<string, ClientMessage>();
   private readonly runSubscriptions = new Set<string>();
+  /** Run ids of each subscribe_runs message sent and not yet acknowledged, by message id. */
+  private readonly pendingRunSubscriptions = new Map<string, string[]>();
+  private readonly runSubscribedListeners = new Set<(runIds: string[]) => void>();
   private attempt = 0;
   private closedByUser = false;
 
@@ -81,6 +84,16 @@ export class ChatSocket {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` with the run ids of each run subscription the server
+   * has confirmed, also after a reconnect. Run events sent before that point
+   * are not sent again, so a listener reads those runs once more.
+   */
+  onRunsSubscribed(listener: (runIds: string[]) => void): () => void {
+    this.runSubscribedListeners.add(listener);
+    return () => this.runSubscribedListeners.delete(listener);
+  }
+
   /** Sends a message now, or after the next reconnect when the socket is down; returns its id. */
   send(message: OutgoingMessage): string {
     const full = { ...message, id: newMessageId() } as ClientMessage;
@@ -104,7 +117,15 @@ export class ChatSocket {
     const fresh = runIds.filter((runId) => !this.runSubscriptions.has(runId));
     if (fresh.length === 0) return;
     for (const runId of fresh) this.runSubscriptions.add(runId);
-    this.write({ type: 'subscribe_runs', id: newMessageId(), runIds: fresh });
+    this.writeRunSubscription(fresh);
+  }
+
+  /** Sends subscribe_runs when the socket is open; a closed socket subscribes every run again on open. */
+  private writeRunSubscription(runIds: string[]): void {
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    const id = newMessageId();
+    this.pendingRunSubscriptions.set(id, runIds);
+    this.write({ type: 'subscribe_runs', id, runIds });
   }
 
   private write(message: ClientMessage): void {
@@ -119,13 +140,8 @@ export class ChatSocket {
     }));
     this.write({ type: 'hello', id: newMessageId(), ...(resume.length > 0 ? { resume } : {}) });
     for (const message of this.unacknowledged.values()) this.write(message);
-    if (this.runSubscriptions.size > 0) {
-      this.write({
-        type: 'subscribe_runs',
-        id: newMessageId(),
-        runIds: [...this.runSubscriptions],
-      });
-    }
+    this.pendingRunSubscriptions.clear();
+    if (this.runSubscriptions.size > 0) this.writeRunSubscription([...this.runSubscriptions]);
   }
 
   private handleFrame(data: unknown): void {
@@ -137,12 +153,20 @@ export class ChatSocket {
     if (message.type === 'ack' || message.type === 'error') {
       if (message.id !== null) this.unacknowledged.delete(message.id);
     }
+    if (message.type === 'ack') this.confirmRunSubscription(message.id);
     if (message.type === 'chat') {
       const seen = this.lastSeq.get(message.conversationId) ?? 0;
       if (message.seq <= seen) return;
       this.lastSeq.set(message.conversationId, message.seq);
     }
     for (const listener of this.listeners) listener(message);
+  }
+
+  private confirmRunSubscription(messageId: string): void {
+    const runIds = this.pendingRunSubscriptions.get(messageId);
+    if (runIds === undefined) return;
+    this.pendingRunSubscriptions.delete(messageId);
+    for (const listener of this.runSubscribedListeners) listener(runIds);
   }
 
   private scheduleReconnect(): void {

@@ -39,8 +39,17 @@ export function useRunEvents(runIds: readonly string[]): Map<string, RunEventPay
         void queryClient.invalidateQueries({ queryKey: ['runs'] });
       });
     });
+    // The run may have changed between the page's read and the subscription, so read it again then.
+    const stopConfirming = socket.onRunsSubscribed((runIds) => {
+      for (const runId of runIds) {
+        if (watched.has(runId)) void queryClient.invalidateQueries({ queryKey: ['run', runId] });
+      }
+    });
     socket.watchRuns([...watched]);
-    return unsubscribe;
+    return () => {
+      unsubscribe();
+      stopConfirming();
+    };
   }, [key, queryClient]);
 
   return events;
