@@ -31,7 +31,7 @@ export interface McpCapacityMeasured {
  * Sends `tools/call list_clean_rooms` as fast as the server responds, from
  * `connections` keep-alive connections, over `sessions` MCP sessions
  * initialized beforehand. Each call has its own JSON-RPC id, and its body
- * (one JSON answer, since the call carries no progress token) must carry a
+ * (one JSON response, since the call carries no progress token) must carry a
  * result with structured content and no error.
  * autocannon builds raw HTTP requests, so this client process costs far less
  * CPU per call than the SDK client and the server's core is what limits.

@@ -212,7 +212,7 @@ describe('MCP stream through the compression layer', () => {
       body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
     });
 
-    // A progress token asks for an SSE stream; a call without one gets one JSON response.
+    // A progress token requests an SSE stream. A call without one gets one JSON response.
     const call = JSON.stringify({
       jsonrpc: '2.0',
       id: 2,

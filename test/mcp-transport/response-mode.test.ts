@@ -101,7 +101,7 @@ describe('MCP response mode per POST', () => {
 
     try {
       const plain = await connected.client.callTool({ name: 'list_clean_rooms', arguments: {} });
-      // An onprogress callback makes the SDK send a progress token, which asks for a stream.
+      // An onprogress callback makes the SDK send a progress token, which requests a stream.
       const streamed = await connected.client.callTool(
         { name: 'list_clean_rooms', arguments: {} },
         undefined,

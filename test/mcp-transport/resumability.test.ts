@@ -206,7 +206,7 @@ describe('resuming a dropped SSE stream', () => {
         jsonrpc: '2.0',
         id: 7,
         method: 'tools/call',
-        // A progress token asks for an SSE stream; a plain call gets one JSON answer.
+        // A progress token requests an SSE stream. A plain call gets one JSON response.
         params: { name: 'list_clean_rooms', arguments: {}, _meta: { progressToken: 'p-7' } },
       }),
     });

@@ -257,11 +257,11 @@ describe('web app pages', () => {
 
   it('rereads a run after subscribing', async () => {
     const { app, keys } = server.platform;
-    const held = await browser.context.newPage();
+    const runPage = await browser.context.newPage();
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (release = resolve));
     // Holds the page's run subscription until the run has finished, so no run event reaches it.
-    await held.routeWebSocket(/\/ws$/, (route) => {
+    await runPage.routeWebSocket(/\/ws$/, (route) => {
       const toServer = route.connectToServer();
       route.onMessage((message) => {
         if (!String(message).includes('"subscribe_runs"')) toServer.send(message);
@@ -288,17 +288,17 @@ describe('web app pages', () => {
     });
 
     try {
-      await held.goto(`${server.baseUrl}/runs/${created.body.id}`);
-      await held.getByTestId('run-status').filter({ hasText: 'RUNNING' }).waitFor();
+      await runPage.goto(`${server.baseUrl}/runs/${created.body.id}`);
+      await runPage.getByTestId('run-status').filter({ hasText: 'RUNNING' }).waitFor();
       await waitForRun(app, keys.advertiser, created.body.id, 60_000);
       release();
 
-      await held.getByTestId('run-status').filter({ hasText: 'COMPLETED' }).waitFor();
+      await runPage.getByTestId('run-status').filter({ hasText: 'COMPLETED' }).waitFor();
       expect(reads).toBeGreaterThan(1);
     } finally {
       release();
       await browser.context.unroute(runUrl);
-      await held.close();
+      await runPage.close();
     }
   });
 
@@ -563,7 +563,7 @@ describe('web app pages', () => {
       .filter({ hasText: 'COMPLETED' })
       .first()
       .waitFor({ timeout: 60_000 });
-    // The card shows the run while the answer still waits for it, so wait for the answer to end.
+    // The card shows the run while the reply is still streaming, so wait until the reply ends.
     await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
     expect((await answer.locator('.markdown').first().textContent())?.length ?? 0).toBeGreaterThan(
       0,

@@ -11,10 +11,10 @@ if (root === null) throw new Error('index.html has no #root element');
 
 watchChunkFailures();
 startPwa();
-// index.html preloads the session, so it is usually here before the scripts are.
+// index.html preloads the session, so it usually arrives before the scripts do.
 // Rendering once with it skips a "Loading" render, its layout and paint, and the
-// effect that would only then ask for the session; the boot text shows meanwhile.
-// A then() rather than a top-level await, which made Rollup split the first route into 14 files.
+// effect that would only then request the session. The boot text shows meanwhile.
+// This uses then() because a top-level await made Rollup split the first route into 14 files.
 void loadSession().then((initialSession) => {
   createRoot(root).render(
     <StrictMode>

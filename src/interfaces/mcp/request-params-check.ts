@@ -23,8 +23,9 @@ export interface InvalidParams {
 
 /**
  * Checks a request's params against the SDK's own schema of its method and
- * returns the first problem, or null for a valid request, a notification, a
- * response or a method the SDK does not know (which the SDK rejects with -32601).
+ * returns the first problem. Returns null for a valid request, a
+ * notification, a response, or a method the SDK does not know, which the SDK
+ * rejects with -32601.
  */
 export function findInvalidParams(message: unknown): InvalidParams | null {
   if (typeof message !== 'object' || message === null || !('id' in message)) return null;
@@ -55,7 +56,7 @@ export function findInvalidParams(message: unknown): InvalidParams | null {
  * field and the value received, and `data.code` VALIDATION_FAILED, on every
  * transport of `server`. The SDK (1.32) parses params inside each handler
  * and responds to a failure with -32603 Internal error and a raw zod dump, so
- * the check runs before the SDK sees the message.
+ * the check runs before the SDK receives the message.
  */
 export function rejectInvalidParams(server: McpServer): void {
   const connect = server.server.connect.bind(server.server);

@@ -170,7 +170,7 @@ function explainSendFailure(err: unknown, url: URL): { message: string; fatal: b
       };
     }
     if (reason.startsWith('MCP_SESSION_NOT_FOUND:')) {
-      // The server's message tells the client to send a new initialize request, but this relay stops here.
+      // The server's message instructs the client to send a new initialize request, but this relay has stopped.
       return {
         message: `the server at ${url.href} no longer has this relay's MCP session (MCP_SESSION_NOT_FOUND: the server restarted or the session expired), so the relay has stopped. Restart it: reconnect the MCP client, which starts \`cleanroom mcp --remote\` again and opens a new session.`,
         fatal: true,

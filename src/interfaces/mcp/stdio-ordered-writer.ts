@@ -24,9 +24,9 @@ const PING_ID_PREFIX = 'cleanroom-relay-ping-';
  * token". A relay receives the server's SSE events in bursts (the server
  * sends them after batched database inserts), so the last progress steps
  * and the result often share a chunk. Before such a response the writer
- * sends a ping, which every MCP client must answer, and waits for its
- * response: the client answers a request only after the handlers of the
- * notifications read before it have run.
+ * sends a ping, which every MCP client must respond to, and waits for the
+ * response. The SDK client (1.32) responds to a request only after the
+ * handlers of the notifications read before it have run.
  */
 export class StdioOrderedWriter {
   private tail: Promise<void> = Promise.resolve();

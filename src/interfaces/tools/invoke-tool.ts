@@ -71,7 +71,7 @@ function toErrorOutcome(
  * tool names in place of REST endpoints, and the allowed values from its
  * details when the message does not list them already. MCP tool results,
  * resource and prompt errors send it as it is. The values a service message
- * quotes stay unescaped, because the message asks the model to pass them back.
+ * quotes stay unescaped, because the model is expected to pass them back.
  */
 export function describeAppError(error: AppError): string {
   const text = `${error.code}: ${toToolHint(error.userMessage)}`;

@@ -93,7 +93,7 @@ async function requireAttached(
 /**
  * Builds the text naming who can attach a dataset for the macro, and with
  * which REST route or CLI command. No MCP tool attaches datasets, so the
- * text says so for MCP clients.
+ * text for MCP clients states that.
  */
 function attachHint(macro: DatasetMacro, room: CleanRoomRow): string {
   const types = macro.dataTypes.join(' or ');

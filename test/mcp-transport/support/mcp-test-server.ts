@@ -139,7 +139,7 @@ export function readSseMessages(body: string): unknown[] {
 }
 
 /**
- * Reads the JSON-RPC messages of a POST's answer in either form the server
+ * Reads the JSON-RPC messages of a POST's response in either form the server
  * chooses: one JSON body (`application/json`) or an SSE stream.
  */
 export function readJsonRpcMessages(
