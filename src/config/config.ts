@@ -126,6 +126,8 @@ export const configSchema = z
     CACHE_L1_ENABLED: booleanFlag.default(true),
     /** Entries the in-process cache keeps before it evicts the least recently used. */
     CACHE_L1_MAX_ITEMS: integer(0, 10_000_000).default(10_000),
+    /** Memory for memoized API responses built from in-process cache hits, in MiB; 0 turns the memo off. */
+    CACHE_RESPONSE_MEMO_MB: integer(0, 65_536).default(32),
     /** Time to live of cached list and detail reads, in seconds. Writes invalidate them earlier. */
     CACHE_TTL_SECONDS: integer(1, 86_400).default(60),
     /** Time an expired list or detail is still served while one reload refreshes it, in seconds. 0 turns grace off. */

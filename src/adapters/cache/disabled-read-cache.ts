@@ -1,4 +1,4 @@
-import type { CacheHealth, CacheRequest, CacheStats, ReadCache } from './read-cache.ts';
+import type { CacheHealth, CachePin, CacheRequest, CacheStats, ReadCache } from './read-cache.ts';
 
 /** The cache when CACHE_ENABLED=false: every read goes to the database. */
 export class DisabledReadCache implements ReadCache {
@@ -14,6 +14,14 @@ export class DisabledReadCache implements ReadCache {
   }
 
   async invalidateTags(): Promise<void> {}
+
+  pin(): CachePin | undefined {
+    return undefined;
+  }
+
+  servePinned(): boolean {
+    return false;
+  }
 
   async clear(): Promise<void> {}
 

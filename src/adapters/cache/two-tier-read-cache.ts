@@ -8,7 +8,14 @@ import { CacheMetrics } from './cache-metrics.ts';
 import { LocalTier } from './local-tier.ts';
 import { PendingInvalidations } from './pending-invalidations.ts';
 import { RateLimitedWarning } from './rate-limited-warning.ts';
-import type { CacheHealth, CacheKind, CacheRequest, CacheStats, ReadCache } from './read-cache.ts';
+import type {
+  CacheHealth,
+  CacheKind,
+  CachePin,
+  CacheRequest,
+  CacheStats,
+  ReadCache,
+} from './read-cache.ts';
 import { RedisLivenessCheck } from './redis-liveness-check.ts';
 import { RedisTier } from './redis-tier.ts';
 
@@ -69,6 +76,8 @@ export class TwoTierReadCache implements ReadCache {
   private readonly now: () => number;
   private readonly redisWarning: RateLimitedWarning;
   private readonly pending = new PendingInvalidations();
+  /** Pins of the objects served from L1, by object; see `pin`. */
+  private readonly pins = new WeakMap<object, CachePin>();
   /**
    * Set when a Redis connection drops or a command fails, until the next
    * recovery (at most RECOVERY_INTERVAL_MS later) clears L1, which may have
@@ -154,6 +163,25 @@ export class TwoTierReadCache implements ReadCache {
     if (done === REDIS_FAILED) this.pending.add(tags);
   }
 
+  pin(value: unknown): CachePin | undefined {
+    return typeof value === 'object' && value !== null ? this.pins.get(value) : undefined;
+  }
+
+  servePinned(pins: readonly CachePin[]): boolean {
+    const started = performance.now();
+    if (this.remote && !this.redisUsable()) return false;
+
+    const now = this.now();
+    for (const pin of pins) {
+      // get() also marks the entry recently used, as a getOrSet hit does.
+      const entry = this.local.get(pin.key, now);
+      if (entry?.value !== pin.value || entry.freshUntil <= now) return false;
+    }
+    const lookupMs = (performance.now() - started) / pins.length;
+    for (const pin of pins) this.metrics.recordRequest(pin.kind, 'l1', lookupMs);
+    return true;
+  }
+
   async clear(): Promise<void> {
     this.local.clear();
     if (!this.remote || !this.bus) return;
@@ -213,6 +241,7 @@ export class TwoTierReadCache implements ReadCache {
   ): T {
     const fresh = entry.freshUntil > this.now();
     this.metrics.recordRequest(request.kind, fresh ? tier : 'stale', performance.now() - started);
+    if (tier === 'l1') this.pinServed(request, entry.value);
     if (!fresh) {
       this.loadShared(request, policy).catch((error: unknown) => {
         this.options.log.warn(
@@ -222,6 +251,11 @@ export class TwoTierReadCache implements ReadCache {
       });
     }
     return entry.value;
+  }
+
+  private pinServed<T>(request: CacheRequest<T>, value: T): void {
+    if (typeof value !== 'object' || value === null || this.pins.has(value)) return;
+    this.pins.set(value, { key: request.key, kind: request.kind, value });
   }
 
   private async bypass<T>(request: CacheRequest<T>, started: number): Promise<T> {

@@ -37,8 +37,14 @@ import { metricsRoutes } from './routes/metrics-routes.ts';
 import { registerCachingHeaders } from './plugins/caching-headers.ts';
 import { registerCompression } from './plugins/compression.ts';
 import { registerRequestMetrics } from './plugins/request-metrics.ts';
+import { registerResponseMemo, ResponseMemo } from './plugins/response-memo.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerStaticWebApp } from './plugins/static-web-app.ts';
+
+export interface HttpServerOptions {
+  /** Memory budget of the response memo in bytes, instead of CACHE_RESPONSE_MEMO_MB; tests set small ones. */
+  responseMemoMaxBytes?: number;
+}
 
 /** Largest JSON body the API accepts, in bytes; uploads go through multipart with their own limit. */
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -47,13 +53,18 @@ const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
  * Builds the HTTP server: REST API under /api/v1, its OpenAPI document, the
  * health checks, the MCP endpoint at /mcp and the WebSocket endpoint at /ws.
  */
-export async function createHttpServer(platform: Platform): Promise<FastifyInstance> {
+export async function createHttpServer(
+  platform: Platform,
+  options: HttpServerOptions = {},
+): Promise<FastifyInstance> {
+  const memo = createResponseMemo(platform, options.responseMemoMaxBytes);
   const app = Fastify({
     loggerInstance: platform.context.log as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT_BYTES,
     genReqId: () => crypto.randomUUID(),
     childLoggerFactory: (logger, bindings, options) =>
       new LazyChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
+    serverFactory: memo?.serverFactory,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -73,6 +84,7 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
   await registerSecurityHeaders(app, { publicUrl: platform.config.PUBLIC_URL });
   await registerCachingHeaders(app);
   await registerCompression(app);
+  registerResponseMemo(app, memo);
   registerRequestMetrics(app, platform.metrics);
 
   // Parses cookies for the web app's session; the session id is random, so the cookie needs no signature.
@@ -131,7 +143,7 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
         await secured.register(accountRoutes(platform.context));
         await secured.register(conversationRoutes(platform.context));
         await secured.register(chatRoutes(platform.context));
-        await secured.register(adminCacheRoutes(platform.context));
+        await secured.register(adminCacheRoutes(platform.context, memo));
         await secured.register(pushRoutes(platform.context));
         await secured.register(systemRoutes(platform));
       });
@@ -143,6 +155,18 @@ export async function createHttpServer(platform: Platform): Promise<FastifyInsta
     log: platform.context.log,
   });
   return app;
+}
+
+/** The response memo of this server, or null when CACHE_RESPONSE_MEMO_MB is 0. */
+function createResponseMemo(platform: Platform, maxBytes: number | undefined): ResponseMemo | null {
+  const budget = maxBytes ?? platform.config.CACHE_RESPONSE_MEMO_MB * 1024 * 1024;
+  if (budget === 0) return null;
+  return new ResponseMemo({
+    cache: platform.context.cache,
+    metrics: platform.metrics,
+    log: platform.context.log,
+    maxBytes: budget,
+  });
 }
 
 /** Fastify's default JSON parser, which reports through its callback (Fastify 5 lib/content-type-parser.js). */

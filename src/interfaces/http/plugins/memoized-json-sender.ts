@@ -28,6 +28,10 @@ export type MemoizedJsonSender<Value extends object> = (
  * bytes stay the same. A load after an invalidation or expiry returns a new
  * object, which gets its own body and tag. A value must not be changed after
  * it was sent, as a cached value must not be anyway.
+ *
+ * The sender also marks the reply with the value, so the response memo
+ * (response-memo.ts) can replay the whole response while the value stays
+ * cached.
  */
 export function createMemoizedJsonSender<Value extends object>(
   schema: z.ZodType<Value>,
@@ -48,6 +52,7 @@ export function createMemoizedJsonSender<Value extends object>(
       serialized = { body, etag: computeEntityTag(body) };
       memo.set(value, serialized);
     }
+    reply.memoizableValue = value;
     return reply
       .header('content-type', JSON_CONTENT_TYPE)
       .header('etag', serialized.etag)

@@ -10,7 +10,7 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 const LABEL_NAMES = ['method', 'route', 'status_code'] as const;
 const METRIC_NAME = 'cleanroom_http_request_duration_seconds';
 
-type RequestHistogram = Histogram<(typeof LABEL_NAMES)[number]>;
+export type RequestHistogram = Histogram<(typeof LABEL_NAMES)[number]>;
 
 /**
  * Times HTTP requests by method, route pattern and status code. The
@@ -22,7 +22,7 @@ type RequestHistogram = Histogram<(typeof LABEL_NAMES)[number]>;
  * endpoint) are not counted, because Fastify runs no onResponse hook for them.
  */
 export function registerRequestMetrics(app: FastifyInstance, registry: Registry): void {
-  const durations = histogramOn(registry);
+  const durations = requestDurationHistogram(registry);
 
   app.addHook('onResponse', (request, reply, done) => {
     const labels = {
@@ -35,8 +35,8 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
   });
 }
 
-// A second HTTP server on the same platform (tests, benches) reuses the histogram.
-function histogramOn(registry: Registry): RequestHistogram {
+/** The request duration histogram of `registry`; a second HTTP server on the same platform (tests, benches) reuses it. */
+export function requestDurationHistogram(registry: Registry): RequestHistogram {
   const existing = registry.getSingleMetric(METRIC_NAME);
   if (existing) return existing as RequestHistogram;
   return new Histogram({

@@ -4,6 +4,7 @@ import { clearCache } from '../../../services/cache/clear-cache.ts';
 import { getCacheStats } from '../../../services/cache/get-cache-stats.ts';
 import type { ServiceContext } from '../../../services/service-context.ts';
 import { callerOf } from '../authenticate.ts';
+import type { ResponseMemo } from '../plugins/response-memo.ts';
 import { commonErrorResponses } from '../error-envelope.ts';
 
 const tags = ['Administration'];
@@ -42,11 +43,24 @@ export const CacheStatsSchema = z.object({
       })
       .optional(),
   }),
+  /** The HTTP response memo of this process; null when CACHE_RESPONSE_MEMO_MB is 0. */
+  responseMemo: z
+    .object({
+      entries: z.number().int(),
+      bytes: z.number().int(),
+      maxBytes: z.number().int(),
+      replays: z.number().int(),
+      recorded: z.number().int(),
+    })
+    .nullable(),
 });
 export type CacheStatsResponse = z.infer<typeof CacheStatsSchema>;
 
 /** Registers the cache administration routes; ADMIN users only. */
-export function adminCacheRoutes(context: ServiceContext): FastifyPluginAsyncZod {
+export function adminCacheRoutes(
+  context: ServiceContext,
+  memo: ResponseMemo | null,
+): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/admin/cache', {
       schema: {
@@ -54,7 +68,10 @@ export function adminCacheRoutes(context: ServiceContext): FastifyPluginAsyncZod
         summary: 'Cache hits, misses, load times and Redis state of the process that answers',
         response: { 200: CacheStatsSchema, ...commonErrorResponses },
       },
-      handler: async (request) => getCacheStats(context, callerOf(request)),
+      handler: async (request) => ({
+        ...getCacheStats(context, callerOf(request)),
+        responseMemo: memo?.stats() ?? null,
+      }),
     });
 
     app.post('/admin/cache/clear', {
