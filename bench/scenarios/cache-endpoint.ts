@@ -70,17 +70,22 @@ export const cacheEndpointScenario: BenchScenario = {
     try {
       await openServers(context, servers, schema, redis.url, load);
       const rounds = await measureRounds(context, load, servers, sizes);
-      context.progress(`${MANY_CONNECTIONS} connections on the in-process variant`);
-      const many = await measureRoundWithPostgres(
-        () =>
-          runLoad(load, servers.get('l1')!, LIST_PATH, {
-            connections: MANY_CONNECTIONS,
-            durationSeconds: sizes.durationSeconds,
-          }),
-        undefined,
-        context.smoke ? 1 : undefined,
+      context.progress(
+        `${MANY_CONNECTIONS} connections on bare node:http, then the in-process variant`,
       );
-      return buildReport(rounds, many, sizes, {
+      const runMany = (variant: CacheVariant) =>
+        measureRoundWithPostgres(
+          () =>
+            runLoad(load, servers.get(variant)!, LIST_PATH, {
+              connections: MANY_CONNECTIONS,
+              durationSeconds: sizes.durationSeconds,
+            }),
+          undefined,
+          context.smoke ? 1 : undefined,
+        );
+      const manyBare = await runMany('bare-node');
+      const many = await runMany('l1');
+      return buildReport(rounds, { bare: manyBare, platform: many }, sizes, {
         server: servers.get('l1')!.child.readCpusAllowed(),
         load: load.readCpusAllowed(),
         database: servers.get('l1')!.database,
@@ -173,10 +178,11 @@ async function measureRounds(
 
 function buildReport(
   rounds: MeasuredRound<RoundLoads>[],
-  many: MeasuredRound<CacheLoadMeasured>,
+  manyRuns: { bare: MeasuredRound<CacheLoadMeasured>; platform: MeasuredRound<CacheLoadMeasured> },
   sizes: Sizes,
   setup: { server: string | null; load: string | null; database: string; gated: boolean },
 ): ScenarioReport {
+  const many = manyRuns.platform;
   const noisy = rounds.some((round) => round.noisy);
   const values = rounds.map((round) => round.value);
   const target = (comparison: '<=' | '>=', value: number) =>
@@ -269,6 +275,13 @@ function buildReport(
       target: target('<=', targets.many.p99Ms),
       noisy: many.noisy,
     },
+    {
+      name: `Bare node:http, same bytes, ${MANY_CONNECTIONS} connections: p99 (context for the figure above)`,
+      value: manyRuns.bare.value.p99Ms,
+      unit: 'ms',
+      target: null,
+      noisy: manyRuns.bare.noisy,
+    },
   );
   const errors = values.reduce(
     (sum, round) =>
@@ -283,7 +296,7 @@ function buildReport(
     figures,
     details: [
       `Servers: the demo is seeded from a child of its own first, then one fresh child per variant starts, each pinned to CPU ${setup.server ?? 'unknown'} (Cpus_allowed_list), database ${setup.database} (a schema of its own, dropped afterwards, reached directly, so with DATABASE_PREPARED_STATEMENTS=true as docs/deployment.md recommends for a direct connection), the small demo seed, LOG_LEVEL=warn. The Redis tier uses a redis-server the bench starts on a free port, pinned to the server CPU as well. The bare server sends the bytes the platform returned, and every server was checked to send the same body before timing.`,
-      `Load: autocannon in a child pinned to CPU ${setup.load ?? 'unknown'}, ${CONNECTIONS} connections, ${sizes.durationSeconds} s per variant per round after ${sizes.warmUpSeconds} s of warm-up each; rounds alternate bare, in-process, Redis, uncached. The ${MANY_CONNECTIONS}-connection run: one run of ${sizes.durationSeconds} s after the rounds (${many.value.requests} requests, max ${formatMs(many.value.maxMs)}).`,
+      `Load: autocannon in a child pinned to CPU ${setup.load ?? 'unknown'}, ${CONNECTIONS} connections, ${sizes.durationSeconds} s per variant per round after ${sizes.warmUpSeconds} s of warm-up each; rounds alternate bare, in-process, Redis, uncached. The ${MANY_CONNECTIONS}-connection runs: one run of ${sizes.durationSeconds} s each after the rounds, bare node:http first (${manyRuns.bare.value.requests} requests, max ${formatMs(manyRuns.bare.value.maxMs)}), then the in-process variant (${many.value.requests} requests, max ${formatMs(many.value.maxMs)}).`,
       `PostgreSQL's processes count as the bench's own CPU in the foreign CPU check, because the uncached variant works there. Errors and non-2xx responses over all rounds: ${errors}.`,
       'The in-process variant replays whole responses from the response memo while both cached answers (API key and list) stay current; the Redis and uncached variants run the full Fastify pipeline on every request, because their answers do not come from the in-process tier.',
       'Each uncached request makes two PostgreSQL round trips, the API key lookup and the list query, because CACHE_ENABLED=false also turns off the cache of API keys. The uncached request also runs the response schema and JSON serialization, which cached bodies skip.',

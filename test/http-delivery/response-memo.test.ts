@@ -264,6 +264,42 @@ describe('response memo across processes and outages', () => {
     }
   });
 
+  it('replays an answer held in Redis alone after a GET finds it unchanged', async () => {
+    const prefix = uniquePrefix();
+    const test = await startTestPlatform({
+      backend: 'postgres',
+      env: { ...redisEnv(prefix), CACHE_L1_ENABLED: 'false' },
+      startWorker: false,
+    });
+    try {
+      await waitFor(() => test.platform.context.cache.health().status === 'ok');
+      const baseUrl = await listen(test);
+      const first = await get(baseUrl, test.keys.advertiser);
+      for (let index = 0; index < 3; index += 1) await get(baseUrl, test.keys.advertiser);
+      const statsBefore = test.platform.context.cache.stats().requests;
+      const memoBefore = await memoStats(baseUrl, test.keys.advertiser);
+      const replayed = await get(baseUrl, test.keys.advertiser);
+      const memoAfter = await memoStats(baseUrl, test.keys.advertiser);
+
+      expect(memoAfter.replays).toBeGreaterThan(memoBefore.replays);
+      expect(test.platform.context.cache.stats().requests.l2).toBeGreaterThan(statsBefore.l2);
+      expect(replayed.body.equals(first.body)).toBe(true);
+
+      const created = await send(baseUrl, test.keys.advertiser, 'POST', LIST, {
+        name: 'Room behind the Redis tier',
+        description: 'created by the response memo test',
+        type: 'Hybrid',
+      });
+      expect(created.status).toBe(201);
+      expect(roomNames(await get(baseUrl, test.keys.advertiser))).toContain(
+        'Room behind the Redis tier',
+      );
+    } finally {
+      await test.close();
+      await deleteRedisKeys(keyPrefix(prefix));
+    }
+  });
+
   it('stays within its memory budget, dropping the oldest responses', async () => {
     const test = await startTestPlatform({ backend: 'postgres', startWorker: false });
     const app = await createHttpServer(test.platform, { responseMemoMaxBytes: 12_000 });

@@ -15,14 +15,16 @@ export interface CacheRequest<T> {
 }
 
 /**
- * A value the in-process tier served, with its key and kind. The HTTP
- * response memo keeps pins of the values a response was made of and replays
- * the response while `servePinned` finds each value still current.
+ * A value a cache tier served, with its key and kind. The HTTP response memo
+ * keeps pins of the values a response was made of and replays the response
+ * while `servePinned` finds each value still current.
  */
 export interface CachePin {
   readonly key: string;
   readonly kind: CacheKind;
   readonly value: object;
+  /** `l1` when the in-process tier holds the value, `l2` when only Redis does (CACHE_L1_ENABLED=false). */
+  readonly tier: 'l1' | 'l2';
 }
 
 /** Source of the value one `getOrSet` returned: a tier, a grace entry, the loader, or a bypass. */
@@ -63,16 +65,17 @@ export interface ReadCache {
   /** Loads now and caches the result, without serving a cached value; for a write that re-reads what it changed. */
   refresh<T>(request: CacheRequest<T>): Promise<T>;
   invalidateTags(tags: readonly string[]): Promise<void>;
-  /** The pin of an object `getOrSet` returned from the in-process tier, or undefined for any other value. */
+  /** The pin of an object `getOrSet` returned from a tier, or undefined for any other value. */
   pin(value: unknown): CachePin | undefined;
   /**
-   * True when each pinned value is still the fresh in-process value of its
-   * key, and Redis, when configured, is usable. It then counts one
-   * in-process hit per pin, as `getOrSet` would have. A value past its time
-   * to live, invalidated, evicted or replaced makes it false; so does a Redis
-   * outage, during which every read bypasses the cache.
+   * True when each pinned value is still the fresh value of its key, and
+   * Redis, when configured, is usable. It then counts one hit per pin, as
+   * `getOrSet` would have. A value past its time to live, invalidated,
+   * evicted or replaced makes it false; so does a Redis outage, during which
+   * every read bypasses the cache. In-process pins are checked at once; a
+   * Redis pin needs a GET, so with one the answer is a promise.
    */
-  servePinned(pins: readonly CachePin[]): boolean;
+  servePinned(pins: readonly CachePin[]): boolean | Promise<boolean>;
   clear(): Promise<void>;
   stats(): CacheStats;
   health(): CacheHealth;

@@ -76,7 +76,7 @@ export class TwoTierReadCache implements ReadCache {
   private readonly now: () => number;
   private readonly redisWarning: RateLimitedWarning;
   private readonly pending = new PendingInvalidations();
-  /** Pins of the objects served from L1, by object; see `pin`. */
+  /** Pins of the objects served from a tier, by object; see `pin`. */
   private readonly pins = new WeakMap<object, CachePin>();
   /**
    * Set when a Redis connection drops or a command fails, until the next
@@ -167,18 +167,24 @@ export class TwoTierReadCache implements ReadCache {
     return typeof value === 'object' && value !== null ? this.pins.get(value) : undefined;
   }
 
-  servePinned(pins: readonly CachePin[]): boolean {
+  servePinned(pins: readonly CachePin[]): boolean | Promise<boolean> {
     const started = performance.now();
     if (this.remote && !this.redisUsable()) return false;
 
     const now = this.now();
+    let remotePins = 0;
     for (const pin of pins) {
+      if (pin.tier === 'l2') {
+        remotePins += 1;
+        continue;
+      }
       // get() also marks the entry recently used, as a getOrSet hit does.
       const entry = this.local.get(pin.key, now);
       if (entry?.value !== pin.value || entry.freshUntil <= now) return false;
     }
-    const lookupMs = (performance.now() - started) / pins.length;
-    for (const pin of pins) this.metrics.recordRequest(pin.kind, 'l1', lookupMs);
+    if (remotePins > 0) return this.serveRemotePins(pins, started);
+
+    this.recordPinnedHits(pins, started);
     return true;
   }
 
@@ -241,7 +247,7 @@ export class TwoTierReadCache implements ReadCache {
   ): T {
     const fresh = entry.freshUntil > this.now();
     this.metrics.recordRequest(request.kind, fresh ? tier : 'stale', performance.now() - started);
-    if (tier === 'l1') this.pinServed(request, entry.value);
+    this.pinServed(request, entry.value, policy);
     if (!fresh) {
       this.loadShared(request, policy).catch((error: unknown) => {
         this.options.log.warn(
@@ -253,9 +259,28 @@ export class TwoTierReadCache implements ReadCache {
     return entry.value;
   }
 
-  private pinServed<T>(request: CacheRequest<T>, value: T): void {
+  /** Pins a served object; a Redis hit copied to L1 counts as in-process, as the next read finds it there. */
+  private pinServed<T>(request: CacheRequest<T>, value: T, policy: CachePolicy): void {
     if (typeof value !== 'object' || value === null || this.pins.has(value)) return;
-    this.pins.set(value, { key: request.key, kind: request.kind, value });
+    const tier = policy.l1 ? 'l1' : 'l2';
+    this.pins.set(value, { key: request.key, kind: request.kind, value, tier });
+  }
+
+  /** Reads each Redis pin's entry again; the tier returns the same object while the stored bytes are unchanged. */
+  private async serveRemotePins(pins: readonly CachePin[], started: number): Promise<boolean> {
+    for (const pin of pins) {
+      if (pin.tier !== 'l2') continue;
+      const entry = await this.readRemote(pin.key, this.options.policies[pin.kind]);
+      if (entry === REDIS_FAILED || entry?.value !== pin.value) return false;
+      if (entry.freshUntil <= this.now()) return false;
+    }
+    this.recordPinnedHits(pins, started);
+    return true;
+  }
+
+  private recordPinnedHits(pins: readonly CachePin[], started: number): void {
+    const lookupMs = (performance.now() - started) / pins.length;
+    for (const pin of pins) this.metrics.recordRequest(pin.kind, pin.tier, lookupMs);
   }
 
   private async bypass<T>(request: CacheRequest<T>, started: number): Promise<T> {

@@ -1,5 +1,10 @@
 import { hash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -64,14 +69,16 @@ export interface ResponseMemoOptions {
 /**
  * Replays the responses of cached API reads without running the Fastify
  * pipeline. A GET that authenticates with an API key, whose caller and body
- * both came from the in-process cache tier, is memoized whole, with its
+ * both came from the read cache, is memoized whole, with its
  * headers (security, caching, encoding) and its body as sent, compressed or
  * not. The memo key is the URL, the Accept-Encoding header and a SHA-256 of
  * the Authorization header, so the raw key is not kept.
  *
  * A later request with the same key gets the same bytes while the cache
  * still holds both values unchanged and fresh: `ReadCache.servePinned`
- * checks that, and counts the hits. Any write that invalidates either value,
+ * checks that, and counts the hits. For an answer held in process memory
+ * that check is a map lookup; for one held in Redis alone (with
+ * CACHE_L1_ENABLED=false) it is a GET of the entry. Any write that invalidates either value,
  * an expiry, an eviction, a revoked key or a Redis outage sends the request
  * through Fastify again, which records the new response. The replay counts
  * the request in the HTTP duration histogram and logs it, as Fastify does.
@@ -108,9 +115,7 @@ export class ResponseMemo {
 
   /** Fastify's server factory: an HTTP server that answers memoized requests itself and hands every other one to Fastify. */
   readonly serverFactory: FastifyServerFactory = (handler, fastifyOptions) => {
-    const server = createServer((request, response) => {
-      if (!this.tryServe(request, response)) handler(request, response);
-    });
+    const server = createServer((request, response) => this.serve(request, response, handler));
     // The settings Fastify gives the servers it creates itself (fastify/lib/server.js).
     const options = fastifyOptions as FastifyServerOptions;
     server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
@@ -119,22 +124,51 @@ export class ResponseMemo {
     return server;
   };
 
-  /** Answers `request` from the memo and returns true, or returns false and leaves it untouched. */
-  tryServe(request: IncomingMessage, response: ServerResponse): boolean {
-    if (request.method !== 'GET' || this.entries.size === 0) return false;
+  /**
+   * Answers `request` from the memo, or hands it to `fallback` (Fastify)
+   * untouched. A memoized response made of a Redis-only answer is replayed
+   * once a GET has found that answer unchanged, so the request waits for
+   * Redis either way.
+   */
+  serve(request: IncomingMessage, response: ServerResponse, fallback: RequestListener): void {
     const started = performance.now();
+    const found = this.find(request);
+    if (found === undefined) return fallback(request, response);
+
+    const [key, memoized] = found;
+    const current = this.options.cache.servePinned(memoized.pins);
+    if (current === true) return this.replay(request, response, memoized, started);
+    if (current === false) {
+      this.delete(key, memoized);
+      return fallback(request, response);
+    }
+    current.then(
+      (stillCurrent) => {
+        if (stillCurrent) return this.replay(request, response, memoized, started);
+        this.delete(key, memoized);
+        fallback(request, response);
+      },
+      () => fallback(request, response),
+    );
+  }
+
+  private find(request: IncomingMessage): [string, MemoizedResponse] | undefined {
+    if (request.method !== 'GET' || this.entries.size === 0) return undefined;
     const headers = request.headers;
     const authorization = headers.authorization;
-    if (authorization === undefined || !isPlainGet(request)) return false;
+    if (authorization === undefined || !isPlainGet(request)) return undefined;
 
     const key = memoKey(request.url ?? '', headers['accept-encoding'], authorization);
     const memoized = this.entries.get(key);
-    if (memoized === undefined) return false;
-    if (!this.options.cache.servePinned(memoized.pins)) {
-      this.delete(key, memoized);
-      return false;
-    }
+    return memoized && [key, memoized];
+  }
 
+  private replay(
+    request: IncomingMessage,
+    response: ServerResponse,
+    memoized: MemoizedResponse,
+    started: number,
+  ): void {
     response.writeHead(200, memoized.headers);
     response.end(memoized.body);
     this.replays += 1;
@@ -152,7 +186,6 @@ export class ResponseMemo {
         'request completed',
       );
     }
-    return true;
   }
 
   /**
