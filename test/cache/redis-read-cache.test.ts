@@ -234,6 +234,32 @@ describe('read cache while Redis is unreachable', () => {
     expect(cache.health().redis?.status).not.toBe('ready');
   });
 
+  it('runs one load per key while bypassed, but none that began before an invalidation', async () => {
+    const cache = await redisCache(newPrefix(), { url: 'redis://127.0.0.1:1' });
+    opened.push(cache);
+    const first = deferred<string>();
+    const second = deferred<string>();
+    const loads = [first, second];
+    let started = 0;
+    const request = {
+      key: 'k',
+      kind: 'list' as const,
+      tags: ['t'],
+      load: () => loads[started++]!.promise,
+    };
+
+    const joined = [cache.getOrSet(request), cache.getOrSet(request), cache.getOrSet(request)];
+    await cache.invalidateTags(['t']);
+    const afterWrite = cache.getOrSet(request);
+    first.resolve('before the write');
+    second.resolve('after the write');
+
+    expect(await Promise.all(joined)).toEqual(Array(3).fill('before the write'));
+    expect(await afterWrite).toBe('after the write');
+    expect(started).toBe(2);
+    expect(cache.stats().requests.bypass).toBe(4);
+  });
+
   it('recovers and replays invalidations made during the outage', async () => {
     const server = await OwnRedisServer.start();
     try {

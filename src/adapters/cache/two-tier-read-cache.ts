@@ -72,6 +72,8 @@ export class TwoTierReadCache implements ReadCache {
   private readonly remote: RedisTier | null = null;
   private readonly bus: CacheBus | null = null;
   private readonly inflight = new Map<string, InflightLoad>();
+  /** Loads running while the cache is bypassed, by key; see `loadOnceWhileBypassed`. */
+  private readonly bypassLoads = new Map<string, InflightLoad>();
   private readonly metrics: CacheMetrics;
   private readonly now: () => number;
   private readonly redisWarning: RateLimitedWarning;
@@ -285,7 +287,28 @@ export class TwoTierReadCache implements ReadCache {
 
   private async bypass<T>(request: CacheRequest<T>, started: number): Promise<T> {
     this.metrics.recordRequest(request.kind, 'bypass', performance.now() - started);
-    return this.timedLoad(request);
+    return this.loadOnceWhileBypassed(request);
+  }
+
+  /**
+   * Runs one load per key at a time while the cache is bypassed, and stores
+   * nothing. A request joins the running load of its key unless an
+   * invalidation ran since that load began, the rule `loadShared` follows.
+   * Without it, every request of an outage read the database, and the
+   * requests that waited for the timed-out Redis command all loaded at once.
+   */
+  private loadOnceWhileBypassed<T>(request: CacheRequest<T>): Promise<T> {
+    const running = this.bypassLoads.get(request.key);
+    if (running && running.startSequence === this.local.sequence)
+      return running.promise as Promise<T>;
+
+    const startSequence = this.local.sequence;
+    const promise = this.timedLoad(request).finally(() => {
+      if (this.bypassLoads.get(request.key)?.promise === promise)
+        this.bypassLoads.delete(request.key);
+    });
+    this.bypassLoads.set(request.key, { startSequence, promise });
+    return promise;
   }
 
   /** Reads an entry from Redis and copies it to L1, unless an invalidation of its tags ran meanwhile. */
