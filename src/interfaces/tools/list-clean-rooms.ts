@@ -8,8 +8,9 @@ import { listCleanRooms } from '../../services/clean-rooms/list-clean-rooms.ts';
 import { lenientInput } from './lenient-input.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
-import { formatTable, joinBlocks } from './tool-text.ts';
+import { formatTable, formattedOncePerValue, joinBlocks } from './tool-text.ts';
 import { countText } from '../../domain/text/count-text.ts';
+import type { Page } from '../../domain/pagination/page.ts';
 
 const PAGE_SIZE_DEFAULT = 20;
 const PAGE_SIZE_MAX = 100;
@@ -45,7 +46,7 @@ export const listCleanRoomsTool = defineTool({
       cursor: input.cursor,
       limit: input.limit ?? PAGE_SIZE_DEFAULT,
     });
-    return { structuredContent: page, text: describeRooms(page.items, page.nextCursor) };
+    return { structuredContent: page, text: describePage(page) };
   },
 });
 
@@ -70,7 +71,8 @@ export function formatCleanRoomTable(rooms: CleanRoom[]) {
   );
 }
 
-function describeRooms(rooms: CleanRoom[], nextCursor: string | null): string {
+/** Pages come from the read cache, so a repeated call formats nothing. */
+const describePage = formattedOncePerValue(({ items: rooms, nextCursor }: Page<CleanRoom>) => {
   if (rooms.length === 0) return 'No clean rooms match.';
 
   const more = nextCursor ? 'More rooms exist: pass nextCursor to see the next page.' : '';
@@ -79,4 +81,4 @@ function describeRooms(rooms: CleanRoom[], nextCursor: string | null): string {
     formatCleanRoomTable(rooms),
     more,
   ]);
-}
+});

@@ -49,3 +49,20 @@ export function listValues(values: readonly (string | null)[], maximum = 20): st
   const more = values.length - listed.length;
   return more > 0 ? `${listed.join(', ')} and ${more} more` : listed.join(', ');
 }
+
+/**
+ * Wraps a text formatter of cached values so each value object is formatted
+ * once: an in-process cache hit returns the same object on every call, and
+ * a load after an invalidation returns a new one. The value must not change
+ * after it was formatted, as a cached value must not anyway.
+ */
+export function formattedOncePerValue<Value extends object>(
+  format: (value: Value) => string,
+): (value: Value) => string {
+  const texts = new WeakMap<Value, string>();
+  return (value) => {
+    let text = texts.get(value);
+    if (text === undefined) texts.set(value, (text = format(value)));
+    return text;
+  };
+}
