@@ -44,9 +44,12 @@ export async function forwardToTransport(
 }
 
 /**
- * Converts the request line and headers to a fetch Request without a body:
- * the transport reads the body only when it gets no parsed one, and Fastify
- * parses every POST body (GET and DELETE have none).
+ * Converts the request line and headers to the part of a fetch Request the
+ * transport reads: method, url and headers (WebStandardStreamableHTTPServerTransport
+ * in SDK 1.32). It reads the body only when it gets no parsed one, and
+ * Fastify parses every POST body (GET and DELETE have none). A real Request
+ * also built an AbortSignal and parsed the URL, about a tenth of a cached
+ * tool call's CPU; the MCP transport tests cover what the transport reads.
  */
 function toWebRequest(raw: IncomingMessage): Request {
   const headers = new Headers();
@@ -55,15 +58,19 @@ function toWebRequest(raw: IncomingMessage): Request {
   }
 
   const host = raw.headers.host ?? '127.0.0.1';
-  try {
-    return new Request(`http://${host}${raw.url ?? '/'}`, { method: raw.method, headers });
-  } catch (error) {
+  const url = `http://${host}${raw.url ?? '/'}`;
+  if (!URL.canParse(url)) {
     throw new AppError(
       'VALIDATION_FAILED',
       `Bad Request: Host "${host}" and path "${raw.url ?? ''}" do not form a valid URL; send the host name of this server.`,
-      { cause: error },
     );
   }
+  const request: Pick<Request, 'method' | 'url' | 'headers'> = {
+    method: raw.method ?? 'GET',
+    url,
+    headers,
+  };
+  return request as Request;
 }
 
 /** Writes a JSON-RPC error on a response Fastify no longer manages, or ends it if headers went out already. */
