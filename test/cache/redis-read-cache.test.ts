@@ -234,7 +234,7 @@ describe('read cache while Redis is unreachable', () => {
     expect(cache.health().redis?.status).not.toBe('ready');
   });
 
-  it('runs one load per key while bypassed, but none that began before an invalidation', async () => {
+  it('shares bypassed loads until an invalidation', async () => {
     const cache = await redisCache(newPrefix(), { url: 'redis://127.0.0.1:1' });
     opened.push(cache);
     const first = deferred<string>();

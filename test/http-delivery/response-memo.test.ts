@@ -44,7 +44,7 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
   await admin.quit();
 }
 
-/** The platform's own app, listening, so requests pass the memo in its server factory as in production. */
+/** Starts the platform's own app listening, so requests pass the memo in its server factory, as in production. */
 async function listen(test: TestPlatform): Promise<string> {
   return test.app.listen({ host: '127.0.0.1', port: 0 });
 }
@@ -103,7 +103,7 @@ describe('response memo of cached API reads', () => {
     await deleteRedisKeys(keyPrefix(prefix));
   });
 
-  it('replays the bytes and headers Fastify sent, identity and brotli alike', async () => {
+  it('replays identity and brotli responses', async () => {
     for (const encoding of [undefined, 'gzip, deflate, br']) {
       const headers: Record<string, string> = encoding ? { 'accept-encoding': encoding } : {};
       // A load, then an in-process hit that the memo records, then replays.
@@ -134,7 +134,7 @@ describe('response memo of cached API reads', () => {
     }
   });
 
-  it('shows a new room at once after a write', async () => {
+  it('shows a write at once', async () => {
     for (let index = 0; index < 3; index += 1) await get(baseUrl, test.keys.advertiser);
     const created = await send(baseUrl, test.keys.advertiser, 'POST', LIST, {
       name: 'Memo check room',
@@ -146,7 +146,7 @@ describe('response memo of cached API reads', () => {
     expect(roomNames(await get(baseUrl, test.keys.advertiser))).toContain('Memo check room');
   });
 
-  it('keeps organizations apart on the same URL', async () => {
+  it('keeps organizations apart per URL', async () => {
     for (let index = 0; index < 3; index += 1) {
       await get(baseUrl, test.keys.advertiser);
       await get(baseUrl, test.keys.publisher);
@@ -158,7 +158,7 @@ describe('response memo of cached API reads', () => {
     expect(publisher).not.toContain('Memo check room');
   });
 
-  it('rejects a revoked key on its next request', async () => {
+  it('rejects a revoked key at once', async () => {
     const created = await send(baseUrl, test.keys.advertiser, 'POST', '/api/v1/api-keys', {
       name: 'memo revocation check',
     });
@@ -176,7 +176,7 @@ describe('response memo of cached API reads', () => {
     });
   });
 
-  it('answers If-None-Match with 304 and never memoizes a failed request', async () => {
+  it('answers 304 and rejects invalid keys', async () => {
     const first = await get(baseUrl, test.keys.advertiser);
     const etag = String(first.headers.etag);
     const notModified = await get(baseUrl, test.keys.advertiser, LIST, {
@@ -192,7 +192,7 @@ describe('response memo of cached API reads', () => {
 });
 
 describe('response memo across processes and outages', () => {
-  it('serves another process write once its invalidation arrives', async () => {
+  it('shows another process write', async () => {
     const prefix = uniquePrefix();
     const first = await startTestPlatform({
       backend: 'postgres',
@@ -235,7 +235,7 @@ describe('response memo across processes and outages', () => {
     }
   });
 
-  it('stops replaying while Redis is down and answers from the database', async () => {
+  it('stops replaying while Redis is down', async () => {
     const redis = await OwnRedisServer.start();
     const prefix = uniquePrefix();
     const test = await startTestPlatform({
@@ -264,7 +264,7 @@ describe('response memo across processes and outages', () => {
     }
   });
 
-  it('replays an answer held in Redis alone after a GET finds it unchanged', async () => {
+  it('replays Redis-only answers after a GET', async () => {
     const prefix = uniquePrefix();
     const test = await startTestPlatform({
       backend: 'postgres',
@@ -300,7 +300,7 @@ describe('response memo across processes and outages', () => {
     }
   });
 
-  it('stays within its memory budget, dropping the oldest responses', async () => {
+  it('drops the oldest over budget', async () => {
     const test = await startTestPlatform({ backend: 'postgres', startWorker: false });
     const app = await createHttpServer(test.platform, { responseMemoMaxBytes: 12_000 });
     try {

@@ -23,7 +23,7 @@ export interface CachePin {
   readonly key: string;
   readonly kind: CacheKind;
   readonly value: object;
-  /** `l1` when the in-process tier holds the value, `l2` when only Redis does (CACHE_L1_ENABLED=false). */
+  /** Tier the value is read from: `l1` for process memory, `l2` for Redis alone (CACHE_L1_ENABLED=false). */
   readonly tier: 'l1' | 'l2';
 }
 

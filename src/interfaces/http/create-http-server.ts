@@ -157,7 +157,7 @@ export async function createHttpServer(
   return app;
 }
 
-/** The response memo of this server, or null when CACHE_RESPONSE_MEMO_MB is 0. */
+/** Creates the response memo of this server, or returns null when its budget is 0. */
 function createResponseMemo(platform: Platform, maxBytes: number | undefined): ResponseMemo | null {
   const budget = maxBytes ?? platform.config.CACHE_RESPONSE_MEMO_MB * 1024 * 1024;
   if (budget === 0) return null;

@@ -24,7 +24,7 @@ declare module 'fastify' {
   }
 }
 
-/** Response headers Node.js writes itself; the length is set from the memoized body. */
+/** Response headers that Node.js writes itself. The memo sets the length from the memoized body. */
 const NODE_WRITTEN_HEADERS = new Set([
   'content-length',
   'date',
@@ -69,27 +69,27 @@ export interface ResponseMemoOptions {
 /**
  * Replays the responses of cached API reads without running the Fastify
  * pipeline. A GET that authenticates with an API key, whose caller and body
- * both came from the read cache, is memoized whole, with its
- * headers (security, caching, encoding) and its body as sent, compressed or
- * not. The memo key is the URL, the Accept-Encoding header and a SHA-256 of
- * the Authorization header, so the raw key is not kept.
+ * both came from the read cache, is memoized whole: its headers (security,
+ * caching, encoding) and its body as sent, compressed or not. The memo key
+ * is the URL, the Accept-Encoding header and a SHA-256 of the Authorization
+ * header, so the raw key is not kept.
  *
  * A later request with the same key gets the same bytes while the cache
- * still holds both values unchanged and fresh: `ReadCache.servePinned`
- * checks that, and counts the hits. For an answer held in process memory
- * that check is a map lookup; for one held in Redis alone (with
- * CACHE_L1_ENABLED=false) it is a GET of the entry. Any write that invalidates either value,
- * an expiry, an eviction, a revoked key or a Redis outage sends the request
- * through Fastify again, which records the new response. The replay counts
- * the request in the HTTP duration histogram and logs it, as Fastify does.
+ * still contains both values, unchanged and fresh. `ReadCache.servePinned`
+ * checks that and counts the hits. For a value in process memory the check
+ * is a map lookup. For a value in Redis alone (CACHE_L1_ENABLED=false) it is
+ * a GET of the entry. A write that invalidates either value, an expiry, an
+ * eviction, a revoked key or a Redis outage sends the request through
+ * Fastify again, which records the new response. A replay is counted in the
+ * HTTP duration histogram and logged, as Fastify does for its requests.
  *
  * Fastify's hooks, routing, validation and serialization took about two
- * thirds of a cached list request's CPU, which no plugin setting removes;
- * that is why this runs in front of Fastify, in its server factory.
+ * thirds of a cached list request's CPU, and no plugin setting removes them.
+ * That is why the memo runs in front of Fastify, in its server factory.
  *
  * Requests with If-None-Match, a body or X-No-Compression, and cookie
- * sessions, always go through Fastify. Entries are evicted oldest first once
- * their size passes `maxBytes`.
+ * sessions, always go through Fastify. Once the entries' size passes
+ * `maxBytes`, the oldest are dropped.
  */
 export class ResponseMemo {
   private readonly entries = new Map<string, MemoizedResponse>();
