@@ -90,6 +90,10 @@ export interface ResponseMemoOptions {
  * Requests with If-None-Match, a body or X-No-Compression, and cookie
  * sessions, always go through Fastify. Once the entries' size passes
  * `maxBytes`, the oldest are dropped.
+ *
+ * NOTE: `maxBytes` counts bodies and headers only. An entry also keeps the
+ * cached values it was made from alive until it is dropped, even after the
+ * cache evicted them, so the memo can hold roughly twice its budget.
  */
 export class ResponseMemo {
   private readonly entries = new Map<string, MemoizedResponse>();
