@@ -6,7 +6,16 @@ import { z } from 'zod';
  * Every environment variable the platform reads, with its default and unit.
  * This module is the only place that reads `process.env`.
  */
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A whole number from `min` to `max` in decimal digits; hex, exponents and fractions are rejected. */
+const integer = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .trim()
+    .regex(min < 0 ? /^-?\d+$/ : /^\d+$/, message)
+    .transform(Number)
+    .pipe(z.number().int(message).min(min, message).max(max, message));
+};
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])

@@ -30,6 +30,15 @@ describe('loadConfig', () => {
       throw new Error('loadConfig accepted the environment');
     }
 
+    it('states the range of a whole number', () => {
+      for (const value of ['abc', '-1', '1.5', '0x10', '1e3', '99999999']) {
+        expect(messageOf({ CACHE_RESPONSE_MEMO_MB: value })).toContain(
+          `CACHE_RESPONSE_MEMO_MB="${value}" is invalid: must be a whole number from 0 to 65536`,
+        );
+      }
+      expect(loadConfig({ CACHE_RESPONSE_MEMO_MB: ' 5 ' }).CACHE_RESPONSE_MEMO_MB).toBe(5);
+    });
+
     it('masks the password of a URL', () => {
       const message = messageOf({ REDIS_URL: 'http://:R3disSecret@127.0.0.1:6391' });
 

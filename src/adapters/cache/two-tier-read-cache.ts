@@ -88,6 +88,8 @@ export class TwoTierReadCache implements ReadCache {
    */
   private needsRecovery = true;
   private recovering = false;
+  /** Set once Redis first served the cache, so the log can tell a start from a recovery. */
+  private usedRedis = false;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private liveness: RedisLivenessCheck | undefined;
 
@@ -496,7 +498,9 @@ export class TwoTierReadCache implements ReadCache {
       await this.pending.replay(this.remote!, this.bus!);
       this.local.clear();
       this.needsRecovery = false;
-      this.options.log.info({ prefix: redis.prefix }, 'cache using redis again');
+      const message = this.usedRedis ? 'cache using redis again' : 'cache using redis';
+      this.usedRedis = true;
+      this.options.log.info({ prefix: redis.prefix }, message);
     } catch (error) {
       this.redisWarning.warn({ err: error, operation: 'recover' });
     } finally {
