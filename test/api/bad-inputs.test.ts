@@ -357,6 +357,21 @@ describe('bad input', () => {
       }
     });
 
+    it('ignores a trailing slash', async () => {
+      const plain = await getJson(test.app, test.keys.advertiser, '/api/v1/cleanrooms');
+      const slash = await getJson(test.app, test.keys.advertiser, '/api/v1/cleanrooms/');
+      const detail = await getJson<CleanRoomView>(
+        test.app,
+        test.keys.advertiser,
+        `/api/v1/cleanrooms/${room.displayId}/`,
+      );
+
+      expect(slash.status).toBe(200);
+      expect(slash.body).toEqual(plain.body);
+      expect(detail.status).toBe(200);
+      expect(detail.body.id).toBe(room.id);
+    });
+
     it('caps a huge page size instead of failing', async () => {
       const response = await getJson<{ items: unknown[] }>(
         test.app,

@@ -61,6 +61,8 @@ export async function createHttpServer(
   const app = Fastify({
     loggerInstance: platform.context.log as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT_BYTES,
+    // `/api/v1/cleanrooms/` is the list, as clients that append a slash expect.
+    routerOptions: { ignoreTrailingSlash: true },
     genReqId: () => crypto.randomUUID(),
     childLoggerFactory: (logger, bindings, options) =>
       new LazyChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
