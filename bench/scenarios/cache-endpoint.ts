@@ -61,7 +61,7 @@ type ManyRound = Record<'bare' | 'platform', MeasuredRound<CacheLoadMeasured>>;
  */
 export const cacheEndpointScenario: BenchScenario = {
   name: 'cache-endpoint',
-  description: `\`GET ${LIST_PATH}\` of the demo advertiser (API key authentication, organization scoping, the cache lookup) on the real platform on PostgreSQL, three ways: from the in-process cache tier (answered by the response memo in front of Fastify, see docs/cache.md), from Redis (CACHE_L1_ENABLED=false), and uncached (CACHE_ENABLED=false, so the API key lookup reads PostgreSQL too). Each is compared with bare \`node:http\` sending the same bytes. autocannon, ${CONNECTIONS} keep-alive connections, then ${MANY_CONNECTIONS} on the in-process variant.`,
+  description: `\`GET ${LIST_PATH}\` of the demo advertiser (API key authentication, organization scoping, the cache lookup) on the real platform on PostgreSQL. It runs three ways: from the in-process cache tier, from Redis (CACHE_L1_ENABLED=false), and uncached (CACHE_ENABLED=false, so the API key lookup reads PostgreSQL too). The first two are served by the response memo in front of Fastify (see docs/cache.md). Each is compared with bare \`node:http\` sending the same bytes. The load is autocannon with ${CONNECTIONS} keep-alive connections, then ${MANY_CONNECTIONS} on the in-process variant.`,
   async run(context) {
     const sizes: Sizes = context.smoke
       ? { roundCount: 1, manyRoundCount: 1, durationSeconds: 1, warmUpSeconds: 1 }
@@ -86,7 +86,7 @@ export const cacheEndpointScenario: BenchScenario = {
           undefined,
           context.smoke ? 1 : undefined,
         );
-      // Alternating runs, as in the rounds above: one run's p99 at this load varied from 54 to 83 ms.
+      // Alternating runs, as in the rounds above, because a single run's p99 at this load varied from 54 to 83 ms.
       const manyRounds: ManyRound[] = [];
       for (let round = 1; round <= sizes.manyRoundCount; round += 1) {
         manyRounds.push({ bare: await runMany('bare-node'), platform: await runMany('l1') });
@@ -307,9 +307,9 @@ function buildReport(
     figures,
     details: [
       `Servers: the demo is seeded from a child of its own first, then one fresh child per variant starts, each pinned to CPU ${setup.server ?? 'unknown'} (Cpus_allowed_list), database ${setup.database} (a schema of its own, dropped afterwards, reached directly, so with DATABASE_PREPARED_STATEMENTS=true as docs/deployment.md recommends for a direct connection), the small demo seed, LOG_LEVEL=warn. The Redis tier uses a redis-server the bench starts on a free port, pinned to the server CPU as well. The bare server sends the bytes the platform returned, and every server was checked to send the same body before timing.`,
-      `Load: autocannon in a child pinned to CPU ${setup.load ?? 'unknown'}, ${CONNECTIONS} connections, ${sizes.durationSeconds} s per variant per round after ${sizes.warmUpSeconds} s of warm-up each; rounds alternate bare, in-process, Redis, uncached. The ${MANY_CONNECTIONS}-connection runs: ${sizes.manyRoundCount} pairs of ${sizes.durationSeconds} s after the rounds, bare node:http then the in-process variant; p99 (requests, max) per pair: ${manyRounds.map((round) => `${describeMany(round.bare)} / ${describeMany(round.platform)}`).join('; ')}.`,
+      `Load: autocannon in a child pinned to CPU ${setup.load ?? 'unknown'}, ${CONNECTIONS} connections, ${sizes.durationSeconds} s per variant per round after ${sizes.warmUpSeconds} s of warm-up each; rounds alternate bare, in-process, Redis, uncached. The ${MANY_CONNECTIONS}-connection runs: ${sizes.manyRoundCount} pairs of ${sizes.durationSeconds} s after the rounds, bare node:http then the in-process variant. The p99 (requests, max) of each pair: ${manyRounds.map((round) => `${describeMany(round.bare)} / ${describeMany(round.platform)}`).join('; ')}.`,
       `PostgreSQL's processes count as the bench's own CPU in the foreign CPU check, because the uncached variant works there. Errors and non-2xx responses over all rounds: ${errors}.`,
-      'The in-process variant replays whole responses from the response memo while both cached answers (API key and list) stay current; the Redis and uncached variants run the full Fastify pipeline on every request, because their answers do not come from the in-process tier.',
+      'The in-process variant replays whole responses from the response memo while both cached answers (API key and list) stay current. The Redis variant replays them too, after a GET of the list entry returns the same bytes. The uncached variant runs the full Fastify pipeline on every request.',
       'Each uncached request makes two PostgreSQL round trips, the API key lookup and the list query, because CACHE_ENABLED=false also turns off the cache of API keys. The uncached request also runs the response schema and JSON serialization, which cached bodies skip.',
       "Server CPU per request is the server process's CPU time (user plus system, process.cpuUsage) over one load divided by the requests autocannon completed. It is the cost of a request on the server core and less sensitive than req/s to other programs taking the CPU. For the uncached variant it leaves out the work of PostgreSQL's own processes. Reported for context, not gated.",
     ],

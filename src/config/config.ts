@@ -6,7 +6,7 @@ import { z } from 'zod';
  * Every environment variable the platform reads, with its default and unit.
  * This module is the only place that reads `process.env`.
  */
-/** A whole number from `min` to `max` in decimal digits; hex, exponents and fractions are rejected. */
+/** Parses a whole number from `min` to `max` written in decimal digits. Hex, exponents and fractions are rejected. */
 const integer = (min: number, max: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
   return z
@@ -135,7 +135,7 @@ export const configSchema = z
     CACHE_L1_ENABLED: booleanFlag.default(true),
     /** Entries the in-process cache keeps before it evicts the least recently used. */
     CACHE_L1_MAX_ITEMS: integer(0, 10_000_000).default(10_000),
-    /** Memory for memoized API responses built from in-process cache hits, in MiB; 0 turns the memo off. */
+    /** Memory for memoized API responses made of cached answers, in MiB. 0 turns the memo off. */
     CACHE_RESPONSE_MEMO_MB: integer(0, 65_536).default(32),
     /** Time to live of cached list and detail reads, in seconds. Writes invalidate them earlier. */
     CACHE_TTL_SECONDS: integer(1, 86_400).default(60),

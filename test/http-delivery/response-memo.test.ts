@@ -76,7 +76,7 @@ function roomNames(response: RawResponse): string[] {
   return (JSON.parse(response.body.toString()) as RoomPage).items.map((room) => room.name);
 }
 
-/** Headers of a response without those that change per response. */
+/** Returns the headers of a response without those that change per response. */
 function stableHeaders(response: RawResponse): Record<string, unknown> {
   const headers = { ...response.headers };
   delete headers.date;
@@ -192,7 +192,7 @@ describe('response memo of cached API reads', () => {
 });
 
 describe('response memo across processes and outages', () => {
-  it('shows another process write', async () => {
+  it("shows another process's write", async () => {
     const prefix = uniquePrefix();
     const first = await startTestPlatform({
       backend: 'postgres',

@@ -71,8 +71,8 @@ export interface ReadCache {
    * True when each pinned value is still the fresh value of its key, and
    * Redis, when configured, is usable. It then counts one hit per pin, as
    * `getOrSet` would have. A value past its time to live, invalidated,
-   * evicted or replaced makes it false; so does a Redis outage, during which
-   * every read bypasses the cache. In-process pins are checked at once; a
+   * evicted or replaced makes it false. So does a Redis outage, because every
+   * read bypasses the cache during one. In-process pins are checked at once; a
    * Redis pin needs a GET, so with one the answer is a promise.
    */
   servePinned(pins: readonly CachePin[]): boolean | Promise<boolean>;

@@ -72,13 +72,13 @@ export class TwoTierReadCache implements ReadCache {
   private readonly remote: RedisTier | null = null;
   private readonly bus: CacheBus | null = null;
   private readonly inflight = new Map<string, InflightLoad>();
-  /** Loads running while the cache is bypassed, by key; see `loadOnceWhileBypassed`. */
+  /** Loads running while the cache is bypassed, by key (see `loadOnceWhileBypassed`). */
   private readonly bypassLoads = new Map<string, InflightLoad>();
   private readonly metrics: CacheMetrics;
   private readonly now: () => number;
   private readonly redisWarning: RateLimitedWarning;
   private readonly pending = new PendingInvalidations();
-  /** Pins of the objects served from a tier, by object; see `pin`. */
+  /** Pins of the objects served from a tier, by object (see `pin`). */
   private readonly pins = new WeakMap<object, CachePin>();
   /**
    * Set when a Redis connection drops or a command fails, until the next
@@ -263,7 +263,7 @@ export class TwoTierReadCache implements ReadCache {
     return entry.value;
   }
 
-  /** Pins a served object; a Redis hit copied to L1 counts as in-process, as the next read finds it there. */
+  /** Pins a served object. A Redis hit copied to L1 counts as in-process, because the next read finds it there. */
   private pinServed<T>(request: CacheRequest<T>, value: T, policy: CachePolicy): void {
     if (typeof value !== 'object' || value === null || this.pins.has(value)) return;
     const tier = policy.l1 ? 'l1' : 'l2';

@@ -42,7 +42,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerStaticWebApp } from './plugins/static-web-app.ts';
 
 export interface HttpServerOptions {
-  /** Memory budget of the response memo in bytes, instead of CACHE_RESPONSE_MEMO_MB; tests set small ones. */
+  /** Memory budget of the response memo in bytes, instead of CACHE_RESPONSE_MEMO_MB. Tests set small ones. */
   responseMemoMaxBytes?: number;
 }
 

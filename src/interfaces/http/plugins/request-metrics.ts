@@ -35,7 +35,7 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
   });
 }
 
-/** The request duration histogram of `registry`; a second HTTP server on the same platform (tests, benches) reuses it. */
+/** Returns the request duration histogram of `registry`. A second HTTP server on the same platform (tests, benches) reuses it. */
 export function requestDurationHistogram(registry: Registry): RequestHistogram {
   const existing = registry.getSingleMetric(METRIC_NAME);
   if (existing) return existing as RequestHistogram;

@@ -53,7 +53,7 @@ export interface ResponseMemoStats {
   entries: number;
   bytes: number;
   maxBytes: number;
-  /** Requests answered from the memo. */
+  /** Requests served from the memo. */
   replays: number;
   /** Responses memoized, again after each invalidation or expiry. */
   recorded: number;
@@ -117,7 +117,7 @@ export class ResponseMemo {
     };
   }
 
-  /** Fastify's server factory: an HTTP server that answers memoized requests itself and hands every other one to Fastify. */
+  /** Fastify's server factory: an HTTP server that serves memoized requests itself and passes every other one to Fastify. */
   readonly serverFactory: FastifyServerFactory = (handler, fastifyOptions) => {
     const server = createServer((request, response) => this.serve(request, response, handler));
     // The settings Fastify gives the servers it creates itself (fastify/lib/server.js).
@@ -129,10 +129,9 @@ export class ResponseMemo {
   };
 
   /**
-   * Answers `request` from the memo, or hands it to `fallback` (Fastify)
-   * untouched. A memoized response made of a Redis-only answer is replayed
-   * once a GET has found that answer unchanged, so the request waits for
-   * Redis either way.
+   * Serves `request` from the memo, or passes it to `fallback` (Fastify)
+   * untouched. A response made of a value in Redis alone is replayed after a
+   * GET finds that value unchanged, so the request waits for Redis either way.
    */
   serve(request: IncomingMessage, response: ServerResponse, fallback: RequestListener): void {
     const started = performance.now();
@@ -194,7 +193,7 @@ export class ResponseMemo {
 
   /**
    * Memoizes a response on its way out, if it qualifies. Runs as the last
-   * onSend hook of every route, so it sees the body and headers as sent.
+   * onSend hook of every route, so it records the body and headers as sent.
    */
   record(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
     const value = reply.memoizableValue;
@@ -243,7 +242,7 @@ export class ResponseMemo {
     for (const name of [REPLAYS_METRIC, BYTES_METRIC]) registry.removeSingleMetric(name);
     new Counter({
       name: REPLAYS_METRIC,
-      help: 'API requests answered from the response memo, without running the Fastify pipeline.',
+      help: 'API requests served from the response memo, without running the Fastify pipeline.',
       registers: [registry],
       collect() {
         this.reset();
@@ -266,7 +265,7 @@ export class ResponseMemo {
     this.bytes -= memoized.bytes;
   }
 
-  /** Drops the oldest entries until the memo fits its budget; the map keeps insertion order. */
+  /** Drops the oldest entries until the memo fits its budget. The map keeps insertion order, so the first entries are the oldest. */
   private evictOverflow(): void {
     for (const [key, memoized] of this.entries) {
       if (this.bytes <= this.options.maxBytes) return;
@@ -306,7 +305,7 @@ function toArray<T>(value: T | T[] | undefined): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
-/** A GET without a body and without headers that change how the response is made. */
+/** Returns true for a GET without a body and without headers that change how the response is made. */
 function isPlainGet(request: IncomingMessage): boolean {
   const headers = request.headers;
   return (
