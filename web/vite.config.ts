@@ -2,9 +2,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-import { bodyStylesheetPlugin } from './build/body-stylesheet-plugin.ts';
+import { chatShellPlugin, CHAT_SHELL_FILE } from './build/chat-shell-plugin.ts';
 import { compressAssetsPlugin } from './build/compress-assets-plugin.ts';
 import { iconsPlugin } from './build/icons-plugin.ts';
+import { inlineStylesheetPlugin } from './build/inline-stylesheet-plugin.ts';
 
 const webRoot = path.dirname(fileURLToPath(import.meta.url));
 
@@ -82,7 +83,8 @@ export default defineConfig({
   },
   plugins: [
     iconsPlugin(),
-    bodyStylesheetPlugin(),
+    inlineStylesheetPlugin(),
+    chatShellPlugin(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src/sw',
@@ -106,7 +108,8 @@ export default defineConfig({
       },
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
-        globIgnores: ['**/*.br', '**/*.gz', 'sw.js'],
+        // chat.html is only ever served by the network; offline navigations get index.html.
+        globIgnores: ['**/*.br', '**/*.gz', 'sw.js', CHAT_SHELL_FILE],
         minify: true,
       },
     }),

@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -26,6 +28,12 @@ afterAll(async () => {
   await test?.close();
   await dist?.remove();
 });
+
+const SHELL_STYLE = 'h1{color:teal}';
+const CHAT_SHELL_HTML = `<!doctype html>
+<html lang="en"><head><title>Chat</title><style>${SHELL_STYLE}</style></head>
+<body><div id="root"><h1>Assistant</h1></div></body></html>
+`;
 
 function get(path: string, headers: Record<string, string> = {}) {
   return rawRequest(`${baseUrl}${path}`, { headers });
@@ -167,6 +175,39 @@ describe('static web app', () => {
 
     expect(response.status).toBe(404);
     expect(response.body.toString()).not.toContain('root:');
+  });
+
+  it('serves chat.html at the root to a browser with a session cookie, varying on Cookie', async () => {
+    await writeFile(join(dist.directory, 'chat.html'), CHAT_SHELL_HTML);
+
+    const signedIn = await get('/', { accept: 'text/html', cookie: 'cr_session=anything' });
+    const signedOut = await get('/', { accept: 'text/html' });
+    const otherRoute = await get('/runs', { accept: 'text/html', cookie: 'cr_session=anything' });
+
+    expect(signedIn.body.toString()).toContain('<h1>Assistant</h1>');
+    expect(signedIn.headers['cache-control']).toBe('no-cache');
+    expect(String(signedIn.headers.vary).toLowerCase()).toContain('cookie');
+    expect(signedOut.body.toString()).toContain('data-build="first"');
+    expect(String(signedOut.headers.vary).toLowerCase()).toContain('cookie');
+    expect(otherRoute.body.toString()).toContain('data-build="first"');
+  });
+
+  it('allows the style elements of an HTML file by hash, and no other inline style', async () => {
+    await writeFile(join(dist.directory, 'chat.html'), CHAT_SHELL_HTML);
+    const hash = createHash('sha256').update(SHELL_STYLE).digest('base64');
+
+    const shell = await get('/', { accept: 'text/html', cookie: 'cr_session=anything' });
+    const direct = await get('/chat.html');
+    const index = await get('/', { accept: 'text/html' });
+    const api = await get('/health/live');
+
+    const styleSource = (response: { headers: Record<string, unknown> }) =>
+      /style-src ([^;]*)/.exec(String(response.headers['content-security-policy']))?.[1];
+    expect(styleSource(shell)).toBe(`'self' 'sha256-${hash}'`);
+    expect(styleSource(direct)).toBe(`'self' 'sha256-${hash}'`);
+    expect(styleSource(index)).toBe("'self'");
+    expect(styleSource(api)).toBe("'self'");
+    expect(String(shell.headers['content-security-policy'])).not.toContain('unsafe-inline');
   });
 
   it('serves a new index.html right after a deploy', async () => {

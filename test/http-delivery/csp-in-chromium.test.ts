@@ -19,9 +19,10 @@ const CHROMIUM_ARGS = [
 
 /**
  * A page built the way Vite builds the web app: one module script and one
- * stylesheet under /assets/, a manifest, and a service worker that imports a
- * same-origin script and handles fetches. The script sets a style through
- * the CSSOM, as React does for `style` props.
+ * stylesheet under /assets/, the entry stylesheet inlined in a style element,
+ * a manifest, and a service worker that imports a same-origin script and
+ * handles fetches. The script sets a style through the CSSOM, as React does
+ * for `style` props.
  */
 const files: Record<string, string> = {
   'index.html': `<!doctype html>
@@ -32,6 +33,7 @@ const files: Record<string, string> = {
     <link rel="manifest" href="/manifest.webmanifest" />
     <link rel="stylesheet" href="/assets/app-5e6f7a8b.css" />
     <script type="module" src="/assets/app-5e6f7a8b.js"></script>
+    <style>body { background-color: rgb(240, 248, 255); }</style>
   </head>
   <body><div id="root">loading</div></body>
 </html>
@@ -59,6 +61,22 @@ self.addEventListener('fetch', (event) => {
     }));
   }
 });
+`,
+  'style-probe.html': `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>style probe</title>
+    <style>body { background-color: rgb(240, 248, 255); }</style>
+    <script type="module" src="/assets/style-probe-0a1b2c3d.js"></script>
+  </head>
+  <body></body>
+</html>
+`,
+  'assets/style-probe-0a1b2c3d.js': `const injected = document.createElement('style');
+injected.textContent = 'body { background-color: rgb(255, 0, 0); }';
+document.head.append(injected);
+document.body.dataset.injected = 'yes';
 `,
   'inline-probe.html': `<!doctype html>
 <html lang="en">
@@ -135,8 +153,24 @@ describe.skipIf(chromiumMissing)('Content Security Policy in Chromium', () => {
     expect(await page.evaluate("getComputedStyle(document.getElementById('root')).color")).toBe(
       'rgb(15, 110, 110)',
     );
+    expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe(
+      'rgb(240, 248, 255)',
+    );
     expect(servedBy).toBe('worker-with-helper');
     expect(violations).toEqual([]);
+    await page.context().close();
+  });
+
+  it('applies the served style element but blocks one a script adds', async () => {
+    const { page, violations } = await openPage();
+
+    await page.goto(`${baseUrl}/style-probe.html`);
+    await page.waitForSelector('body[data-injected="yes"]', { state: 'attached' });
+
+    expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe(
+      'rgb(240, 248, 255)',
+    );
+    await expect.poll(() => violations.length).toBeGreaterThan(0);
     await page.context().close();
   });
 

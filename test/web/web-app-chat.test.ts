@@ -8,6 +8,7 @@ import {
   readCspViolations,
   signIn,
   watchCspViolations,
+  waitForSignedInApp,
 } from './support/page-helpers.ts';
 import { startWebTestServer, type WebTestServer } from './support/web-test-server.ts';
 
@@ -84,7 +85,7 @@ describe('web app chat', () => {
   async function newChatTab(): Promise<Page> {
     const tab = await browser.context.newPage();
     await tab.goto(`${server.baseUrl}/`);
-    await tab.getByRole('heading', { name: 'Assistant' }).waitFor();
+    await waitForSignedInApp(tab);
     return tab;
   }
 
@@ -180,7 +181,7 @@ describe('web app chat', () => {
       // The open conversation was the deleted one, so the chat starts afresh.
       expect(await userMessages().count()).toBe(0);
       await page.reload();
-      await page.getByRole('heading', { name: 'Assistant' }).waitFor();
+      await waitForSignedInApp(page);
       expect(await userMessages().count()).toBe(0);
     });
   });
@@ -340,7 +341,7 @@ describe('web app chat', () => {
         });
       });
       await hostilePage.goto(`${server.baseUrl}/`);
-      await hostilePage.getByRole('heading', { name: 'Assistant' }).waitFor();
+      await waitForSignedInApp(hostilePage);
     });
 
     afterAll(async () => {

@@ -9,6 +9,7 @@ import {
   readCspViolations,
   signIn,
   watchCspViolations,
+  waitForSignedInApp,
 } from './support/page-helpers.ts';
 import { startWebTestServer, type WebTestServer } from './support/web-test-server.ts';
 
@@ -155,6 +156,42 @@ describe('web app pages', () => {
     expect(await evaluateInPage(page, 'document.activeElement.textContent')).toBe('Assistant');
   });
 
+  it('paints the chat page before its scripts run, laid out as the app renders it', async () => {
+    const response = await browser.context.request.get(`${server.baseUrl}/`, {
+      headers: { accept: 'text/html' },
+    });
+    const html = await response.text();
+    // The HTML without its scripts: what the browser paints while they load.
+    const shellPage = await browser.context.newPage();
+    await shellPage.setViewportSize(DESKTOP_VIEWPORT);
+    await shellPage.setContent(html.replace(/<script\b[^>]*><\/script>/g, ''));
+    await page.setViewportSize(DESKTOP_VIEWPORT);
+    await waitForSignedInApp(page);
+
+    const layout = async (on: Page) => {
+      const parts = [
+        on.getByRole('heading', { name: 'Assistant' }),
+        ...(await on.locator('.suggestions button').all()),
+        on.getByLabel('Message'),
+        on.getByRole('banner'),
+      ];
+      return Promise.all(
+        parts.map(async (part) => ({
+          text: await part.textContent(),
+          box: await part.boundingBox(),
+        })),
+      );
+    };
+    const [shell, app] = [await layout(shellPage), await layout(page)];
+    await shellPage.close();
+
+    expect(shell.length).toBeGreaterThan(3);
+    expect(shell.map(({ box }) => box)).toEqual(app.map(({ box }) => box));
+    expect(shell.slice(0, -1).map(({ text }) => text)).toEqual(
+      app.slice(0, -1).map(({ text }) => text),
+    );
+  });
+
   it('requests the session once per load', async () => {
     const sessionRequests: string[] = [];
     const record = (request: Request) => {
@@ -164,7 +201,7 @@ describe('web app pages', () => {
     };
     page.on('request', record);
     await page.reload();
-    await page.getByRole('heading', { name: 'Assistant' }).waitFor();
+    await waitForSignedInApp(page);
     page.off('request', record);
 
     // One request: the app's fetch reuses the response of the preload link in index.html.

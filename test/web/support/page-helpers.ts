@@ -54,6 +54,15 @@ export async function signIn(
 }
 
 /**
+ * Waits until the app has rendered a signed-in page. The chat route's HTML
+ * already shows the chat page before the scripts run (the prerendered shell),
+ * with its buttons disabled, so tests wait for an enabled Sign out button.
+ */
+export async function waitForSignedInApp(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out', disabled: false }).waitFor();
+}
+
+/**
  * Runs in the page (a function, because waitForFunction would eval a string,
  * which the CSP blocks). The cast replaces the DOM types, which this program does not load.
  */

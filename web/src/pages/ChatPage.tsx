@@ -17,6 +17,7 @@ import {
 } from '../lib/chat-message-limit.ts';
 import { stripMarkdownEscapes } from '../lib/strip-markdown-escapes.ts';
 import { useRunEvents } from '../ws/use-run-events.ts';
+import { STARTER_QUESTIONS } from './chat/starter-questions.ts';
 import type { AssistantMessage, ChatEntry, ToolActivity } from './chat/chat-state.ts';
 import {
   sendChatMessage,
@@ -28,11 +29,6 @@ import {
 // marked and DOMPurify load after the first paint, keeping them out of the initial route's bundle.
 const Markdown = lazy(() => import('../components/Markdown.tsx'));
 const ConversationHistory = lazy(() => import('./chat/ConversationHistory.tsx'));
-
-const STARTER_QUESTIONS = [
-  'Which clean rooms can I use?',
-  'What is the audience overlap with the publisher by age band?',
-];
 
 /**
  * Renders a markdown text once the renderer has loaded, and until then the

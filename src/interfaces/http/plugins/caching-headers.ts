@@ -131,7 +131,7 @@ function stripWeakPrefix(tag: string): string {
 }
 
 /** Adds names to Vary without repeating those already there. */
-function appendVary(reply: FastifyReply, names: readonly string[]): void {
+export function appendVary(reply: FastifyReply, names: readonly string[]): void {
   const existing = reply.getHeader('vary');
   if (existing === undefined) {
     reply.header('vary', names.join(', '));

@@ -3,6 +3,9 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../../adapters/logging/logger.ts';
+import { SESSION_COOKIE } from '../../../services/auth/session-cookie.ts';
+import { appendVary } from './caching-headers.ts';
+import { allowStyles, HtmlStyleHashes } from './web-app-html.ts';
 
 /** Paths the web app never serves: API, MCP, WebSocket and operational endpoints keep their JSON 404. */
 const RESERVED_PREFIXES = ['/api', '/mcp', '/ws', '/metrics', '/health', '/.well-known'];
@@ -11,6 +14,10 @@ const HASHED_ASSETS_DIRECTORY = 'assets';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Revalidate on every use: index.html, sw.js, the manifest and icons keep their names across deploys. */
 const REVALIDATE = 'no-cache';
+/** The app's entry document, served for client-side routes and offline. */
+const INDEX_FILE = 'index.html';
+/** index.html with the chat page's first screen prerendered (web/build/chat-shell-plugin.ts). */
+const CHAT_SHELL_FILE = 'chat.html';
 
 export interface StaticWebAppOptions {
   /** Directory of the built web app (WEB_DIST_DIR). */
@@ -24,7 +31,14 @@ export interface StaticWebAppOptions {
  * - every other file (index.html, sw.js, manifest.webmanifest, icons) with `no-cache`;
  * - index.html for any other GET that a browser navigation sends (the SPA's
  *   client-side routes), but not for reserved API paths nor for missing files
- *   with an extension, which get a 404.
+ *   with an extension, which get a 404;
+ * - chat.html instead, when the navigation is to the chat route (/) and
+ *   carries a session cookie, so a signed-in user sees the chat page's first
+ *   screen before the scripts load. A signed-out one sees the boot text
+ *   until the sign-in page renders, instead of a chat page that then goes
+ *   away. Such responses get `Vary: Cookie`.
+ * HTML files get the Content Security Policy with the hashes of their style
+ * elements added to style-src (the build inlines the entry stylesheet).
  * A `.br` or `.gz` sibling is sent when the client accepts that encoding, so
  * the compression plugin passes the file through untouched. Files are looked
  * up per request, so replacing the directory's contents (a deploy) takes
@@ -49,10 +63,18 @@ export async function registerStaticWebApp(
       reply.header('cache-control', isHashedAsset(root, filePath) ? IMMUTABLE : REVALIDATE);
     },
   });
-  app.get('/*', { schema: { hide: true } }, (request, reply) => serveWebApp(root, request, reply));
+  const styleHashes = new HtmlStyleHashes();
+  app.get('/*', { schema: { hide: true } }, (request, reply) =>
+    serveWebApp(root, styleHashes, request, reply),
+  );
 }
 
-async function serveWebApp(root: string, request: FastifyRequest, reply: FastifyReply) {
+async function serveWebApp(
+  root: string,
+  styleHashes: HtmlStyleHashes,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   const pathname = decodePathname(request.url);
   if (pathname === null || RESERVED_PREFIXES.some((prefix) => isUnder(pathname, prefix))) {
     return reply.callNotFound();
@@ -61,10 +83,35 @@ async function serveWebApp(root: string, request: FastifyRequest, reply: Fastify
   const relative = toRelativePath(root, pathname);
   if (relative === null) return reply.callNotFound();
   if (relative !== '' && (await isFile(path.join(root, relative)))) {
-    return reply.sendFile(relative.split(path.sep).join('/'));
+    return sendWebAppFile(root, styleHashes, relative.split(path.sep).join('/'), reply);
   }
   if (!isNavigation(request, pathname)) return reply.callNotFound();
-  return reply.sendFile('index.html');
+  if (pathname !== '/') return sendWebAppFile(root, styleHashes, INDEX_FILE, reply);
+
+  appendVary(reply, ['Cookie']);
+  const signedIn = request.cookies?.[SESSION_COOKIE] !== undefined;
+  const file =
+    signedIn && (await isFile(path.join(root, CHAT_SHELL_FILE))) ? CHAT_SHELL_FILE : INDEX_FILE;
+  return sendWebAppFile(root, styleHashes, file, reply);
+}
+
+/**
+ * Sends a file of the built app; an HTML file with its style elements
+ * allowed by hash. A deploy that lands between the hashing and the sending
+ * can pair one build's policy with the other's file; the next load is right.
+ */
+async function sendWebAppFile(
+  root: string,
+  styleHashes: HtmlStyleHashes,
+  file: string,
+  reply: FastifyReply,
+) {
+  const policy = reply.raw.getHeader('content-security-policy');
+  if (file.endsWith('.html') && typeof policy === 'string') {
+    const hashes = await styleHashes.hashesOf(path.join(root, file)).catch(() => []);
+    reply.raw.setHeader('content-security-policy', allowStyles(policy, hashes));
+  }
+  return reply.sendFile(file);
 }
 
 function decodePathname(url: string): string | null {
