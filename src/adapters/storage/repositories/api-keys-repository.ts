@@ -12,7 +12,11 @@ export interface ApiKeyRow {
   revoked_at: Date | null;
 }
 
-export interface ApiKeyWithUserRow extends ApiKeyRow {
+/** Columns of a key that authentication reads, with the role of the key's user. */
+export interface ApiKeyCredentialRow extends Pick<
+  ApiKeyRow,
+  'id' | 'organization_id' | 'user_id' | 'prefix' | 'last_used_at' | 'revoked_at'
+> {
   user_role: 'ADMIN' | 'MEMBER';
 }
 
@@ -31,9 +35,15 @@ export class ApiKeysRepository {
     return rows[0]!;
   }
 
-  async findByHash(keyHash: string): Promise<ApiKeyWithUserRow | undefined> {
-    const rows = await this.db.query<ApiKeyWithUserRow>(
-      `SELECT k.*, u.role AS user_role FROM api_keys k JOIN users u ON u.id = k.user_id
+  /**
+   * Finds the key with this hash. With the cache off this runs on every request
+   * that sends an API key, so it reads only the columns that authentication uses.
+   */
+  async findByHash(keyHash: string): Promise<ApiKeyCredentialRow | undefined> {
+    const rows = await this.db.query<ApiKeyCredentialRow>(
+      `SELECT k.id, k.organization_id, k.user_id, k.prefix, k.last_used_at, k.revoked_at,
+              u.role AS user_role
+         FROM api_keys k JOIN users u ON u.id = k.user_id
         WHERE k.key_hash = $1`,
       [keyHash],
     );
