@@ -69,10 +69,16 @@ export function VirtualList<Item>(props: VirtualListProps<Item>) {
   });
   const virtualRows = virtualizer.getVirtualItems();
   const lastIndex = virtualRows.at(-1)?.index ?? 0;
+  // The effect depends on whether the end is near, not on the last index,
+  // because Preact schedules an animation frame callback and a timer after
+  // every render that changes an effect's dependencies. loadMore changes when
+  // a page request starts or ends, so the effect runs again after a page
+  // arrives and loads the next one if the end is still near.
+  const nearEnd = hasMore && lastIndex >= items.length - LOAD_AHEAD_ROWS;
 
   useEffect(() => {
-    if (hasMore && lastIndex >= items.length - LOAD_AHEAD_ROWS) loadMore();
-  }, [hasMore, lastIndex, items.length, loadMore]);
+    if (nearEnd) loadMore();
+  }, [nearEnd, loadMore]);
 
   const moveTo = (index: number) => {
     const clamped = Math.max(0, Math.min(items.length - 1, index));
