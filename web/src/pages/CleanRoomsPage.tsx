@@ -11,13 +11,13 @@ import { usePagedList } from './use-paged-list.ts';
 const ROW_HEIGHT_PX = 56;
 
 function CleanRoomRow(room: CleanRoom) {
+  // Built as one string because Preact makes a text node of every JSX child,
+  // and a row is created for each room that scrolls into view.
+  const meta = `${room.displayId} · ${room.status} · ${room.myRole} · ${countText(room.partnersCount, 'partner')}`;
   return (
     <div className="row-content">
       <span className="row-title">{room.name}</span>
-      <span className="row-meta">
-        {room.displayId} · {room.status} · {room.myRole} ·{' '}
-        {countText(room.partnersCount, 'partner')}
-      </span>
+      <span className="row-meta">{meta}</span>
     </div>
   );
 }
