@@ -11,10 +11,7 @@ if (root === null) throw new Error('index.html has no #root element');
 
 watchChunkFailures();
 startPwa();
-// index.html preloads the session, so it usually arrives before the scripts do.
-// Rendering once with it skips a "Loading" render, its layout and paint, and the
-// effect that would only then request the session. The boot text shows meanwhile.
-// This uses then() because a top-level await made Rollup split the first route into 14 files.
+
 /** Maximum wait (ms) for the browser to report the paint of the prerendered page. */
 const PRERENDERED_PAINT_TIMEOUT_MS = 500;
 
@@ -42,6 +39,11 @@ function prerenderedPagePainted(container: HTMLElement): Promise<void> {
   });
 }
 
+// index.html preloads the session, so it usually arrives before the scripts do.
+// Rendering once with it skips a "Loading" render, its layout and paint, and the
+// effect that would only then request the session. The boot text or the
+// prerendered chat page shows meanwhile.
+// This uses then() because a top-level await made Rollup split the first route into 14 files.
 void Promise.all([loadSession(), prerenderedPagePainted(root)]).then(([initialSession]) => {
   createRoot(root).render(
     <StrictMode>
