@@ -19,9 +19,9 @@ const PRERENDERED_PAINT_TIMEOUT_MS = 500;
  * Resolves once the browser has reported the Largest Contentful Paint of a
  * page prerendered into the HTML (the chat route's shell, marked aria-busy),
  * or at once when there is none. In Chromium, rendering over the shell before
- * its paint was reported made LCP the app's render, 50-250 ms after the
- * shell's paint in the bench, although the screen showed the same content.
- * A hidden tab reports no paint, so it does not wait.
+ * its paint was reported made LCP the app's render in 4 of 27 cold loads,
+ * 70-240 ms after the shell's paint, although the screen showed the same
+ * content. A hidden tab reports no paint, so it does not wait.
  */
 function prerenderedPagePainted(container: HTMLElement): Promise<void> {
   const prerendered = container.querySelector('[aria-busy="true"]') !== null;
