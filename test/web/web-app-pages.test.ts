@@ -222,7 +222,10 @@ describe('web app pages', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).not.toBe('');
-    expect(await evaluateInPage(page, 'document.activeElement?.id')).toBe('password');
+    // The page moves focus in an effect, which can run a frame after the alert renders.
+    await expect
+      .poll(() => evaluateInPage<string | undefined>(page, 'document.activeElement?.id'))
+      .toBe('password');
     expect(await page.title()).toBe('Sign in - Cleanroom Copilot');
     await signIn(
       page,
