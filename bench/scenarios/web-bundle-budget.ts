@@ -27,14 +27,16 @@ export function listInitialRouteFiles(indexHtml: string): string[] {
 }
 
 /**
- * The HTML document of the first route: chat.html, which a signed-in browser
- * gets at /, or index.html in a build without it.
+ * Returns the path of the first route's HTML document: chat.html, which a
+ * signed-in browser gets at /, or index.html in a build without it.
  */
 function firstRouteDocument(distDir: string): string {
   for (const name of ['chat.html', 'index.html']) {
     if (existsSync(path.join(distDir, name))) return `/${name}`;
   }
-  throw new Error(`Neither chat.html nor index.html is in ${distDir}`);
+  throw new Error(
+    `chat.html and index.html are missing from ${distDir}: build the web app there first`,
+  );
 }
 
 /**

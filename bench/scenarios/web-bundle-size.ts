@@ -8,7 +8,7 @@ const BUDGET_BROTLI_KB = 60;
 /** Builds the web app and sums the brotli and gzip sizes of the initial route's JS and CSS. */
 export const webBundleSizeScenario: BenchScenario = {
   name: 'web-bundle-size',
-  description: `Compressed size of the JS and CSS the web app loads before its first route (the chat page) renders: the HTML document a signed-in browser gets at / (chat.html, which holds the inlined entry stylesheet and the prerendered chat shell), counted whole, plus the entry script and its modulepreload links, brotli at quality 11 and gzip at level 9. Deterministic for a given build, so it is gated in smoke runs too.`,
+  description: `Compressed size of the JS and CSS the web app loads before its first route (the chat page) renders, brotli at quality 11 and gzip at level 9. It counts the whole HTML document a signed-in browser gets at /, chat.html, which contains the inlined entry stylesheet and the prerendered chat shell. It adds the entry script and its modulepreload links. Deterministic for a given build, so it is gated in smoke runs too.`,
   async run(context) {
     context.progress('building the web app');
     await buildWebApp({ outDir: context.workDirectory, buildId: 'bench' });

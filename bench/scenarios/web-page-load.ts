@@ -49,7 +49,7 @@ async function signInContext(context: BrowserContext, server: WebBenchServer): P
 /**
  * Loads the chat page and reads First Contentful Paint and the last Largest
  * Contentful Paint candidate, once the app has rendered: the HTML already
- * holds the chat heading (the prerendered shell), and only the app renders
+ * contains the chat heading (the prerendered shell), and only the app renders
  * the Sign out button. An app render that painted larger content than the
  * shell would show as a later LCP candidate.
  */

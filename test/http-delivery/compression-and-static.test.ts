@@ -177,7 +177,7 @@ describe('static web app', () => {
     expect(response.body.toString()).not.toContain('root:');
   });
 
-  it('serves chat.html at the root to a browser with a session cookie, varying on Cookie', async () => {
+  it('sends chat.html with a session cookie', async () => {
     await writeFile(join(dist.directory, 'chat.html'), CHAT_SHELL_HTML);
 
     const signedIn = await get('/', { accept: 'text/html', cookie: 'cr_session=anything' });
@@ -192,7 +192,7 @@ describe('static web app', () => {
     expect(otherRoute.body.toString()).toContain('data-build="first"');
   });
 
-  it('allows the style elements of an HTML file by hash, and no other inline style', async () => {
+  it('allows HTML style elements by hash', async () => {
     await writeFile(join(dist.directory, 'chat.html'), CHAT_SHELL_HTML);
     const hash = createHash('sha256').update(SHELL_STYLE).digest('base64');
 

@@ -161,7 +161,7 @@ describe.skipIf(chromiumMissing)('Content Security Policy in Chromium', () => {
     await page.context().close();
   });
 
-  it('applies the served style element but blocks one a script adds', async () => {
+  it('blocks a style element a script adds', async () => {
     const { page, violations } = await openPage();
 
     await page.goto(`${baseUrl}/style-probe.html`);

@@ -156,7 +156,7 @@ describe('web app pages', () => {
     expect(await evaluateInPage(page, 'document.activeElement.textContent')).toBe('Assistant');
   });
 
-  it('paints the chat page before its scripts run, laid out as the app renders it', async () => {
+  it('lays out the shell like the app', async () => {
     const response = await browser.context.request.get(`${server.baseUrl}/`, {
       headers: { accept: 'text/html' },
     });

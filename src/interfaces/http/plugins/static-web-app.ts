@@ -34,7 +34,7 @@ export interface StaticWebAppOptions {
  *   with an extension, which get a 404;
  * - chat.html instead, when the navigation is to the chat route (/) and
  *   carries a session cookie, so a signed-in user sees the chat page's first
- *   screen before the scripts load. A signed-out one sees the boot text
+ *   screen before the scripts load. A signed-out one gets the boot text
  *   until the sign-in page renders, instead of a chat page that then goes
  *   away. Such responses get `Vary: Cookie`.
  * HTML files get the Content Security Policy with the hashes of their style
@@ -96,9 +96,9 @@ async function serveWebApp(
 }
 
 /**
- * Sends a file of the built app; an HTML file with its style elements
- * allowed by hash. A deploy that lands between the hashing and the sending
- * can pair one build's policy with the other's file; the next load is right.
+ * Sends a file of the built app, and allows the style elements of an HTML
+ * file by hash. A deploy between the hashing and the sending can pair one
+ * build's policy with the other build's file, which the next load corrects.
  */
 async function sendWebAppFile(
   root: string,
