@@ -9,11 +9,17 @@ import { TwoTierReadCache, type TwoTierRedisOptions } from './two-tier-read-cach
 
 /**
  * Builds the read cache from the configuration: disabled, process memory
- * only (no REDIS_URL), or process memory in front of Redis.
+ * only (no REDIS_URL), or process memory in front of Redis. A disabled cache
+ * still keeps API key lookups in process memory, with the invalidation
+ * channel in Redis when REDIS_URL is set, so a revoked key stops working in
+ * every process at once.
  */
 export function createReadCache(config: Config, metrics: Registry, log: Logger): ReadCache {
-  if (!config.CACHE_ENABLED) return new DisabledReadCache();
+  const cache = createTwoTierReadCache(config, metrics, log);
+  return config.CACHE_ENABLED ? cache : new DisabledReadCache(cache);
+}
 
+function createTwoTierReadCache(config: Config, metrics: Registry, log: Logger): TwoTierReadCache {
   return new TwoTierReadCache({
     policies: cachePolicies(config),
     l1MaxItems: config.CACHE_L1_MAX_ITEMS,
