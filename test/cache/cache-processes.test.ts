@@ -1,42 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { getJson, sendJson } from '../support/api-helpers.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { OwnRedisServer } from './support/own-redis-server.ts';
-import { COMMAND_TIMEOUT_MS, REDIS_URL, uniquePrefix, waitFor } from './support/cache-fixtures.ts';
+import {
+  startPlatformPair,
+  statusAfterRevocationElsewhere,
+  type PlatformPair,
+} from './support/platform-pair.ts';
+import { COMMAND_TIMEOUT_MS, uniquePrefix, waitFor } from './support/cache-fixtures.ts';
 
 const REDIS_KEY_PREFIX = uniquePrefix().replaceAll(':', '_').slice(0, 60);
 
 describe('cache shared by two processes', () => {
+  let pair: PlatformPair;
   let first: TestPlatform;
   let second: TestPlatform;
 
   beforeAll(async () => {
-    const env = {
-      REDIS_URL,
-      REDIS_KEY_PREFIX,
-      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
-    };
-    first = await startTestPlatform({ backend: 'postgres', env, startWorker: false });
-    second = await startTestPlatform({
-      backend: 'postgres',
-      env,
-      seed: 'none',
-      startWorker: false,
-      reuse: { dataDir: first.dataDir, schema: first.schema },
-    });
-    await waitFor(() =>
-      [first, second].every((test) => test.platform.context.cache.health().status === 'ok'),
-    );
+    pair = await startPlatformPair();
+    ({ first, second } = pair);
   });
 
   afterAll(async () => {
-    await second?.stop();
-    await first?.close();
-    const admin = new Redis(REDIS_URL);
-    const keys = await admin.keys(`${REDIS_KEY_PREFIX}*`);
-    if (keys.length > 0) await admin.del(...keys);
-    await admin.quit();
+    await pair?.stop();
   });
 
   it('shows a write in one process to reads in the other', async () => {
@@ -57,28 +43,7 @@ describe('cache shared by two processes', () => {
   });
 
   it('rejects a key revoked in the other process', async () => {
-    const created = await sendJson<{ id: string; key: string }>(
-      first.app,
-      first.keys.publisher,
-      'POST',
-      '/api/v1/api-keys',
-      { name: 'cross-process key' },
-    );
-    expect((await getJson(second.app, created.body.key, '/api/v1/me')).status).toBe(200);
-
-    await sendJson(
-      first.app,
-      first.keys.publisher,
-      'DELETE',
-      `/api/v1/api-keys/${created.body.id}`,
-    );
-
-    let status = 200;
-    const deadline = Date.now() + 2000;
-    while (Date.now() < deadline && status === 200) {
-      status = (await getJson(second.app, created.body.key, '/api/v1/me')).status;
-    }
-    expect(status).toBe(401);
+    expect(await statusAfterRevocationElsewhere(pair)).toBe(401);
   });
 });
 

@@ -1,50 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { Redis } from 'ioredis';
-import { getJson, sendJson } from '../support/api-helpers.ts';
+import { getJson } from '../support/api-helpers.ts';
 import { TEST_DATABASE_URL } from '../support/postgres.ts';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { COMMAND_TIMEOUT_MS, REDIS_URL, uniquePrefix, waitFor } from './support/cache-fixtures.ts';
+import type { TestPlatform } from '../support/test-platform.ts';
+import {
+  startPlatformPair,
+  statusAfterRevocationElsewhere,
+  type PlatformPair,
+} from './support/platform-pair.ts';
 
 interface CacheStatsBody {
   requests: { l1: number; l2: number; miss: number; bypass: number };
   health: { status: string; backend: string };
 }
 
-const REDIS_KEY_PREFIX = uniquePrefix().replaceAll(':', '_').slice(0, 60);
-
 /** Two processes on one schema with CACHE_ENABLED=false and Redis configured. */
 describe('CACHE_ENABLED=false', () => {
+  let pair: PlatformPair;
   let first: TestPlatform;
-  let second: TestPlatform;
 
   beforeAll(async () => {
-    const env = {
-      CACHE_ENABLED: 'false',
-      REDIS_URL,
-      REDIS_KEY_PREFIX,
-      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
-    };
-    first = await startTestPlatform({ backend: 'postgres', env, startWorker: false });
-    second = await startTestPlatform({
-      backend: 'postgres',
-      env,
-      seed: 'none',
-      startWorker: false,
-      reuse: { dataDir: first.dataDir, schema: first.schema },
-    });
-    await waitFor(() =>
-      [first, second].every((test) => test.platform.context.cache.health().status === 'ok'),
-    );
+    pair = await startPlatformPair({ CACHE_ENABLED: 'false' });
+    first = pair.first;
   });
 
   afterAll(async () => {
-    await second?.stop();
-    await first?.close();
-    const admin = new Redis(REDIS_URL);
-    const keys = await admin.keys(`${REDIS_KEY_PREFIX}*`);
-    if (keys.length > 0) await admin.del(...keys);
-    await admin.quit();
+    await pair?.stop();
   });
 
   async function cacheStats(test: TestPlatform): Promise<CacheStatsBody> {
@@ -105,28 +86,6 @@ describe('CACHE_ENABLED=false', () => {
   });
 
   it('rejects a key revoked in the other process', async () => {
-    const created = await sendJson<{ id: string; key: string }>(
-      first.app,
-      first.keys.publisher,
-      'POST',
-      '/api/v1/api-keys',
-      { name: 'disabled cache key' },
-    );
-    expect((await getJson(second.app, created.body.key, '/api/v1/me')).status).toBe(200);
-    expect((await getJson(second.app, created.body.key, '/api/v1/me')).status).toBe(200);
-
-    await sendJson(
-      first.app,
-      first.keys.publisher,
-      'DELETE',
-      `/api/v1/api-keys/${created.body.id}`,
-    );
-
-    let status = 200;
-    const deadline = Date.now() + 2000;
-    while (Date.now() < deadline && status === 200) {
-      status = (await getJson(second.app, created.body.key, '/api/v1/me')).status;
-    }
-    expect(status).toBe(401);
+    expect(await statusAfterRevocationElsewhere(pair)).toBe(401);
   });
 });
