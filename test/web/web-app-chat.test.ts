@@ -177,6 +177,9 @@ describe('web app chat', () => {
         .click();
 
       await expect.poll(() => history().getByRole('listitem').count()).toBe(1);
+      await expect
+        .poll(() => evaluateInPage(page, 'document.activeElement?.className'))
+        .toBe('conversation-open');
       expect((await conversations()).map(({ id }) => id)).not.toContain(current?.id);
       // The open conversation was the deleted one, so the chat starts afresh.
       expect(await userMessages().count()).toBe(0);

@@ -478,6 +478,9 @@ describe('web app pages', () => {
     await preview.waitFor();
 
     expect(await preview.textContent()).toContain('may pass');
+    expect(await evaluateInPage(page, 'document.activeElement?.textContent')).toBe(
+      'Preview suppressed rows',
+    );
     const bound = await preview.getByTestId('preview-bound').textContent();
     expect(bound).toContain('upper bound on each segment’s people with the crowd size');
     expect(bound).toContain('“will be suppressed” is certain but “may pass” is not');
@@ -542,6 +545,7 @@ describe('web app pages', () => {
     await report.waitFor({ timeout: 30_000 });
     expect(await report.textContent()).toContain('Imported 1 row into One row upload; 0 rows were');
     expect(await report.textContent()).not.toContain('1 rows');
+    expect(await evaluateInPage(page, 'document.activeElement?.textContent')).toBe('Upload');
   });
 
   it('lists the lines of an import that rejects every row', async () => {

@@ -96,6 +96,7 @@ function UploadForm() {
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    if (progress !== null) return;
     const form = new FormData(event.currentTarget);
     const file = form.get('file');
     setOutcome(null);
@@ -132,7 +133,8 @@ function UploadForm() {
       </select>
       <label htmlFor="dataset-file">File</label>
       <input id="dataset-file" name="file" type="file" accept=".csv,text/csv,.parquet" required />
-      <button type="submit" disabled={progress !== null}>
+      {/* aria-disabled, not disabled: a disabled button loses keyboard focus to the page body. */}
+      <button type="submit" aria-disabled={progress !== null}>
         Upload
       </button>
       {progress !== null && (

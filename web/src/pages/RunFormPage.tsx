@@ -165,7 +165,7 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    startRun();
+    if (!submit.isPending) startRun();
   };
 
   return (
@@ -188,10 +188,17 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
         />
       ))}
       <div className="actions">
-        <button type="button" onClick={() => preview.mutate()} disabled={preview.isPending}>
+        {/* aria-disabled, not disabled: a disabled button loses keyboard focus to the page body. */}
+        <button
+          type="button"
+          onClick={() => {
+            if (!preview.isPending) preview.mutate();
+          }}
+          aria-disabled={preview.isPending}
+        >
           Preview suppressed rows
         </button>
-        <button type="submit" disabled={submit.isPending}>
+        <button type="submit" aria-disabled={submit.isPending}>
           Start run
         </button>
       </div>
@@ -202,7 +209,12 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
             : `Check ${problem.parameter.displayName}: ${problem.message}`}
         </p>
       )}
-      {preview.data !== undefined && problem === null && <PreviewSummary preview={preview.data} />}
+      {/* Focus stays on the Preview button, so the live region announces the preview. */}
+      <div aria-live="polite">
+        {preview.data !== undefined && problem === null && (
+          <PreviewSummary preview={preview.data} />
+        )}
+      </div>
       {submit.data !== undefined && 'queued' in submit.data && submit.variables !== undefined && (
         <QueuedRunNotice
           key={submit.variables}

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { Conversation } from '../../../../src/domain/chat/conversation.ts';
 import { deleteConversation, fetchConversations } from '../../api/conversations.ts';
 import { QueryStatus } from '../../components/QueryStatus.tsx';
@@ -41,6 +41,21 @@ function ConversationItem({
 }
 
 /**
+ * Moves focus from the removed Delete button to the conversation that took
+ * its place, or the one before it, or else to the disclosure's summary, so
+ * keyboard users do not land on the page body.
+ */
+function focusAfterDelete(list: HTMLUListElement | null, position: number): void {
+  const remaining = list?.querySelectorAll<HTMLButtonElement>('.conversation-open') ?? [];
+  const next = remaining[Math.min(position, remaining.length - 1)];
+  if (next !== undefined) {
+    next.focus();
+    return;
+  }
+  list?.closest('details')?.querySelector('summary')?.focus();
+}
+
+/**
  * Lists the user's earlier conversations, newest activity first, to open
  * one and continue it, or to delete it. The list loads each time the
  * history is expanded, so it shows conversations started since.
@@ -53,15 +68,19 @@ export default function ConversationHistory({ currentId }: { currentId: string |
     0,
   );
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  const listRef = useRef<HTMLUListElement>(null);
 
   const onDelete = async (conversation: Conversation) => {
     const question = `Delete the conversation "${conversation.title}"? Its messages are removed; runs it started keep going.`;
     if (!window.confirm(question)) return;
     setDeleteError(null);
+    const position = items.indexOf(conversation);
     try {
       await deleteConversation(conversation.id);
       if (conversation.id === currentId) startNewConversation();
       await queryClient.invalidateQueries({ queryKey: CONVERSATIONS_KEY });
+      // A frame later the list shows the refetched conversations.
+      requestAnimationFrame(() => focusAfterDelete(listRef.current, position));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       setDeleteError(`"${conversation.title}" was not deleted: ${reason}`);
@@ -72,7 +91,7 @@ export default function ConversationHistory({ currentId }: { currentId: string |
     <div className="conversation-history" data-testid="conversation-history">
       <QueryStatus query={query} what="your conversations" />
       {query.isSuccess && items.length === 0 && <p className="muted">No conversations yet.</p>}
-      <ul className="conversation-list" aria-label="Conversations">
+      <ul className="conversation-list" aria-label="Conversations" ref={listRef}>
         {items.map((conversation) => (
           <ConversationItem
             key={conversation.id}
