@@ -251,6 +251,22 @@ describe('web app pages', () => {
     expect(await page.title()).toMatch(/^Clean room .+ - Cleanroom Copilot$/);
   });
 
+  it('reads an unknown clean room once', async () => {
+    const reads: string[] = [];
+    const record = (request: Request) => {
+      if (new URL(request.url()).pathname === '/api/v1/cleanrooms/CR-999999')
+        reads.push(request.url());
+    };
+    page.on('request', record);
+    await page.goto(`${server.baseUrl}/cleanrooms/CR-999999`);
+    await page.getByTestId('query-error').first().waitFor();
+    // TanStack Query waits 1 s before its first retry, so a retry would have been sent by now.
+    await page.waitForTimeout(1500);
+    page.off('request', record);
+
+    expect(reads).toHaveLength(1);
+  });
+
   it('shows partners by name and role', async () => {
     await page.goto(`${server.baseUrl}/cleanrooms/CR-000001`);
     const table = page.getByTestId('partner-table');

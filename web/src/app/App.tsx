@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Suspense, useEffect } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router';
+import { ApiError } from '../api/api-error.ts';
 import { ChatPage } from '../pages/ChatPage.tsx';
 import { SignInPage } from '../pages/SignInPage.tsx';
 import { AppShell } from './AppShell.tsx';
@@ -12,9 +13,19 @@ const STALE_TIME_MS = 30_000;
 /** Time (ms) after load before the likely next routes and their data are prefetched. */
 const IDLE_PREFETCH_DELAY_MS = 1500;
 
+/**
+ * Retries a failed read once, unless the server rejected the request itself
+ * (a 4xx other than 408 and 429): a missing room or a bad parameter stays so.
+ */
+function shouldRetry(failureCount: number, error: unknown): boolean {
+  if (failureCount >= 1) return false;
+  if (!(error instanceof ApiError)) return true;
+  return error.status < 400 || error.status >= 500 || error.status === 408 || error.status === 429;
+}
+
 const queryClient = new QueryClient({
   defaultOptions: {
-    queries: { staleTime: STALE_TIME_MS, retry: 1, networkMode: 'offlineFirst' },
+    queries: { staleTime: STALE_TIME_MS, retry: shouldRetry, networkMode: 'offlineFirst' },
     mutations: { networkMode: 'offlineFirst' },
   },
 });
