@@ -65,4 +65,20 @@ describe('clean room list at 100,000 rooms', () => {
     expect(titles.length).toBeGreaterThan(0);
     for (const title of titles) expect(title.toLowerCase()).toContain('loyalty');
   });
+
+  it('keeps the filters after opening a room and going back', async () => {
+    await page.getByLabel('Status').selectOption('ACTIVE');
+    await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('ACTIVE');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('Loyalty');
+
+    await list().getByRole('option').first().click();
+    await page.getByRole('heading', { name: 'Partners' }).waitFor();
+    await page.goBack();
+
+    await list().getByRole('option').first().waitFor();
+    expect(await page.getByRole('searchbox', { name: 'Search' }).inputValue()).toBe('Loyalty');
+    expect(await page.getByLabel('Status').inputValue()).toBe('ACTIVE');
+    const titles = await list().locator('.row-title').allTextContents();
+    for (const title of titles) expect(title.toLowerCase()).toContain('loyalty');
+  });
 });

@@ -1,5 +1,5 @@
-import { useDeferredValue, useState } from 'react';
-import { useNavigate } from 'react-router';
+import { useDeferredValue } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
 import type { CleanRoom } from '../../../src/domain/clean-rooms/clean-room.ts';
 import { fetchCleanRooms } from '../api/resources.ts';
 import { cleanRoomsKey } from '../app/routes.ts';
@@ -22,10 +22,38 @@ function CleanRoomRow(room: CleanRoom) {
   );
 }
 
+const STATUS_FILTERS = new Set(['ACTIVE', 'INACTIVE', 'EXPIRED']);
+
+/**
+ * Keeps the search text (`q`) and the status filter in the URL, so Back from
+ * a room, a reload or a shared link shows the same list. Typing replaces the
+ * history entry instead of adding one per keystroke. An unknown status in
+ * the URL reads as Any.
+ */
+function useRoomFilters() {
+  const [params, setParams] = useSearchParams();
+  const status = params.get('status') ?? '';
+  const setFilter = (name: 'q' | 'status', value: string) => {
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (value === '') next.delete(name);
+        else next.set(name, value);
+        return next;
+      },
+      { replace: true },
+    );
+  };
+  return {
+    search: params.get('q') ?? '',
+    status: STATUS_FILTERS.has(status) ? status : '',
+    setFilter,
+  };
+}
+
 export default function CleanRoomsPage() {
   const navigate = useNavigate();
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState('');
+  const { search, status, setFilter } = useRoomFilters();
   // Search is server-side: typing updates the field at once and the query when React is idle.
   const deferredSearch = useDeferredValue(search.trim());
   const { query, items, loadMore, hasMore } = usePagedList(
@@ -42,10 +70,14 @@ export default function CleanRoomsPage() {
           id="room-search"
           type="search"
           value={search}
-          onChange={(event) => setSearch(event.target.value)}
+          onChange={(event) => setFilter('q', event.target.value)}
         />
         <label htmlFor="room-status">Status</label>
-        <select id="room-status" value={status} onChange={(event) => setStatus(event.target.value)}>
+        <select
+          id="room-status"
+          value={status}
+          onChange={(event) => setFilter('status', event.target.value)}
+        >
           <option value="">Any</option>
           <option value="ACTIVE">Active</option>
           <option value="INACTIVE">Inactive</option>
