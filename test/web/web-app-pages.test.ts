@@ -564,6 +564,25 @@ describe('web app pages', () => {
     expect(await evaluateInPage(page, 'document.activeElement?.textContent')).toBe('Upload');
   });
 
+  it('says the server imports after the upload', async () => {
+    const rows = Array.from({ length: 200_000 }, (_, index) => `person${index}@example.com,25-34`);
+    await page.getByLabel('Name', { exact: true }).fill('Large upload');
+    await page.getByLabel('File').setInputFiles({
+      name: 'large.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`email,age_band\n${rows.join('\n')}\n`),
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+
+    await expect
+      .poll(() => page.getByTestId('upload-status').textContent(), { timeout: 30_000 })
+      .toBe('Uploaded. The server is importing the file…');
+    const report = page.getByTestId('import-report');
+    await report.waitFor({ timeout: 60_000 });
+    expect(await report.textContent()).toContain('Imported 200,000 rows into Large upload');
+    expect(await page.getByTestId('upload-status').count()).toBe(0);
+  });
+
   it('lists the lines of an import that rejects every row', async () => {
     await page.getByLabel('Name', { exact: true }).fill('No valid rows');
     await page.getByLabel('File').setInputFiles({

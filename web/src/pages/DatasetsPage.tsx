@@ -138,9 +138,15 @@ function UploadForm() {
         Upload
       </button>
       {progress !== null && (
-        <progress max={1} value={progress} aria-label="Upload progress">
-          {Math.round(progress * 100)}%
-        </progress>
+        <>
+          <progress max={1} value={progress} aria-label="Upload progress">
+            {Math.round(progress * 100)}%
+          </progress>
+          {/* The bar is full once the browser sent the file; the import on the server takes longer. */}
+          <p className="hint" role="status" data-testid="upload-status">
+            {progress >= 1 ? 'Uploaded. The server is importing the file…' : ''}
+          </p>
+        </>
       )}
       {error !== null && (
         <div role="alert" data-testid="import-error">
