@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UnmatchedValuesSchema } from './unmatched-values.ts';
 
 export const RunStatusSchema = z.enum(['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
@@ -66,6 +67,8 @@ export const QuestionRunResultSchema = z.object({
   suppressedRowCount: z.number().int(),
   noiseApplied: z.boolean(),
   privacy: RunPrivacySchema,
+  /** Requested list values the result shows nothing for; null when none was requested or all matched. */
+  unmatchedValues: UnmatchedValuesSchema.nullable(),
   offset: z.number().int(),
   nextCursor: z.string().nullable(),
 });
