@@ -51,6 +51,11 @@ function PreviewSummary({ preview }: { preview: RunPreview }) {
       {suppressed.values !== null && suppressed.values.length > 0 && (
         <p>Suppressed: {suppressed.values.map((value) => value ?? '(empty)').join(', ')}</p>
       )}
+      {estimate.unmatchedValues !== null && (
+        <p className="notice" data-testid="preview-unmatched">
+          {estimate.unmatchedValues.message}
+        </p>
+      )}
       <p className="hint" data-testid="preview-bound">
         The counts compare an upper bound on each segment’s people with the crowd size, taken before
         the parties’ data is matched, so “will be suppressed” is certain but “may pass” is not.
