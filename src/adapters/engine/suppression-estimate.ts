@@ -162,9 +162,9 @@ class VerdictTally {
   /**
    * Reports requested values without rows by name only from the caller's own
    * data. From a partner's data it reports those without a segment that may
-   * pass: the preview lists the segments that may pass, so this tells nothing
-   * more, whereas naming the values without rows would tell which of the
-   * others fall under the crowd size.
+   * pass. The preview lists the segments that may pass, so this reveals
+   * nothing more, whereas naming the values without rows would reveal which
+   * of the others fall under the crowd size.
    */
   private unmatched(query: SegmentBoundsQuery, label: string): UnmatchedValues | null {
     if (this.requested === null || query.filterParameter === null) return null;

@@ -13,9 +13,10 @@ const MAX_STRING_LENGTH = 500;
 const MAX_ECHOED_DEPTH = 8;
 /**
  * Separators people paste between list values instead of a comma (from
- * spreadsheets, other tools or habit). No campaign ID or attribute value of
- * the approved questions contains them, so a value that does is a list
- * typed into one value, which would match nothing.
+ * spreadsheets, other tools or habit). A value containing one is taken as
+ * several values typed into one, which would otherwise match nothing.
+ * NOTE: so a data value that itself contains one (an attribute value such as
+ * "news|sports") cannot be requested. It can once a list accepts quoted values.
  */
 const OTHER_SEPARATOR = /[;|\t\r\n]/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -280,7 +281,7 @@ function containsNul(parameter: QuestionParameter, value: string): AppError {
   return invalid(parameter, 'text without NUL characters (U+0000)', value, null);
 }
 
-/** Rejects one list value that holds several values split by another separator than the comma. */
+/** Rejects a list value that contains several values split by another separator than the comma. */
 function containsOtherSeparator(parameter: QuestionParameter, value: string): AppError {
   const separator = OTHER_SEPARATOR.exec(value)?.[0] ?? ';';
   const parts = value

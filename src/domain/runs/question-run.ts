@@ -11,7 +11,7 @@ export const RunPrivacySchema = z.object({
   noise: z.object({ enabled: z.boolean(), scale: z.number() }),
 });
 
-/** A dataset bound to a macro of a run; name and owner are null once the dataset is deleted. */
+/** A dataset bound to a macro of a run. Its name and owner are null once the dataset is deleted. */
 export const BoundDatasetViewSchema = z.object({
   macro: z.string(),
   datasetId: z.uuid(),
@@ -82,7 +82,7 @@ export const QuestionRunResultSchema = z.object({
   suppressedRowCount: z.number().int(),
   noiseApplied: z.boolean(),
   privacy: RunPrivacySchema,
-  /** Requested list values the result shows nothing for; null when none was requested or all matched. */
+  /** Requested list values the result shows nothing for, or null when none was requested or all matched. */
   unmatchedValues: UnmatchedValuesSchema.nullable(),
   offset: z.number().int(),
   nextCursor: z.string().nullable(),

@@ -31,9 +31,9 @@ export const SuppressionEstimateSchema = z.object({
   }),
   /** Verdict on the row summing all segments (segment_sizing's TOTAL row); null when there is none. */
   totalRow: SegmentVerdictSchema.nullable(),
-  /** List parameter whose values filter the segments, such as campaign_ids; null when the question has none. */
+  /** List parameter whose values filter the segments, such as campaign_ids, or null when the question has none. */
   filterParameter: z.string().nullable(),
-  /** Requested values of the list parameter that matched nothing; null when none was requested or all matched. */
+  /** Requested values of the list parameter that matched nothing, or null when none was requested or all matched. */
   unmatchedValues: UnmatchedValuesSchema.nullable(),
   /** Explanation of the bounds and of what a MAY_PASS verdict leaves open. */
   method: z.string(),

@@ -9,8 +9,8 @@ import { z } from 'zod';
  *   or fewer people than the crowd size is withheld, because that would
  *   describe the partner's rows under the crowd size.
  * - NONE_RELEASED: a run over another organization's data released no row
- *   for the values, for the same two possible reasons, told apart for the
- *   same reason.
+ *   for the values. Again, whether they match no row or were suppressed is
+ *   withheld.
  */
 export const UnmatchedReasonSchema = z.enum(['NO_ROWS', 'NONE_MAY_PASS', 'NONE_RELEASED']);
 export type UnmatchedReason = z.infer<typeof UnmatchedReasonSchema>;
@@ -29,7 +29,7 @@ export const UnmatchedValuesSchema = z.object({
 });
 export type UnmatchedValues = z.infer<typeof UnmatchedValuesSchema>;
 
-/** The facts of an UnmatchedValues; its message is built from them. */
+/** Facts of an UnmatchedValues, from which its message is built. */
 export interface UnmatchedValuesFacts {
   parameter: string;
   /** Label of the parameter as forms show it, such as Campaigns. */

@@ -61,7 +61,7 @@ async function runOnEngine(
     signal,
   }).catch((error: unknown) => {
     if (signal.aborted) throw error;
-    // The result stands without the report, which only explains missing rows.
+    // The result is stored without the report, which only explains missing rows.
     context.log.warn(
       { err: error, runId: run.id },
       'unmatched values not found; result stored without them',

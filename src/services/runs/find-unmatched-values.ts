@@ -52,7 +52,7 @@ export async function findUnmatchedValues(
   });
 }
 
-/** Whether the run sets a list parameter, the only kind that names values to match. */
+/** Checks whether the run sets a list parameter, the only kind that names values to match. */
 function requestsListValues(run: RunRow): boolean {
   const definition = findQuestionDefinition(run.question_template);
   return (definition?.parameters ?? []).some(

@@ -14,8 +14,8 @@ export function parameterText(value: unknown, maxListValues = Infinity): string 
 }
 
 /**
- * The run's parameters as label and text pairs, in the question's order,
- * which parameterLabels keeps. The stored parameters are JSONB, whose key
+ * Lists the run's parameters as label and text pairs, in the question's
+ * order, which parameterLabels keeps. The stored parameters are JSONB, whose key
  * order PostgreSQL does not keep.
  */
 export function labeledParameters(
@@ -34,7 +34,7 @@ export function labeledParameters(
 }
 
 /**
- * One line naming the run's set parameters, such as "First day 2026-11-06 ·
+ * Builds one line naming the run's set parameters, such as "First day 2026-11-06 ·
  * Campaigns CMP-001, CMP-002". The runs list renders it per visible row, so
  * it stays a few string operations.
  */

@@ -34,7 +34,7 @@ function DatasetList({ run }: { run: QuestionRun }) {
   );
 }
 
-/** What a run was run over: the clean room, the question, the parameters and the datasets. */
+/** Shows what a run was run over: the clean room, the question, the parameters and the datasets. */
 export function RunFacts({ run }: { run: QuestionRun }) {
   return (
     <dl className="facts" data-testid="run-facts">

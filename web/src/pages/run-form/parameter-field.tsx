@@ -112,7 +112,7 @@ function InputField({
   );
 }
 
-/** Splits comma-separated text into list values; other separators reach the server, which names the fix. */
+/** Splits comma-separated text into list values. Other separators reach the server, which names the fix. */
 function splitListText(text: string): string[] {
   return text
     .split(',')
