@@ -227,6 +227,44 @@ describe('validateParameters', () => {
       ).details?.parameter,
     ).toBe('values');
   });
+
+  describe('list value with another separator', () => {
+    const reach = definition('reach_frequency');
+    const dates = { date_start: '2026-11-06', date_end: '2026-12-05' };
+    const cases = [
+      { separator: ';', value: 'CMP-001; CMP-002', named: '";"' },
+      { separator: '|', value: 'CMP-001|CMP-002', named: '"|"' },
+      { separator: '\t', value: 'CMP-001\tCMP-002', named: 'a tab' },
+      { separator: '\n', value: 'CMP-001\nCMP-002', named: 'a line break' },
+    ];
+
+    it.each(cases)('rejects $named', ({ separator, value, named }) => {
+      const error = rejection(() =>
+        validateParameters(reach, { ...dates, campaign_ids: ['CMP-003', value] }, new Map()),
+      );
+
+      expect(error.code).toBe('PARAMETER_SEPARATOR_INVALID');
+      expect(error.status).toBe(422);
+      expect(error.message).toContain(`value ${JSON.stringify(value)} contains ${named}`);
+      expect(error.message).toContain('enter CMP-001, CMP-002');
+      expect(error.details).toMatchObject({
+        parameter: 'campaign_ids',
+        received: value,
+        separator,
+        suggestedValues: ['CMP-001', 'CMP-002'],
+      });
+    });
+
+    it('accepts values without one', () => {
+      const validated = validateParameters(
+        reach,
+        { ...dates, campaign_ids: ['CMP-001', 'CMP 002', 'a-b/c'] },
+        new Map(),
+      );
+
+      expect(validated.campaign_ids).toEqual(['CMP-001', 'CMP 002', 'a-b/c']);
+    });
+  });
 });
 
 describe('checkDatasetFitsMacro', () => {

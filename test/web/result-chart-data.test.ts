@@ -22,6 +22,7 @@ function resultOf(
     suppressedRowCount: 0,
     noiseApplied: false,
     privacy: { crowdSize: 50, noise: { enabled: false, scale: 0 } },
+    unmatchedValues: null,
     offset: 0,
     nextCursor: null,
   };

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendJson } from '../support/api-helpers.ts';
 import { seedBulkCleanRooms } from '../../src/services/clean-rooms/seed-bulk-clean-rooms.ts';
 import { launchChromium, type ChromiumSession } from './support/chromium.ts';
 import { evaluateInPage, signIn } from './support/page-helpers.ts';
@@ -80,5 +81,77 @@ describe('clean room list at 100,000 rooms', () => {
     expect(await page.getByLabel('Status').inputValue()).toBe('ACTIVE');
     const titles = await list().locator('.row-title').allTextContents();
     for (const title of titles) expect(title.toLowerCase()).toContain('loyalty');
+  });
+});
+
+const BULK_RUNS = 100_000;
+
+/** Copies one run BULK_RUNS times with distinct names, campaigns and submission times. */
+const BULK_RUNS_SQL = `
+  INSERT INTO question_runs (id, clean_room_id, question_id, organization_id, user_id, name, status,
+                             progress, parameters, dataset_bindings, privacy, submitted_at)
+  SELECT gen_random_uuid(), r.clean_room_id, r.question_id, r.organization_id, r.user_id,
+         'Bulk run ' || g, 'COMPLETED', 100,
+         r.parameters || jsonb_build_object('campaign_ids', jsonb_build_array('CMP-' || g)),
+         r.dataset_bindings, r.privacy, r.submitted_at - make_interval(secs => g)
+    FROM question_runs r, generate_series(1, $2::int) AS g
+   WHERE r.id = $1`;
+
+describe('run list at 100,000 runs', () => {
+  let server: WebTestServer;
+  let browser: ChromiumSession;
+  let page: Page;
+
+  const list = () => page.getByRole('listbox', { name: 'Runs' });
+
+  beforeAll(async () => {
+    server = await startWebTestServer({ startWorker: false });
+    const { app, keys } = server.platform;
+    const created = await sendJson<{ id: string }>(
+      app,
+      keys.advertiser,
+      'POST',
+      '/api/v1/cleanrooms/CR-000001/runs',
+      {
+        questionId: 'reach_frequency',
+        parameters: { date_start: '2026-11-01', date_end: '2026-11-30' },
+      },
+    );
+    await server.platform.platform.context.db.query(BULK_RUNS_SQL, [created.body.id, BULK_RUNS]);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await signIn(
+      page,
+      server.baseUrl,
+      server.platform.emails.advertiser,
+      server.platform.passwords.advertiser,
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('scrolls summaries with bounded DOM rows', async () => {
+    await page.getByRole('link', { name: 'Runs' }).click();
+    await list().getByRole('option').first().waitFor();
+
+    let maxRows = 0;
+    for (let step = 0; step < SCROLL_STEPS; step++) {
+      await list().evaluate((element) => element.scrollBy(0, element.clientHeight * 3));
+      await evaluateInPage(page, 'new Promise((resolve) => requestAnimationFrame(resolve))');
+      maxRows = Math.max(maxRows, await list().getByRole('option').count());
+    }
+    const last = list().getByRole('option').last();
+    const lastIndex = await last.getAttribute('data-index');
+    const summary = await last.getByTestId('run-row-summary').textContent();
+
+    expect(maxRows).toBeGreaterThan(0);
+    expect(maxRows).toBeLessThanOrEqual(MAX_DOM_ROWS);
+    expect(Number(lastIndex)).toBeGreaterThan(200);
+    expect(summary).toMatch(
+      /^CR-000001 · First day 2026-11-01 · Last day 2026-11-30 · Campaigns CMP-\d+$/,
+    );
   });
 });

@@ -3,7 +3,9 @@ import { AppError } from '../../domain/errors/app-error.ts';
 import { validateParameters } from '../../domain/questions/validate-parameters.ts';
 import type { Logger } from '../logging/logger.ts';
 import { throwIfAborted } from './abort.ts';
+import type { QuestionDefinition } from '../../domain/questions/question-definition.ts';
 import type { SegmentVerdict, SuppressionEstimate } from '../../domain/runs/run-preview.ts';
+import { unmatchedValues, type UnmatchedValues } from '../../domain/runs/unmatched-values.ts';
 import type { EstimateSuppressionInput } from './engine.ts';
 import { checkGroupingColumns } from './grouping-guard.ts';
 import { bindDatasets, checkPrivacySettings, findQuestion } from './question-runner.ts';
@@ -37,9 +39,14 @@ export async function estimateSuppression(
   const parameters = validateParameters(definition, input.parameters, columnsByMacro);
 
   const query = boundsQuery(input.template)({ datasets, parameters });
-  const tally = new VerdictTally(input.crowdSize, input.ownMacros.includes(query.dimensionMacro));
+  const requested = requestedValues(query, parameters);
+  const tally = new VerdictTally(
+    input.crowdSize,
+    input.ownMacros.includes(query.dimensionMacro),
+    requested,
+  );
   await readBounds(connection, query, tally, input.signal);
-  const estimate = tally.finish(query);
+  const estimate = tally.finish(query, labelOf(definition, query.filterParameter));
 
   log.info(
     {
@@ -51,6 +58,20 @@ export async function estimateSuppression(
     'suppression estimated',
   );
   return estimate;
+}
+
+/** Values of the query's list parameter, or null when it has none or the request left it empty. */
+function requestedValues(
+  query: SegmentBoundsQuery,
+  parameters: Record<string, unknown>,
+): string[] | null {
+  const values = query.filterParameter === null ? null : parameters[query.filterParameter];
+  return Array.isArray(values) ? values.map(String) : null;
+}
+
+function labelOf(definition: QuestionDefinition, parameterName: string | null): string {
+  const parameter = definition.parameters.find((candidate) => candidate.name === parameterName);
+  return parameter?.displayName ?? parameterName ?? '';
 }
 
 function boundsQuery(templateKey: string) {
@@ -97,10 +118,18 @@ class VerdictTally {
   private mayPassCount = 0;
   private suppressedCount = 0;
   private totalRow: SegmentVerdict | null = null;
+  /** Requested values seen with any bound, and with a bound that reaches the crowd size. */
+  private readonly seen = new Set<string>();
+  private readonly seenMayPass = new Set<string>();
 
+  /**
+   * With `ownDimension`, the dimension's values come from the caller's own
+   * data, so suppressed values and values with no rows may be named.
+   */
   constructor(
     private readonly crowdSize: number,
-    private readonly nameSuppressedValues: boolean,
+    private readonly ownDimension: boolean,
+    private readonly requested: string[] | null,
   ) {}
 
   add(value: string | null, upperBound: number, isTotal: boolean): void {
@@ -109,6 +138,10 @@ class VerdictTally {
     if (isTotal) {
       this.totalRow = verdict;
       return;
+    }
+    if (value !== null) {
+      this.seen.add(value);
+      if (verdict === 'MAY_PASS') this.seenMayPass.add(value);
     }
 
     if (verdict === 'MAY_PASS') {
@@ -126,16 +159,39 @@ class VerdictTally {
     return this.mayPassCount > 0 ? 'MAY_PASS' : 'WILL_BE_SUPPRESSED';
   }
 
-  finish(query: SegmentBoundsQuery): SuppressionEstimate {
+  /**
+   * Reports requested values without rows by name only from the caller's own
+   * data. From a partner's data it reports those without a segment that may
+   * pass. The preview lists the segments that may pass, so this reveals
+   * nothing more, whereas naming the values without rows would reveal which
+   * of the others fall under the crowd size.
+   */
+  private unmatched(query: SegmentBoundsQuery, label: string): UnmatchedValues | null {
+    if (this.requested === null || query.filterParameter === null) return null;
+
+    const found = this.ownDimension ? this.seen : this.seenMayPass;
+    return unmatchedValues({
+      parameter: query.filterParameter,
+      label,
+      values: this.requested.filter((value) => !found.has(value)),
+      reason: this.ownDimension ? 'NO_ROWS' : 'NONE_MAY_PASS',
+      macro: query.dimensionMacro,
+      crowdSize: this.crowdSize,
+    });
+  }
+
+  finish(query: SegmentBoundsQuery, filterLabel: string): SuppressionEstimate {
     return {
       dimension: query.dimension,
       dimensionMacro: query.dimensionMacro,
       mayPass: { count: this.mayPassCount, values: sortValues(this.mayPass) },
       willBeSuppressed: {
         count: this.suppressedCount,
-        values: this.nameSuppressedValues ? sortValues(this.suppressed) : null,
+        values: this.ownDimension ? sortValues(this.suppressed) : null,
       },
       totalRow: this.totalRowVerdict(),
+      filterParameter: query.filterParameter,
+      unmatchedValues: this.unmatched(query, filterLabel),
       method: query.method,
     };
   }

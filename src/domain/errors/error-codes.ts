@@ -36,6 +36,10 @@ export const errorCodes = {
   DATASET_NOT_ATTACHED: { status: 422, title: 'Dataset not attached to the clean room' },
   DATASET_UNSUITABLE: { status: 422, title: 'Dataset does not fit the question' },
   PARAMETER_INVALID: { status: 422, title: 'Invalid question parameter' },
+  PARAMETER_SEPARATOR_INVALID: {
+    status: 422,
+    title: 'List value contains a separator other than a comma',
+  },
   PRIVACY_VIOLATION: { status: 422, title: 'Query would break a privacy guard' },
   IMPORT_EMPTY_FILE: { status: 422, title: 'File is empty' },
   IMPORT_NOT_TEXT: { status: 422, title: 'File is not a text CSV' },

@@ -146,7 +146,8 @@ const reachFrequency: QuestionDefinition = {
     parameter({
       name: 'campaign_ids',
       displayName: 'Campaigns',
-      description: 'Campaign IDs to report; leave empty for every campaign.',
+      description:
+        'Campaign IDs to report, separated by commas (for example CMP-001, CMP-002); leave empty for every campaign.',
       type: 'STRING_LIST',
       required: false,
     }),
@@ -226,7 +227,7 @@ const segmentSizing: QuestionDefinition = {
     parameter({
       name: 'values',
       displayName: 'Segment values',
-      description: `Values of the attribute to size (at most ${MAX_LIST_VALUES}); leave empty for every value.`,
+      description: `Values of the attribute to size, separated by commas (at most ${MAX_LIST_VALUES}, for example 25-34, 35-44); leave empty for every value.`,
       type: 'STRING_LIST',
       required: false,
     }),

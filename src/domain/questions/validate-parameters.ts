@@ -11,6 +11,14 @@ const MAX_STRING_LENGTH = 500;
  * levels) would overflow the stack in JSON.stringify.
  */
 const MAX_ECHOED_DEPTH = 8;
+/**
+ * Separators people paste between list values instead of a comma (from
+ * spreadsheets, other tools or habit). A value containing one is taken as
+ * several values typed into one, which would otherwise match nothing.
+ * NOTE: so a data value that itself contains one (an attribute value such as
+ * "news|sports") cannot be requested. It can once a list accepts quoted values.
+ */
+const OTHER_SEPARATOR = /[;|\t\r\n]/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INTEGER_TEXT = /^\s*[-+]?\d+\s*$/;
 
@@ -203,6 +211,8 @@ function validateStringList(parameter: QuestionParameter, value: unknown): strin
   if (!valid) throw invalid(parameter, expected, value, null);
   const withNul = (value as string[]).find((item) => item.includes('\0'));
   if (withNul !== undefined) throw containsNul(parameter, withNul);
+  const withSeparator = (value as string[]).find((item) => OTHER_SEPARATOR.test(item));
+  if (withSeparator !== undefined) throw containsOtherSeparator(parameter, withSeparator);
   // An empty list means no filter, like an absent parameter.
   return value.length === 0 ? null : [...new Set(value as string[])];
 }
@@ -269,6 +279,32 @@ function invalid(
 /** PostgreSQL text cannot hold U+0000, so such a value is rejected before it reaches a query. */
 function containsNul(parameter: QuestionParameter, value: string): AppError {
   return invalid(parameter, 'text without NUL characters (U+0000)', value, null);
+}
+
+/** Rejects a list value that contains several values split by another separator than the comma. */
+function containsOtherSeparator(parameter: QuestionParameter, value: string): AppError {
+  const separator = OTHER_SEPARATOR.exec(value)?.[0] ?? ';';
+  const parts = value
+    .split(OTHER_SEPARATOR)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  const message = `Parameter "${parameter.name}" value ${describeValue(value)} contains ${separatorName(separator)}, but list values are separated by commas; enter ${parts.join(', ')} (in an API call, send each value as its own list item).`;
+  return new AppError('PARAMETER_SEPARATOR_INVALID', message, {
+    details: {
+      parameter: parameter.name,
+      expected: 'list values separated by commas',
+      received: value,
+      separator,
+      suggestedValues: parts,
+      allowedValues: null,
+    },
+  });
+}
+
+function separatorName(separator: string): string {
+  if (separator === '\t') return 'a tab';
+  if (separator === '\n' || separator === '\r') return 'a line break';
+  return `"${separator}"`;
 }
 
 function describeValue(value: unknown): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UnmatchedValuesSchema } from './unmatched-values.ts';
 
 export const RunStatusSchema = z.enum(['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
@@ -10,18 +11,33 @@ export const RunPrivacySchema = z.object({
   noise: z.object({ enabled: z.boolean(), scale: z.number() }),
 });
 
+/** A dataset bound to a macro of a run. Its name and owner are null once the dataset is deleted. */
+export const BoundDatasetViewSchema = z.object({
+  macro: z.string(),
+  datasetId: z.uuid(),
+  name: z.string().nullable(),
+  ownerOrganization: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+});
+export type BoundDatasetView = z.infer<typeof BoundDatasetViewSchema>;
+
 export const QuestionRunSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   cleanRoomId: z.uuid(),
+  cleanRoom: z.object({ id: z.uuid(), displayId: z.string(), name: z.string() }),
   questionId: z.uuid(),
   questionDisplayId: z.string(),
+  questionName: z.string(),
   status: RunStatusSchema,
   /** Percent done, 0 to 100. */
   progress: z.number().int().min(0).max(100),
   parameters: z.record(z.string(), z.unknown()),
+  /** Label of each parameter as the run form shows it, such as Campaigns for campaign_ids. */
+  parameterLabels: z.record(z.string(), z.string()),
   /** Dataset id bound to each macro of the question. */
   datasets: z.record(z.string(), z.uuid()),
+  /** The bound datasets with their names and owners, ordered by macro. */
+  boundDatasets: z.array(BoundDatasetViewSchema),
   privacy: RunPrivacySchema,
   submittedBy: z.object({ organizationId: z.uuid(), userId: z.uuid().nullable() }),
   submittedAt: z.iso.datetime(),
@@ -66,6 +82,8 @@ export const QuestionRunResultSchema = z.object({
   suppressedRowCount: z.number().int(),
   noiseApplied: z.boolean(),
   privacy: RunPrivacySchema,
+  /** Requested list values the result shows nothing for, or null when none was requested or all matched. */
+  unmatchedValues: UnmatchedValuesSchema.nullable(),
   offset: z.number().int(),
   nextCursor: z.string().nullable(),
 });

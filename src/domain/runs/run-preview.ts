@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunPrivacySchema } from './question-run.ts';
+import { UnmatchedValuesSchema } from './unmatched-values.ts';
 
 /** Whether a segment's output rows can reach the crowd size. */
 export const SegmentVerdictSchema = z.enum(['MAY_PASS', 'WILL_BE_SUPPRESSED']);
@@ -30,6 +31,10 @@ export const SuppressionEstimateSchema = z.object({
   }),
   /** Verdict on the row summing all segments (segment_sizing's TOTAL row); null when there is none. */
   totalRow: SegmentVerdictSchema.nullable(),
+  /** List parameter whose values filter the segments, such as campaign_ids, or null when the question has none. */
+  filterParameter: z.string().nullable(),
+  /** Requested values of the list parameter that matched nothing, or null when none was requested or all matched. */
+  unmatchedValues: UnmatchedValuesSchema.nullable(),
   /** Explanation of the bounds and of what a MAY_PASS verdict leaves open. */
   method: z.string(),
 });

@@ -95,6 +95,7 @@ function describeResult(result: QuestionRunResult, truncated: boolean): string {
       result.rows,
     ),
     more,
+    result.unmatchedValues?.message ?? '',
   ]);
 }
 
@@ -103,7 +104,10 @@ function describeEmptyPage(result: QuestionRunResult): string {
     result.rowCount === 0
       ? 'The result has no rows'
       : `No rows: offset ${result.offset} is past the end of the result (${countText(result.rowCount, 'row')}); call get_results without offset or cursor to start at the first row`;
-  return `${position} (run ${result.runId}); ${describePrivacy(result)}.`;
+  return joinBlocks([
+    `${position} (run ${result.runId}); ${describePrivacy(result)}.`,
+    result.unmatchedValues?.message ?? '',
+  ]);
 }
 
 function describePrivacy(result: QuestionRunResult): string {

@@ -51,6 +51,7 @@ function describePreview(preview: RunPreview): string {
     lines.push(
       `TOTAL row: ${estimate.totalRow === 'MAY_PASS' ? 'may pass' : 'will be suppressed'}.`,
     );
+  if (estimate.unmatchedValues) lines.push(estimate.unmatchedValues.message);
   const warning = emptyResultWarning(preview);
   if (warning) lines.push(warning);
   lines.push(`Method: ${estimate.method}`);

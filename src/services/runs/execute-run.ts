@@ -3,6 +3,8 @@ import type { RunJob, RunJobContext } from '../../adapters/queue/job-queue.ts';
 import type { BoundDataset, QuestionResult } from '../../adapters/engine/engine.ts';
 import type { RunRow } from '../../adapters/storage/repositories/runs-repository.ts';
 import { repositories, type ServiceContext } from '../service-context.ts';
+import type { UnmatchedValues } from '../../domain/runs/unmatched-values.ts';
+import { findUnmatchedValues } from './find-unmatched-values.ts';
 import { publishRunEvent } from './publish-run-event.ts';
 
 /**
@@ -28,8 +30,8 @@ export async function executeRun(
   await publishRunEvent(context, run, 'RUNNING', 0);
   const controller = context.runSignals.register(run.id);
   try {
-    const result = await runOnEngine(context, run, controller.signal);
-    await storeResult(context, run, result);
+    const { result, unmatchedValues } = await runOnEngine(context, run, controller.signal);
+    await storeResult(context, run, result, unmatchedValues);
     log.info({ rows: result.rows.length, suppressed: result.suppressedRowCount }, 'run completed');
   } catch (error) {
     await recordFailure(context, run, jobContext, error);
@@ -38,12 +40,43 @@ export async function executeRun(
   }
 }
 
+/** A run's result with the requested list values it shows nothing for. */
+interface EngineOutcome {
+  result: QuestionResult;
+  unmatchedValues: UnmatchedValues | null;
+}
+
 async function runOnEngine(
   context: ServiceContext,
   run: RunRow,
   signal: AbortSignal,
+): Promise<EngineOutcome> {
+  const { datasets, ownMacros } = await loadBoundDatasets(context, run);
+  const result = await runQuestion(context, run, datasets, signal);
+  const unmatchedValues = await findUnmatchedValues(context, {
+    run,
+    datasets,
+    ownMacros,
+    result,
+    signal,
+  }).catch((error: unknown) => {
+    if (signal.aborted) throw error;
+    // The result is stored without the report, which only explains missing rows.
+    context.log.warn(
+      { err: error, runId: run.id },
+      'unmatched values not found; result stored without them',
+    );
+    return null;
+  });
+  return { result, unmatchedValues };
+}
+
+function runQuestion(
+  context: ServiceContext,
+  run: RunRow,
+  datasets: BoundDataset[],
+  signal: AbortSignal,
 ): Promise<QuestionResult> {
-  const datasets = await loadBoundDatasets(context, run);
   const repos = repositories(context.db);
   return context.engine.runQuestion({
     template: run.question_template,
@@ -66,12 +99,16 @@ async function runOnEngine(
  * Re-checks at execution time that every bound dataset is still attached and
  * its owner still a partner: either may have changed since submission.
  */
-async function loadBoundDatasets(context: ServiceContext, run: RunRow): Promise<BoundDataset[]> {
+async function loadBoundDatasets(
+  context: ServiceContext,
+  run: RunRow,
+): Promise<{ datasets: BoundDataset[]; ownMacros: string[] }> {
   const repos = repositories(context.db);
   const partners = new Set(
     (await repos.partners.listForRoom(run.clean_room_id)).map((partner) => partner.organization_id),
   );
   const datasets: BoundDataset[] = [];
+  const ownMacros: string[] = [];
   for (const [macro, datasetId] of Object.entries(run.dataset_bindings)) {
     const dataset = await repos.datasets.findAttached(run.clean_room_id, datasetId);
     if (!dataset || !partners.has(dataset.organization_id)) {
@@ -86,14 +123,16 @@ async function loadBoundDatasets(context: ServiceContext, run: RunRow): Promise<
       location: dataset.storage_location,
       columns: dataset.columns,
     });
+    if (dataset.organization_id === run.organization_id) ownMacros.push(macro);
   }
-  return datasets;
+  return { datasets, ownMacros };
 }
 
 async function storeResult(
   context: ServiceContext,
   run: RunRow,
   result: QuestionResult,
+  unmatchedValues: UnmatchedValues | null,
 ): Promise<void> {
   const stored = await context.db.transaction(async (tx) => {
     const repos = repositories(tx);
@@ -106,6 +145,7 @@ async function storeResult(
       suppressedRowCount: result.suppressedRowCount,
       noiseApplied: result.noiseApplied,
       privacy: { crowdSize: result.privacy.crowdSize, noise: result.privacy.noise },
+      unmatchedValues,
     });
     return true;
   });

@@ -35,6 +35,7 @@ export async function getRunResults(
     suppressedRowCount: header.suppressed_row_count,
     noiseApplied: header.noise_applied,
     privacy: header.privacy,
+    unmatchedValues: header.unmatched_values,
     offset,
     nextCursor: nextOffset < header.row_count ? encodeCursor([nextOffset]) : null,
   };

@@ -7,6 +7,7 @@ import { QueryStatus } from '../components/QueryStatus.tsx';
 import { countText } from '../lib/count-text.ts';
 import { resultToCsv } from '../lib/result-csv.ts';
 import { useRunEvents } from '../ws/use-run-events.ts';
+import { RunFacts } from './run-detail/run-facts.tsx';
 
 const ResultChart = lazy(() => import('../components/ResultChart.tsx'));
 
@@ -45,6 +46,20 @@ function ResultTable({ result }: { result: QuestionRunResult }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Explains a result without released rows, in place of a table with only a header. */
+function EmptyResult({ result }: { result: QuestionRunResult }) {
+  const reason =
+    result.suppressedRowCount > 0
+      ? `All ${countText(result.suppressedRowCount, 'row')} counted fewer people than the crowd size of ${result.privacy.crowdSize}, so they were suppressed.`
+      : 'The question found no matching data for these parameters and datasets.';
+  return (
+    <p className="empty-result" data-testid="empty-result">
+      This run released no rows. {reason} Check the parameters above, such as the date range and the
+      listed values, and run the question again.
+    </p>
   );
 }
 
@@ -94,10 +109,21 @@ function Results({ runId }: { runId: string }) {
             Download CSV
           </button>
           {downloadError !== null && <p className="error">{downloadError}</p>}
-          <Suspense fallback={<p className="loading">Loading chart…</p>}>
-            <ResultChart result={result} />
-          </Suspense>
-          <ResultTable result={result} />
+          {result.unmatchedValues !== null && (
+            <p className="notice" data-testid="unmatched-values">
+              {result.unmatchedValues.message}
+            </p>
+          )}
+          {result.rowCount === 0 ? (
+            <EmptyResult result={result} />
+          ) : (
+            <>
+              <Suspense fallback={<p className="loading">Loading chart…</p>}>
+                <ResultChart result={result} />
+              </Suspense>
+              <ResultTable result={result} />
+            </>
+          )}
         </>
       )}
     </section>
@@ -127,6 +153,7 @@ export default function RunDetailPage() {
             {Math.round(progress)}%
           </progress>
           {run.failureReason !== null && <p className="error">{run.failureReason}</p>}
+          <RunFacts run={run} />
           <p className="muted">
             Crowd size {run.privacy.crowdSize}; noise{' '}
             {run.privacy.noise.enabled ? `scale ${run.privacy.noise.scale}` : 'off'}.

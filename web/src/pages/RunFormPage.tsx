@@ -18,6 +18,9 @@ import {
 } from './run-form/parameter-field.tsx';
 import { QueuedRunNotice } from './run-form/queued-run-notice.tsx';
 
+/** Error codes whose details name the rejected parameter. */
+const PARAMETER_ERROR_CODES = new Set(['PARAMETER_INVALID', 'PARAMETER_SEPARATOR_INVALID']);
+
 /** A failed preview or submission, tied to the parameter the server rejected when it named one. */
 interface FormProblem {
   message: string;
@@ -27,7 +30,7 @@ interface FormProblem {
 function toProblem(error: unknown, parameters: readonly QuestionParameter[]): FormProblem {
   const message = error instanceof Error ? error.message : String(error);
   const named =
-    error instanceof ApiError && error.code === 'PARAMETER_INVALID'
+    error instanceof ApiError && PARAMETER_ERROR_CODES.has(error.code)
       ? error.details.parameter
       : undefined;
   const parameter = parameters.find((candidate) => candidate.name === named) ?? null;
@@ -47,6 +50,11 @@ function PreviewSummary({ preview }: { preview: RunPreview }) {
       </p>
       {suppressed.values !== null && suppressed.values.length > 0 && (
         <p>Suppressed: {suppressed.values.map((value) => value ?? '(empty)').join(', ')}</p>
+      )}
+      {estimate.unmatchedValues !== null && (
+        <p className="notice" data-testid="preview-unmatched">
+          {estimate.unmatchedValues.message}
+        </p>
       )}
       <p className="hint" data-testid="preview-bound">
         The counts compare an upper bound on each segment’s people with the crowd size, taken before

@@ -4,9 +4,11 @@ import { fetchRuns } from '../api/resources.ts';
 import { NotifyButton } from '../components/NotifyButton.tsx';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
+import { runParameterSummary } from '../lib/run-parameters.ts';
 import { usePagedList } from './use-paged-list.ts';
 
-const ROW_HEIGHT_PX = 56;
+/** Height of a row of three lines: name, status and what the run was run over. */
+const ROW_HEIGHT_PX = 76;
 
 function RunRow(run: QuestionRun) {
   return (
@@ -15,6 +17,9 @@ function RunRow(run: QuestionRun) {
       <span className="row-meta">
         {run.questionDisplayId} · {run.status} · {run.progress}% ·{' '}
         {new Date(run.submittedAt).toLocaleString()}
+      </span>
+      <span className="row-meta" data-testid="run-row-summary">
+        {run.cleanRoom.displayId} · {runParameterSummary(run)}
       </span>
     </div>
   );

@@ -15,6 +15,8 @@ export interface SegmentBoundsQuery extends TemplateQuery {
   dimension: string;
   dimensionMacro: string;
   method: string;
+  /** STRING_LIST parameter whose values filter the segments, or null when the question has none. */
+  filterParameter: string | null;
 }
 
 type SegmentBoundsBuilder = (input: TemplateInput) => SegmentBoundsQuery;
@@ -30,6 +32,7 @@ function audienceOverlapBounds(input: TemplateInput): SegmentBoundsQuery {
   return {
     dimension: 'attribute_value',
     dimensionMacro: '@partner_audience',
+    filterParameter: null,
     method:
       "Each attribute value's overlap is at most the partner's people with that value and at most your audience size.",
     sql: `
@@ -51,6 +54,7 @@ function segmentSizingBounds(input: TemplateInput): SegmentBoundsQuery {
   return {
     dimension: 'attribute_value',
     dimensionMacro: '@partner_audience',
+    filterParameter: 'values',
     method:
       "Each segment's matched count is at most the partner's people with that value and at most your audience size. The TOTAL row sums the published segments, so it is published only when a segment may pass.",
     sql: `
@@ -84,6 +88,7 @@ function reachFrequencyBounds(input: TemplateInput): SegmentBoundsQuery {
   return {
     dimension: 'campaign_id',
     dimensionMacro: '@exposures',
+    filterParameter: 'campaign_ids',
     method:
       "Each campaign's reach is at most the distinct people it exposed in the date range and at most your audience size. A campaign that may pass can still lose its smaller frequency buckets.",
     sql: `
@@ -127,6 +132,7 @@ function attributionBounds(input: TemplateInput): SegmentBoundsQuery {
   return {
     dimension: 'campaign_id',
     dimensionMacro: '@exposures',
+    filterParameter: null,
     method:
       "Each campaign's converters are at most the distinct people it exposed from the lookback window before date_start to date_end, and at most the people who converted in the date range.",
     sql: `

@@ -1,4 +1,5 @@
 import type { ResultValue } from '../../engine/engine.ts';
+import type { UnmatchedValues } from '../../../domain/runs/unmatched-values.ts';
 import type { Queryable } from '../database.ts';
 import type { RunPrivacy } from './runs-repository.ts';
 
@@ -9,6 +10,7 @@ export interface ResultRow {
   suppressed_row_count: number;
   noise_applied: boolean;
   privacy: RunPrivacy;
+  unmatched_values: UnmatchedValues | null;
   created_at: Date;
 }
 
@@ -19,6 +21,7 @@ export interface NewResult {
   suppressedRowCount: number;
   noiseApplied: boolean;
   privacy: RunPrivacy;
+  unmatchedValues: UnmatchedValues | null;
 }
 
 /** Rows sent per INSERT, so one statement stays well under PostgreSQL's 1 GB parameter limit. */
@@ -31,8 +34,9 @@ export class ResultsRepository {
   /** Stores a result once; a second call for the same run does nothing and returns false. */
   async insert(result: NewResult): Promise<boolean> {
     const inserted = await this.db.query(
-      `INSERT INTO question_run_results (run_id, columns, row_count, suppressed_row_count, noise_applied, privacy)
-       VALUES ($1, $2::jsonb, $3, $4, $5, $6::jsonb) ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
+      `INSERT INTO question_run_results (run_id, columns, row_count, suppressed_row_count, noise_applied, privacy,
+                                         unmatched_values)
+       VALUES ($1, $2::jsonb, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
       [
         result.runId,
         JSON.stringify(result.columns),
@@ -40,6 +44,7 @@ export class ResultsRepository {
         result.suppressedRowCount,
         result.noiseApplied,
         JSON.stringify(result.privacy),
+        result.unmatchedValues === null ? null : JSON.stringify(result.unmatchedValues),
       ],
     );
     if (inserted.length === 0) return false;

@@ -1,4 +1,4 @@
-import type { RunStatus } from '../../../domain/runs/question-run.ts';
+import type { BoundDatasetView, RunStatus } from '../../../domain/runs/question-run.ts';
 import type { Queryable } from '../database.ts';
 
 export interface RunPrivacy {
@@ -12,6 +12,10 @@ export interface RunRow {
   question_id: string;
   question_display_id: string;
   question_template: string;
+  question_name: string;
+  clean_room_display_id: string;
+  clean_room_name: string;
+  bound_datasets: BoundDatasetView[];
   organization_id: string;
   user_id: string | null;
   name: string;
@@ -49,9 +53,24 @@ export interface RunFilter {
   limit: number;
 }
 
+/**
+ * A run with its question, its clean room, and each bound dataset's name and
+ * owner. A binding whose dataset row is gone keeps its id with a null name.
+ */
 const runSelect = `
-  SELECT r.*, q.display_id AS question_display_id, q.template AS question_template
-    FROM question_runs r JOIN questions q ON q.id = r.question_id`;
+  SELECT r.*, q.display_id AS question_display_id, q.template AS question_template,
+         q.name AS question_name, c.display_id AS clean_room_display_id, c.name AS clean_room_name,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'macro', b.key, 'datasetId', b.value, 'name', d.name,
+                   'ownerOrganization', CASE WHEN o.id IS NULL THEN NULL
+                                             ELSE jsonb_build_object('id', o.id, 'name', o.name) END)
+                   ORDER BY b.key), '[]'::jsonb)
+            FROM jsonb_each_text(r.dataset_bindings) b
+            LEFT JOIN datasets d ON d.id = b.value::uuid
+            LEFT JOIN organizations o ON o.id = d.organization_id) AS bound_datasets
+    FROM question_runs r
+    JOIN questions q ON q.id = r.question_id
+    JOIN clean_rooms c ON c.id = r.clean_room_id`;
 
 /** Rooms the organization bound to $1 is an accepted partner of. */
 const visibleToOrganization = `r.clean_room_id IN (

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { QuestionParameter } from '../../../../src/domain/questions/question-definition.ts';
 
 export type ParameterValue = string | number | boolean | string[] | undefined;
@@ -94,27 +95,59 @@ function InputField({
       />
     );
   }
-  const listText = Array.isArray(value) ? value.join(', ') : String(value ?? '');
+  if (parameter.type === 'STRING_LIST') {
+    return <ListInput parameter={parameter} value={value} onChange={onChange} control={control} />;
+  }
   return (
     <input
       {...control}
       type={parameter.type === 'DATE' ? 'date' : 'text'}
       required={parameter.required}
-      value={listText}
+      value={String(value ?? '')}
       onChange={(event) => {
         const text = event.target.value;
-        if (parameter.type === 'STRING_LIST')
-          onChange(
-            text
-              .split(',')
-              .map((part) => part.trim())
-              .filter(Boolean),
-          );
-        else onChange(text === '' ? undefined : text);
+        onChange(text === '' ? undefined : text);
       }}
     />
   );
 }
+
+/** Splits comma-separated text into list values. Other separators reach the server, which names the fix. */
+function splitListText(text: string): string[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Text input for a STRING_LIST parameter. It keeps the typed text, because
+ * rebuilding it from the parsed values would drop a comma as soon as it is
+ * typed, before the next value follows it.
+ */
+function ListInput({
+  parameter,
+  value,
+  onChange,
+  control,
+}: FieldProps & { control: ControlProps }) {
+  const [text, setText] = useState(() => (Array.isArray(value) ? value.join(', ') : ''));
+  return (
+    <input
+      {...control}
+      type="text"
+      required={parameter.required}
+      placeholder={LIST_PLACEHOLDER}
+      value={text}
+      onChange={(event) => {
+        setText(event.target.value);
+        onChange(splitListText(event.target.value));
+      }}
+    />
+  );
+}
+
+const LIST_PLACEHOLDER = 'value 1, value 2';
 
 /** Id of a parameter's control, which the run form also uses to focus a rejected field. */
 export function parameterControlId(name: string): string {
@@ -135,6 +168,7 @@ export function ParameterField(props: FieldProps) {
     <div className="field">
       <label htmlFor={id}>
         {parameter.displayName}
+        {parameter.type === 'STRING_LIST' && !hasChoices ? ' (separated by commas)' : ''}
         {parameter.required ? ' (required)' : ''}
       </label>
       {hasChoices ? (
