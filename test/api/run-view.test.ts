@@ -42,9 +42,9 @@ describe.each<Backend>(['postgres', 'pglite'])('run view on %s', (backend) => {
     );
 
     expect(response.status).toBe(200);
-    expect(response.body.cleanRoom.displayId).toBe('CR-000001');
-    expect(response.body.cleanRoom.id).toBe(response.body.cleanRoomId);
-    expect(response.body.cleanRoom.name.length).toBeGreaterThan(0);
+    expect(response.body.cleanRoom?.displayId).toBe('CR-000001');
+    expect(response.body.cleanRoom?.id).toBe(response.body.cleanRoomId);
+    expect(response.body.cleanRoom?.name.length).toBeGreaterThan(0);
     expect(response.body.questionName).toBe('Reach and frequency');
   });
 
@@ -86,7 +86,7 @@ describe.each<Backend>(['postgres', 'pglite'])('run view on %s', (backend) => {
     );
 
     const listed = response.body.items.find((item) => item.id === run.id);
-    expect(listed?.cleanRoom.displayId).toBe('CR-000001');
+    expect(listed?.cleanRoom?.displayId).toBe('CR-000001');
     expect(listed?.parameterLabels.campaign_ids).toBe('Campaigns');
     expect(listed?.boundDatasets).toHaveLength(2);
   });

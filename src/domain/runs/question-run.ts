@@ -24,20 +24,25 @@ export const QuestionRunSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   cleanRoomId: z.uuid(),
-  cleanRoom: z.object({ id: z.uuid(), displayId: z.string(), name: z.string() }),
+  // The defaults of the fields below read a run that a browser cached before
+  // they existed, so pages the service worker saved stay readable offline.
+  cleanRoom: z
+    .object({ id: z.uuid(), displayId: z.string(), name: z.string() })
+    .nullable()
+    .default(null),
   questionId: z.uuid(),
   questionDisplayId: z.string(),
-  questionName: z.string(),
+  questionName: z.string().nullable().default(null),
   status: RunStatusSchema,
   /** Percent done, 0 to 100. */
   progress: z.number().int().min(0).max(100),
   parameters: z.record(z.string(), z.unknown()),
   /** Label of each parameter as the run form shows it, such as Campaigns for campaign_ids. */
-  parameterLabels: z.record(z.string(), z.string()),
+  parameterLabels: z.record(z.string(), z.string()).default({}),
   /** Dataset id bound to each macro of the question. */
   datasets: z.record(z.string(), z.uuid()),
   /** The bound datasets with their names and owners, ordered by macro. */
-  boundDatasets: z.array(BoundDatasetViewSchema),
+  boundDatasets: z.array(BoundDatasetViewSchema).default([]),
   privacy: RunPrivacySchema,
   submittedBy: z.object({ organizationId: z.uuid(), userId: z.uuid().nullable() }),
   submittedAt: z.iso.datetime(),
@@ -82,8 +87,12 @@ export const QuestionRunResultSchema = z.object({
   suppressedRowCount: z.number().int(),
   noiseApplied: z.boolean(),
   privacy: RunPrivacySchema,
-  /** Requested list values the result shows nothing for, or null when none was requested or all matched. */
-  unmatchedValues: UnmatchedValuesSchema.nullable(),
+  /**
+   * Requested list values the result shows nothing for, or null when none
+   * was requested or all matched, and for a result stored or cached before
+   * values were checked.
+   */
+  unmatchedValues: UnmatchedValuesSchema.nullable().default(null),
   offset: z.number().int(),
   nextCursor: z.string().nullable(),
 });

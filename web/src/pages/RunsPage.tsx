@@ -19,7 +19,7 @@ function RunRow(run: QuestionRun) {
         {new Date(run.submittedAt).toLocaleString()}
       </span>
       <span className="row-meta" data-testid="run-row-summary">
-        {run.cleanRoom.displayId} · {runParameterSummary(run)}
+        {run.cleanRoom?.displayId ?? 'Clean room'} · {runParameterSummary(run)}
       </span>
     </div>
   );

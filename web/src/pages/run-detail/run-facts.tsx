@@ -20,6 +20,20 @@ function ParameterList({ run }: { run: QuestionRun }) {
 }
 
 function DatasetList({ run }: { run: QuestionRun }) {
+  // A run cached before datasets were described has their ids only.
+  if (run.boundDatasets.length === 0) {
+    const ids = Object.entries(run.datasets);
+    if (ids.length === 0) return <>None</>;
+    return (
+      <ul className="plain-list" data-testid="run-datasets">
+        {ids.map(([macro, datasetId]) => (
+          <li key={macro}>
+            <code>{macro}</code>: dataset {datasetId}
+          </li>
+        ))}
+      </ul>
+    );
+  }
   return (
     <ul className="plain-list" data-testid="run-datasets">
       {run.boundDatasets.map((dataset) => (
@@ -40,13 +54,17 @@ export function RunFacts({ run }: { run: QuestionRun }) {
     <dl className="facts" data-testid="run-facts">
       <dt>Clean room</dt>
       <dd>
-        <Link to={`/cleanrooms/${run.cleanRoom.id}`}>
-          {run.cleanRoom.displayId} · {run.cleanRoom.name}
+        <Link to={`/cleanrooms/${run.cleanRoomId}`}>
+          {run.cleanRoom === null
+            ? 'Open the clean room'
+            : `${run.cleanRoom.displayId} · ${run.cleanRoom.name}`}
         </Link>
       </dd>
       <dt>Question</dt>
       <dd>
-        {run.questionDisplayId} · {run.questionName}
+        {run.questionName === null
+          ? run.questionDisplayId
+          : `${run.questionDisplayId} · ${run.questionName}`}
       </dd>
       <dt>Parameters</dt>
       <dd>
