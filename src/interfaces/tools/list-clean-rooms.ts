@@ -5,6 +5,7 @@ import {
   type CleanRoom,
 } from '../../domain/clean-rooms/clean-room.ts';
 import { listCleanRooms } from '../../services/clean-rooms/list-clean-rooms.ts';
+import { OrganizationKindSchema } from '../../domain/organizations/organization.ts';
 import { lenientInput } from './lenient-input.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
@@ -19,7 +20,7 @@ export const listCleanRoomsTool = defineTool({
   name: 'list_clean_rooms',
   title: 'List clean rooms',
   description:
-    "Lists the clean rooms your organization is a partner of, newest first, with each room's id, display id (CR-000001), name, status, your role and privacy settings (crowd size, noise). Use it first to find a room, or search by part of a name or display id. To look one room up by its exact name, use get_clean_room. Next: list_partners, list_datasets or list_questions for the room.",
+    "Lists the clean rooms your organization is a partner of, newest first, with each room's id, display id (CR-000001), name, status, your role and privacy settings (crowd size, noise). Use it first to find a room, or search by part of a name or display id, or keep the rooms with a partner of one kind (partnerKind). To look one room up by its exact name, use get_clean_room. Next: list_partners, list_datasets or list_questions for the room.",
   inputSchema: lenientInput({
     search: z
       .string()
@@ -29,6 +30,9 @@ export const listCleanRoomsTool = defineTool({
       .describe('Part of the room name or display id to filter by, ignoring case.'),
     status: CleanRoomStatusSchema.optional().describe(
       'Only rooms in this status. EXPIRED rooms are past their end date and read-only.',
+    ),
+    partnerKind: OrganizationKindSchema.optional().describe(
+      'Only rooms where another organization of this kind is an accepted partner, such as PUBLISHER for "the overlap with the publisher".',
     ),
     cursor: toolFields.cursor,
     limit: toolFields.limit(PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX),
@@ -43,6 +47,7 @@ export const listCleanRoomsTool = defineTool({
     const page = await listCleanRooms(services, caller, {
       search: input.search || undefined,
       status: input.status,
+      partnerKind: input.partnerKind,
       cursor: input.cursor,
       limit: input.limit ?? PAGE_SIZE_DEFAULT,
     });

@@ -15,6 +15,8 @@ import { toCleanRoomView } from './clean-room-view.ts';
 export interface ListCleanRoomsQuery extends PageQuery {
   search?: string;
   status?: 'ACTIVE' | 'INACTIVE' | 'EXPIRED';
+  /** Only rooms where another accepted partner organization is of this kind, such as PUBLISHER. */
+  partnerKind?: string;
 }
 
 /**
@@ -31,11 +33,20 @@ export async function listCleanRooms(
   const { organizationId } = caller;
   // Methods, not arrow functions: tsx wraps each arrow function created per call in a defineProperty of its name.
   return context.cache.getOrSet<Page<CleanRoom>>({
-    key: cacheKey('clean-rooms', organizationId, query.search, query.status, limit, query.cursor),
+    key: cacheKey(
+      'clean-rooms',
+      organizationId,
+      query.search,
+      query.status,
+      query.partnerKind,
+      limit,
+      query.cursor,
+    ),
     kind: 'list',
     tags(page) {
       return [
         cacheTags.organizationRooms(organizationId),
+        ...(query.partnerKind ? [cacheTags.roomPartners()] : []),
         ...page.items.map((room) => cacheTags.cleanRoom(room.id)),
       ];
     },
@@ -55,6 +66,7 @@ async function loadCleanRoomsPage(
   const rows = await repositories(context.db).cleanRooms.listVisible(caller.organizationId, {
     search: query.search,
     status: query.status,
+    partnerKind: query.partnerKind,
     after: after && { createdAt: after.at, id: after.id },
     limit,
   });

@@ -39,6 +39,8 @@ export interface NewCleanRoom {
 export interface CleanRoomFilter {
   search?: string;
   status?: 'ACTIVE' | 'INACTIVE' | 'EXPIRED';
+  /** Only rooms with an accepted partner organization of this kind (PUBLISHER...) other than the caller's. */
+  partnerKind?: string;
   /** Keyset position: rooms strictly after (created_at, id) in descending order. */
   after?: { createdAt: string; id: string };
   limit: number;
@@ -116,6 +118,13 @@ export class CleanRoomsRepository {
       conditions.push(
         `r.status = $${params.length} AND (r.end_at IS NULL OR r.end_at >= current_date)`,
       );
+    }
+    if (filter.partnerKind) {
+      params.push(filter.partnerKind);
+      conditions.push(`EXISTS (SELECT 1 FROM clean_room_partners kp
+                                JOIN organizations ko ON ko.id = kp.organization_id
+                               WHERE kp.clean_room_id = r.id AND kp.organization_id <> $1
+                                 AND kp.status = 'ACCEPTED' AND ko.kind = $${params.length})`);
     }
     if (filter.after) {
       params.push(filter.after.createdAt, filter.after.id);
