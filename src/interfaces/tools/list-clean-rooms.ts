@@ -6,6 +6,7 @@ import {
 } from '../../domain/clean-rooms/clean-room.ts';
 import { listCleanRooms } from '../../services/clean-rooms/list-clean-rooms.ts';
 import { OrganizationKindSchema } from '../../domain/organizations/organization.ts';
+import { questionCatalog } from '../../domain/questions/catalog.ts';
 import { lenientInput } from './lenient-input.ts';
 import { defineTool } from './tool-definition.ts';
 import { READ_ONLY_ANNOTATIONS, toolFields } from './tool-fields.ts';
@@ -14,6 +15,10 @@ import { countText } from '../../domain/text/count-text.ts';
 import type { Page } from '../../domain/pagination/page.ts';
 
 const PAGE_SIZE_DEFAULT = 20;
+const QUESTION_TEMPLATES = questionCatalog.map((question) => question.template) as [
+  string,
+  ...string[],
+];
 const PAGE_SIZE_MAX = 100;
 
 export const listCleanRoomsTool = defineTool({
@@ -34,6 +39,12 @@ export const listCleanRoomsTool = defineTool({
     partnerKind: OrganizationKindSchema.optional().describe(
       'Only rooms where another organization of this kind is an accepted partner, such as PUBLISHER for "the overlap with the publisher".',
     ),
+    datasetsFor: z
+      .enum(QUESTION_TEMPLATES)
+      .optional()
+      .describe(
+        'Only rooms with attached datasets of the types this question needs, such as audience_overlap: rooms where it cannot run for lack of data are left out.',
+      ),
     cursor: toolFields.cursor,
     limit: toolFields.limit(PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX),
   }),
@@ -48,6 +59,7 @@ export const listCleanRoomsTool = defineTool({
       search: input.search || undefined,
       status: input.status,
       partnerKind: input.partnerKind,
+      datasetsFor: input.datasetsFor,
       cursor: input.cursor,
       limit: input.limit ?? PAGE_SIZE_DEFAULT,
     });
