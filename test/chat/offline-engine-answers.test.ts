@@ -344,6 +344,22 @@ describe('offline engine room choice by partner kind', () => {
     const action = decideNextAction(turn(overlap), options);
 
     expect(action.kind === 'tools' ? action.calls : []).toEqual([
+      {
+        toolName: 'list_clean_rooms',
+        input: { limit: 100, partnerKind: 'PUBLISHER', datasetsFor: 'audience_overlap' },
+      },
+    ]);
+  });
+
+  it('lists again without the dataset filter', () => {
+    const none = ok(
+      'list_clean_rooms',
+      { limit: 100, partnerKind: 'PUBLISHER', datasetsFor: 'audience_overlap' },
+      { items: [], nextCursor: null },
+    );
+    const action = decideNextAction(turn(overlap, [none]), options);
+
+    expect(action.kind === 'tools' ? action.calls : []).toEqual([
       { toolName: 'list_clean_rooms', input: { limit: 100, partnerKind: 'PUBLISHER' } },
     ]);
   });

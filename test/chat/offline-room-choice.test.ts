@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatStreamEvent } from '../../src/domain/chat/chat-stream-event.ts';
 import type { Caller } from '../../src/domain/organizations/caller.ts';
 import { listCleanRooms } from '../../src/services/clean-rooms/list-clean-rooms.ts';
-import { findRoom, sendJson, type CleanRoomView } from '../support/api-helpers.ts';
+import { findRoom, getJson, sendJson, type CleanRoomView } from '../support/api-helpers.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import {
   ask,
@@ -29,6 +29,7 @@ describe('offline room choice', () => {
   let advertiser: Caller;
   let publisher: Caller;
   let publisherRoom: CleanRoomView;
+  let retailerRoom: CleanRoomView;
 
   beforeAll(async () => {
     test = await startTestPlatform({ backend: 'postgres', seed: 'small', startWorker: true });
@@ -36,6 +37,7 @@ describe('offline room choice', () => {
     advertiser = await callerFor(test, test.keys.advertiser);
     publisher = await callerFor(test, test.keys.publisher);
     publisherRoom = await findRoom(test.app, test.keys.advertiser, 'CR-000001');
+    retailerRoom = await findRoom(test.app, test.keys.advertiser, 'CR-000002');
     for (let index = 1; index <= NEWER_EMPTY_ROOMS; index += 1) {
       const created = await sendJson(test.app, test.keys.advertiser, 'POST', '/api/v1/cleanrooms', {
         name: `Empty room ${index}`,
@@ -108,22 +110,24 @@ describe('offline room choice', () => {
     }, 60_000);
   });
 
-  describe('rooms where no dataset fits', () => {
+  describe('question without partner kind', () => {
     let events: ChatStreamEvent[];
 
     beforeAll(async () => {
       events = await ask(test.platform.context, advertiser, 'segment sizing by region');
     }, 60_000);
 
-    it('states a shared reason once', () => {
-      const text = textOf(events);
-      const fitsLines = text.split('\n').filter((line) => line.includes('No dataset attached'));
+    it('lists only rooms with fitting datasets', () => {
+      const listing = ofType(events, 'tool_call').find(
+        (call) => call.toolName === 'list_clean_rooms',
+      );
 
-      expect(fitsLines.length).toBeLessThanOrEqual(2);
-      expect(text).toMatch(/The same applies to \d+ other rooms: CR-\d{6}/);
+      expect(listing?.input).toMatchObject({ datasetsFor: 'segment_sizing' });
     });
 
-    it('stays within the output limit', () => {
+    it('runs in a demo room', () => {
+      expect([publisherRoom.id, retailerRoom.id]).toContain(startedRoomId(events));
+      expect(textOf(events)).toContain('Here is the segment sizing result');
       expect(textOf(events).length).toBeLessThanOrEqual(ANSWER_CHARACTERS_MAX);
       expect(finishOf(events).finishReason).toBe('stop');
     });
@@ -176,5 +180,57 @@ describe('offline room choice', () => {
       expect(ofType(followUp, 'tool_result').filter((result) => result.isError)).toEqual([]);
       expect(textOf(followUp)).toContain('Here is the audience overlap and index result');
     }, 60_000);
+  });
+
+  // Last, because the datasets it attaches make the room a candidate for the questions above.
+  describe('dataset listing', () => {
+    async function audienceDatasetId(key: string): Promise<string> {
+      const { body } = await getJson<{ items: { id: string; dataType: string }[] }>(
+        test.app,
+        key,
+        '/api/v1/datasets?limit=100',
+      );
+      const dataset = body.items.find((item) => ['CRM', 'AUDIENCE'].includes(item.dataType));
+      if (!dataset) throw new Error('no CRM or AUDIENCE dataset');
+      return dataset.id;
+    }
+
+    it('includes a room once its datasets fit', async () => {
+      const listed = async () =>
+        (
+          await listCleanRooms(test.platform.context, advertiser, {
+            partnerKind: 'PUBLISHER',
+            datasetsFor: 'audience_overlap',
+          })
+        ).items.map((room) => room.displayId);
+      const room = await findRoom(test.app, test.keys.advertiser, 'Empty room 4');
+      const added = await sendJson(
+        test.app,
+        test.keys.advertiser,
+        'POST',
+        `/api/v1/cleanrooms/${room.id}/partners`,
+        { partnerAdminEmail: test.emails.publisher },
+      );
+      expect(added.status).toBe(201);
+      expect(await listed()).toEqual(['CR-000001']);
+
+      for (const key of [test.keys.advertiser, test.keys.publisher]) {
+        const datasetId = await audienceDatasetId(key);
+        const attached = await sendJson(
+          test.app,
+          key,
+          'PUT',
+          `/api/v1/cleanrooms/${room.id}/datasets/${datasetId}`,
+        );
+        expect(attached.status).toBeLessThan(300);
+      }
+      expect(await listed()).toEqual([room.displayId, 'CR-000001']);
+    });
+
+    it('rejects an unknown question template', async () => {
+      await expect(
+        listCleanRooms(test.platform.context, advertiser, { datasetsFor: 'unknown_question' }),
+      ).rejects.toThrow(/datasetsFor must be a question template \(audience_overlap, /);
+    });
   });
 });

@@ -9,7 +9,7 @@ import {
 } from './offline-action.ts';
 import { escapeMarkdown } from '../../../domain/text/escape-markdown.ts';
 import { chooseDataset, readAmbiguousDatasets } from './dataset-choice.ts';
-import type { ChatRequest, QuestionTemplate, RoomHint } from './parse-request.ts';
+import type { ChatRequest, QuestionTemplate } from './parse-request.ts';
 import {
   listedPartners,
   listedRooms,
@@ -18,6 +18,7 @@ import {
   type RoomSummary,
 } from './room-choice.ts';
 import { asRecord, type SeenToolResult, type TurnState } from './turn-state.ts';
+import { noRoomAnswer, roomCandidates } from './room-listing.ts';
 import { unfitRoomLines } from './unfit-rooms-answer.ts';
 
 type RunQuestionRequest = Extract<ChatRequest, { kind: 'run_question' }>;
@@ -87,24 +88,23 @@ function askForAttribute(template: QuestionTemplate): OfflineAction {
 }
 
 /**
- * Returns the room to run in, or the next action that finds it. A
- * sentence naming a partner kind ("with the publisher") lists only rooms
- * with such a partner. The room of the conversation's previous run is
- * tried first, so a follow-up stays in the room just answered about.
+ * Returns the room to run in, or the next action that finds it. The
+ * room of the conversation's previous run is tried first, so a follow-up
+ * stays in the room of the previous answer.
  */
 function chooseRoom(
   request: RunQuestionRequest,
   results: SeenToolResult[],
   lastRoomId: string | null,
 ): RoomSummary | OfflineAction {
-  const listing = resultsOf(results, 'list_clean_rooms').at(-1);
-  if (listing?.isError) return toolErrorAnswer(listing);
-  const rooms = listedRooms(results);
-  if (rooms === null) return callTools([roomListingCall(request.room)]);
-  if (rooms.length === 0) return answer(noRoomText(listing));
+  const found = roomCandidates(request.room, request.template, results);
+  if (!('rooms' in found)) return found;
+  const { listing, rooms } = found;
+  if (rooms.length === 0) return noRoomAnswer(listing);
 
   const partners = listedPartners(results);
-  const byKind = typeof listing?.input.partnerKind === 'string';
+  const byKind = listing.input.partnerKind !== undefined;
+  const filtered = byKind || listing.input.datasetsFor !== undefined;
   if (partners.size === 0 && !byKind && needsPartners(request.room, rooms)) {
     const searched = rooms.slice(0, ROOMS_TO_SEARCH_MAX);
     return callTools(
@@ -114,20 +114,8 @@ function chooseRoom(
 
   const candidates = previousRoomFirst(matchingRooms(request.room, rooms, partners), lastRoomId);
   if (candidates.length <= 1) return candidates[0] ?? answer('No clean room matches your request.');
-  const everyRoom = candidates.length === rooms.length && !listingHasMore(listing) && !byKind;
+  const everyRoom = candidates.length === rooms.length && !listingHasMore(listing) && !filtered;
   return roomWhereQuestionFits(request, candidates, results, everyRoom, lastRoomId);
-}
-
-/** Lists the rooms to choose from: those with a partner of the kind the sentence names, unless it names a room. */
-function roomListingCall(hint: RoomHint) {
-  const partnerKind = hint.displayId === null ? (hint.partnerKind ?? undefined) : undefined;
-  return { toolName: 'list_clean_rooms', input: { limit: 100, partnerKind } };
-}
-
-function noRoomText(listing: SeenToolResult | undefined): string {
-  const kind = listing?.input.partnerKind;
-  if (typeof kind !== 'string') return 'You are not a partner of any clean room yet.';
-  return `None of your clean rooms has a ${kind.toLowerCase()} partner that accepted the invitation. Say "list my clean rooms" to see them all, or name a room by display id.`;
 }
 
 function previousRoomFirst(rooms: RoomSummary[], lastRoomId: string | null): RoomSummary[] {
@@ -136,8 +124,8 @@ function previousRoomFirst(rooms: RoomSummary[], lastRoomId: string | null): Roo
 }
 
 /** Checks whether the list_clean_rooms page left rooms out. */
-function listingHasMore(listing: SeenToolResult | undefined): boolean {
-  return typeof listing?.data?.nextCursor === 'string';
+function listingHasMore(listing: SeenToolResult): boolean {
+  return typeof listing.data?.nextCursor === 'string';
 }
 
 /**
