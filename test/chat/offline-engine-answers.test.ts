@@ -373,6 +373,14 @@ describe('offline engine room choice by partner kind', () => {
     });
   });
 
+  it('asks for the attribute without a fixed one', () => {
+    const text = textOf(decideNextAction(turn('overlap with the advertiser'), options));
+
+    expect(text).toContain('I need the partner attribute');
+    expect(text).toContain('"which datasets are attached?"');
+    expect(text).not.toContain('age band');
+  });
+
   it('says when no room has such a partner', () => {
     const empty = ok(
       'list_clean_rooms',

@@ -83,7 +83,7 @@ function runRequest(room: RoomSummary, request: RunQuestionRequest) {
 
 function askForAttribute(template: QuestionTemplate): OfflineAction {
   return answer(
-    `To run ${QUESTION_NAMES[template]} I need the partner attribute to break it down by. Say, for example, "${QUESTION_NAMES[template]} by age band" or "by region".`,
+    `To run ${QUESTION_NAMES[template]} I need the partner attribute to break it down by. Say it after "by", for example "${QUESTION_NAMES[template]} by region". Ask "which datasets are attached?" to see the attributes of your partners' datasets.`,
   );
 }
 
