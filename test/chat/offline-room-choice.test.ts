@@ -84,6 +84,19 @@ describe('offline room choice', () => {
 
       expect(suggestions).toContain('What is our overlap with the publisher by region?');
     });
+
+    it('runs the suggested follow-up in the same room', async () => {
+      const followUp = await ask(
+        test.platform.context,
+        advertiser,
+        'What is our overlap with the publisher by region?',
+        { conversationId: conversationOf(events) },
+      );
+
+      expect(startedRoomId(followUp)).toBe(publisherRoom.id);
+      expect(textOf(followUp)).toContain('Here is the audience overlap and index result');
+      expect(finishOf(followUp).finishReason).toBe('stop');
+    }, 60_000);
   });
 
   describe('follow-up without a room', () => {
