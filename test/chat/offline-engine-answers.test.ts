@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors/app-error.ts';
 import { decideNextAction } from '../../src/adapters/llm/offline/intent-engine.ts';
+import { OfflineLanguageModel } from '../../src/adapters/llm/offline/offline-language-model.ts';
 import type { OfflineAction } from '../../src/adapters/llm/offline/offline-action.ts';
 import { parseRequest } from '../../src/adapters/llm/offline/parse-request.ts';
 import type { SeenToolResult, TurnState } from '../../src/adapters/llm/offline/turn-state.ts';
@@ -13,7 +14,7 @@ const MY_CUSTOMERS = '11111111-1111-4111-8111-111111111111';
 const NORTHWIND_CRM = '22222222-2222-4222-8222-222222222222';
 
 function turn(text: string, results: SeenToolResult[] = [], extra: Partial<TurnState> = {}) {
-  return { text, results, lastRunId: null, lastPage: null, ...extra };
+  return { text, results, lastRunId: null, lastRoomId: null, lastPage: null, ...extra };
 }
 
 function ok(
@@ -183,7 +184,8 @@ describe('offline engine room search for a question', () => {
     );
 
     expect(text).toContain('any of your clean rooms');
-    expect(text).toContain('CR-000008');
+    expect(text).toContain('- CR-000001 (Room 1): No dataset attached');
+    expect(text).toContain('The same applies to 7 other rooms: CR-000002');
     expect(text).not.toContain('DATASET_UNSUITABLE');
   });
 
@@ -197,9 +199,52 @@ describe('offline engine room search for a question', () => {
 
     expect(text).not.toContain('any of your clean rooms');
     expect(text).toContain('20 newest');
-    expect(text).toContain('CR-000020');
+    expect(text).toContain('The same applies to 19 other rooms');
     expect(text).toContain('5 older');
     expect(text).toContain('CR-000021');
+  });
+
+  it('groups reasons naming each room', () => {
+    const previews = rooms(12).map((room) =>
+      failed(
+        'preview_run',
+        { cleanRoomId: room.id },
+        new AppError(
+          'DATASET_UNSUITABLE',
+          `No dataset attached to ${room.displayId} fits @conversions.`,
+        ),
+      ),
+    );
+    const text = textOf(
+      decideNextAction(turn(request, [roomListing(12), ...partnersOf(5), ...previews]), options),
+    );
+
+    const reasonLines = text.split('\n').filter((line) => line.includes('No dataset attached'));
+
+    expect(reasonLines).toHaveLength(1);
+    expect(reasonLines[0]).toContain('- CR-000001 (Room 1): No dataset attached to CR-000001 fits');
+    expect(text).toContain(
+      'The same applies to 11 other rooms: CR-000002, CR-000003, CR-000004, CR-000005, CR-000006 and 6 more.',
+    );
+  });
+
+  it('counts rooms beyond the reasons shown', () => {
+    const previews = rooms(8).map((room, index) =>
+      failed(
+        'preview_run',
+        { cleanRoomId: room.id },
+        new AppError('PARAMETER_INVALID', `Reason number ${index + 1}.`),
+      ),
+    );
+    const text = textOf(
+      decideNextAction(turn(request, [roomListing(8), ...partnersOf(5), ...previews]), options),
+    );
+
+    expect(text).toContain('- CR-000004 (Room 4): Reason number 4.');
+    expect(text).not.toContain('Reason number 5');
+    expect(text).toContain(
+      '- 4 other rooms (CR-000005, CR-000006, CR-000007, CR-000008) for other reasons',
+    );
   });
 
   it('avoids "any" with more room pages', () => {
@@ -289,5 +334,138 @@ describe('offline engine wording for people', () => {
     const text = textOf(decideNextAction(turn('show more', [], { lastPage }), options));
 
     expect(text).toContain('no next page');
+  });
+});
+
+describe('offline engine room choice by partner kind', () => {
+  const overlap = 'what is our overlap with the publisher by age band?';
+
+  it('lists rooms with a publisher partner', () => {
+    const action = decideNextAction(turn(overlap), options);
+
+    expect(action.kind === 'tools' ? action.calls : []).toEqual([
+      {
+        toolName: 'list_clean_rooms',
+        input: { limit: 100, partnerKind: 'PUBLISHER', datasetsFor: 'audience_overlap' },
+      },
+    ]);
+  });
+
+  it('lists again without the dataset filter', () => {
+    const none = ok(
+      'list_clean_rooms',
+      { limit: 100, partnerKind: 'PUBLISHER', datasetsFor: 'audience_overlap' },
+      { items: [], nextCursor: null },
+    );
+    const action = decideNextAction(turn(overlap, [none]), options);
+
+    expect(action.kind === 'tools' ? action.calls : []).toEqual([
+      { toolName: 'list_clean_rooms', input: { limit: 100, partnerKind: 'PUBLISHER' } },
+    ]);
+  });
+
+  it('lists every room for a display id', () => {
+    const action = decideNextAction(turn(`${overlap} in CR-000003`), options);
+
+    expect(action.kind === 'tools' ? action.calls[0]?.input : null).toEqual({
+      limit: 100,
+      partnerKind: undefined,
+    });
+  });
+
+  it('asks for the attribute without a fixed one', () => {
+    const text = textOf(decideNextAction(turn('overlap with the advertiser'), options));
+
+    expect(text).toContain('I need the partner attribute');
+    expect(text).toContain('"which datasets are attached?"');
+    expect(text).not.toContain('age band');
+  });
+
+  it('says when no room has such a partner', () => {
+    const empty = ok(
+      'list_clean_rooms',
+      { limit: 100, partnerKind: 'PUBLISHER' },
+      { items: [], nextCursor: null },
+    );
+    const text = textOf(decideNextAction(turn(overlap, [empty]), options));
+
+    expect(text).toContain('None of your clean rooms has a publisher partner');
+  });
+
+  it('checks the previous answer room alone first', () => {
+    const listing = ok(
+      'list_clean_rooms',
+      { limit: 100, partnerKind: 'PUBLISHER' },
+      { items: rooms(8), nextCursor: null },
+    );
+    const action = decideNextAction(turn(overlap, [listing], { lastRoomId: 'room-6' }), options);
+
+    expect(action.kind === 'tools' ? action.calls : []).toEqual([
+      {
+        toolName: 'preview_run',
+        input: {
+          cleanRoomId: 'room-6',
+          questionId: 'audience_overlap',
+          parameters: { attribute: 'age_band' },
+        },
+      },
+    ]);
+  });
+
+  it('runs in the previous answer room when it fits', () => {
+    const listing = ok(
+      'list_clean_rooms',
+      { limit: 100, partnerKind: 'PUBLISHER' },
+      { items: rooms(8), nextCursor: null },
+    );
+    const fits = ok('preview_run', { cleanRoomId: 'room-6' }, { valid: true });
+    const action = decideNextAction(
+      turn(overlap, [listing, fits], { lastRoomId: 'room-6' }),
+      options,
+    );
+
+    expect(action.kind === 'tools' ? action.calls[0] : null).toMatchObject({
+      toolName: 'start_run',
+      input: { cleanRoomId: 'room-6' },
+    });
+  });
+});
+
+describe('offline model output limit', () => {
+  it('shortens a long answer at a line end', async () => {
+    const rows = Array.from({ length: 200 }, (_, index) => `| CR-${index} | Room ${index} |`);
+    const model = new OfflineLanguageModel({ now: () => today, runWaitSeconds: 0 });
+    const generated = await model.doGenerate({
+      maxOutputTokens: 256,
+      tools: [{ type: 'function', name: 'list_clean_rooms', inputSchema: {} }],
+      prompt: [
+        { role: 'user', content: [{ type: 'text', text: 'list my clean rooms' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool-call', toolCallId: 'call-1', toolName: 'list_clean_rooms', input: {} },
+          ],
+        },
+        {
+          role: 'tool',
+          content: [
+            {
+              type: 'tool-result',
+              toolCallId: 'call-1',
+              toolName: 'list_clean_rooms',
+              output: {
+                type: 'json',
+                value: { text: rows.join('\n'), data: { items: rooms(1), nextCursor: null } },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const text = generated.content.find((part) => part.type === 'text')?.text ?? '';
+
+    expect(generated.finishReason.unified).toBe('stop');
+    expect(text.length).toBeLessThanOrEqual(256 * 4);
+    expect(text).toMatch(/\| Room \d+ \|\n\nThis answer is shortened to fit the output limit/);
   });
 });

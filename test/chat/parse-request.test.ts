@@ -41,6 +41,14 @@ describe('parseRequest', () => {
     });
   });
 
+  it.each([
+    ['what is our overlap with the advertiser by customer since?', 'customer_since'],
+    ['segment sizing by region since november 2026', 'region'],
+    ['segment sizing by region in CR-000001', 'region'],
+  ])('reads the attribute of "%s"', (sentence, attribute) => {
+    expect(parseRequest(sentence, today)).toMatchObject({ attribute });
+  });
+
   it('gives dated questions the last 30 days by default', () => {
     expect(parseRequest('reach and frequency', today)).toMatchObject({
       dates: { start: '2026-11-01', end: '2026-11-30' },

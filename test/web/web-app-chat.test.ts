@@ -419,4 +419,25 @@ describe('web app chat', () => {
       for (const lines of headerLines) expect(lines).toBe(1);
     });
   });
+
+  // Last, because the conversation it starts would count in the history tests.
+  describe('starter questions', () => {
+    it('name no partner kind', async () => {
+      const tab = await newChatTab();
+      const starters = await tab.locator('.suggestions button').allTextContents();
+
+      expect(starters).toEqual(['Which clean rooms can I use?', 'What questions can I run?']);
+      for (const starter of starters) expect(starter).not.toMatch(/publisher|advertiser|age band/i);
+      await tab.close();
+    });
+
+    it('answer for the advertiser', async () => {
+      const tab = await newChatTab();
+      await tab.getByRole('button', { name: 'What questions can I run?' }).click();
+      await tab.getByRole('button', { name: 'Send' }).waitFor({ timeout: 60_000 });
+
+      await expect(lastAnswer(tab).textContent()).resolves.toContain('Audience overlap and index');
+      await tab.close();
+    });
+  });
 });

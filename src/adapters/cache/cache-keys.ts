@@ -32,6 +32,10 @@ export const cacheTags = {
   cleanRoom: (cleanRoomId: string) => `room:${cleanRoomId}`,
   /** Set of rooms an organization is a partner of. */
   organizationRooms: (organizationId: string) => `org-rooms:${organizationId}`,
+  /** Partners of any room. Listings filtered by partner kind carry it, because a partner change can add or drop their rows. */
+  roomPartners: () => 'room-partners',
+  /** Datasets attached to any room. Listings filtered by attached datasets carry it, because an attachment can add or drop their rows. */
+  roomDatasets: () => 'room-datasets',
   /** The datasets an organization owns. */
   organizationDatasets: (organizationId: string) => `org-datasets:${organizationId}`,
   /** The approved question catalog. */

@@ -135,7 +135,8 @@ async function* answerOpened(
     const lossError = claim.lossError;
     if (lossError) yield claimLostEvent(opened.messageId, lossError, recorder);
     else if (input.signal.aborted) recorder.aborted = true;
-    const finished = finishedEvent(opened.messageId, recorder, guard, runtime);
+    const suggestions = await suggestionsFor(context, caller, recorder, log);
+    const finished = finishedEvent(opened.messageId, recorder, guard, runtime, suggestions);
     await storeAnswer(claim, opened, recorder, finished, log);
     stored = true;
     yield finished;
@@ -148,7 +149,13 @@ async function* answerOpened(
         claim,
         opened,
         recorder,
-        finishedEvent(opened.messageId, recorder, guard, runtime),
+        finishedEvent(
+          opened.messageId,
+          recorder,
+          guard,
+          runtime,
+          await suggestionsFor(context, caller, recorder, log),
+        ),
         log,
       );
     }
@@ -238,11 +245,31 @@ function runModel(
 
 type FinishedEvent = Extract<ChatStreamEvent, { type: 'answer_finished' }>;
 
+/**
+ * Chooses the answer's follow-up suggestions. They are optional, so a
+ * failed read (a room or question removed meanwhile, the database) leaves
+ * the answer without them instead of failing it.
+ */
+async function suggestionsFor(
+  context: ServiceContext,
+  caller: Caller,
+  recorder: AnswerRecorder,
+  log: ServiceContext['log'],
+): Promise<string[]> {
+  try {
+    return await followUpSuggestions(context, caller, recorder.evidence);
+  } catch (err) {
+    log.warn({ err }, 'follow-up suggestions not chosen');
+    return [];
+  }
+}
+
 function finishedEvent(
   messageId: string,
   recorder: AnswerRecorder,
   guard: RepeatedCallGuard,
   runtime: ChatRuntime,
+  suggestions: string[],
 ): FinishedEvent {
   const finishReason = recorder.finishReason({
     repeated: guard.repeated,
@@ -253,7 +280,7 @@ function finishedEvent(
     messageId,
     finishReason,
     incomplete: finishReason !== 'stop',
-    suggestions: followUpSuggestions(recorder.evidence),
+    suggestions,
   };
 }
 

@@ -29,7 +29,7 @@ export async function attachDataset(
       objectId: dataset.id,
       cleanRoomId: room.id,
     });
-    await context.cache.invalidateTags([cacheTags.cleanRoom(room.id)]);
+    await context.cache.invalidateTags([cacheTags.cleanRoom(room.id), cacheTags.roomDatasets()]);
   }
   return toDatasetView(dataset);
 }

@@ -31,5 +31,5 @@ export async function detachDataset(
     objectId: dataset.id,
     cleanRoomId: room.id,
   });
-  await context.cache.invalidateTags([cacheTags.cleanRoom(room.id)]);
+  await context.cache.invalidateTags([cacheTags.cleanRoom(room.id), cacheTags.roomDatasets()]);
 }

@@ -49,6 +49,7 @@ export async function addPartner(
   });
   await context.cache.invalidateTags([
     cacheTags.cleanRoom(room.id),
+    cacheTags.roomPartners(),
     cacheTags.organizationRooms(organization.id),
   ]);
   return toPartnerView((await repos.partners.find(room.id, partnerId))!);

@@ -50,6 +50,7 @@ export async function removePartner(
   });
   await context.cache.invalidateTags([
     cacheTags.cleanRoom(room.id),
+    cacheTags.roomPartners(),
     cacheTags.organizationRooms(removed.organization_id),
   ]);
 }

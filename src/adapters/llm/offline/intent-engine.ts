@@ -43,7 +43,7 @@ export function decideNextAction(turn: TurnState, options: IntentEngineOptions):
     case 'list':
       return planList(request, turn);
     case 'run_question':
-      return planRunQuestion(request, turn.results, options.runWaitSeconds);
+      return planRunQuestion(request, turn, options.runWaitSeconds);
     case 'status':
       return planRunLookup(turn, request.runId, 'get_run');
     case 'results':

@@ -101,8 +101,9 @@ function streamParts(
   promptCharacters: number,
 ): LanguageModelV3StreamPart[] {
   const limit = maxOutputTokens === undefined ? Infinity : maxOutputTokens * CHARACTERS_PER_TOKEN;
-  const cut = action.text.length > limit;
-  const text = cut ? action.text.slice(0, limit) : action.text;
+  const fitted = action.kind === 'answer' ? shortenAnswer(action.text, limit) : action.text;
+  const cut = fitted.length > limit;
+  const text = cut ? fitted.slice(0, limit) : fitted;
   const calls = cut || action.kind === 'answer' ? [] : action.calls;
 
   const parts: LanguageModelV3StreamPart[] = [
@@ -129,6 +130,24 @@ function streamParts(
     usage: usageOf(promptCharacters, outputCharacters),
   });
   return parts;
+}
+
+/** The note that ends an answer shortened to the output limit. */
+const SHORTENED_NOTE =
+  '\n\nThis answer is shortened to fit the output limit (LLM_MAX_OUTPUT_TOKENS). Ask about one clean room or run, or say "show more" where a list offers it.';
+
+/**
+ * Shortens an answer longer than the output limit at the last line break
+ * that leaves room for SHORTENED_NOTE, so it ends on a whole line with the
+ * note instead of being cut mid-word. A limit too small for the note
+ * leaves the text as it is, and it is cut.
+ */
+function shortenAnswer(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+
+  const lineEnd = text.lastIndexOf('\n', limit - SHORTENED_NOTE.length);
+  if (lineEnd <= 0) return text;
+  return text.slice(0, lineEnd).trimEnd() + SHORTENED_NOTE;
 }
 
 function textParts(text: string): LanguageModelV3StreamPart[] {

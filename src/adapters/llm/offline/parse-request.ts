@@ -35,9 +35,13 @@ const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/i
 const DISPLAY_ID = /\bCR-\d{6}\b/i;
 const PARTNER_KINDS = ['publisher', 'retailer', 'advertiser', 'agency'];
 
-/** Words that end the attribute of "by <attribute>". */
+/**
+ * Words that end the attribute of "by <attribute>" when more words follow
+ * them, so "by customer since?" reads the column customer_since but "by
+ * region since May" reads region.
+ */
 const ATTRIBUTE =
-  /\bby\s+([a-z][a-z0-9_ -]{0,40}?)(?=\s+(?:over|in|for|from|during|between|last|past|since|with|and|using)\b|[?.!,;]|$)/;
+  /\bby\s+([a-z][a-z0-9_ -]{0,40}?)(?=\s+(?:over|in|for|from|during|between|last|past|since|with|and|using)\s+\S|[?.!,;]|$)/;
 
 /** Questions over a date range. Without dates in the sentence they cover the last DEFAULT_DAYS days. */
 const DATED: QuestionTemplate[] = ['reach_frequency', 'attribution'];

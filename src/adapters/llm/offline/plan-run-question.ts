@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   answer,
   callTools,
-  reasonForPeople,
   resultsOf,
   textForPeople,
   toolErrorAnswer,
@@ -18,7 +17,9 @@ import {
   needsPartners,
   type RoomSummary,
 } from './room-choice.ts';
-import { asRecord, type SeenToolResult } from './turn-state.ts';
+import { asRecord, type SeenToolResult, type TurnState } from './turn-state.ts';
+import { noRoomAnswer, roomCandidates } from './room-listing.ts';
+import { unfitRoomLines } from './unfit-rooms-answer.ts';
 
 type RunQuestionRequest = Extract<ChatRequest, { kind: 'run_question' }>;
 
@@ -48,16 +49,17 @@ const ATTRIBUTE_QUESTIONS: QuestionTemplate[] = ['audience_overlap', 'segment_si
  */
 export function planRunQuestion(
   request: RunQuestionRequest,
-  results: SeenToolResult[],
+  turn: Pick<TurnState, 'results' | 'lastRoomId'>,
   runWaitSeconds: number,
 ): OfflineAction {
+  const { results } = turn;
   const needsAttribute = ATTRIBUTE_QUESTIONS.includes(request.template);
   if (needsAttribute && request.attribute === null) return askForAttribute(request.template);
 
   const started = resultsOf(results, 'start_run').at(-1);
   if (started) return afterStart(started, results, request);
 
-  const room = chooseRoom(request, results);
+  const room = chooseRoom(request, results, turn.lastRoomId);
   if (!('id' in room)) return room;
   return callTools([
     {
@@ -81,53 +83,67 @@ function runRequest(room: RoomSummary, request: RunQuestionRequest) {
 
 function askForAttribute(template: QuestionTemplate): OfflineAction {
   return answer(
-    `To run ${QUESTION_NAMES[template]} I need the partner attribute to break it down by. Say, for example, "${QUESTION_NAMES[template]} by age band" or "by region".`,
+    `To run ${QUESTION_NAMES[template]} I need the partner attribute to break it down by. Say it after "by", for example "${QUESTION_NAMES[template]} by region". Ask "which datasets are attached?" to see the attributes of your partners' datasets.`,
   );
 }
 
-/** Returns the room to run in, or the next action that finds it. */
+/**
+ * Returns the room to run in, or the next action that finds it. The
+ * room of the conversation's previous run is tried first, so a follow-up
+ * stays in the room of the previous answer.
+ */
 function chooseRoom(
   request: RunQuestionRequest,
   results: SeenToolResult[],
+  lastRoomId: string | null,
 ): RoomSummary | OfflineAction {
-  const listing = resultsOf(results, 'list_clean_rooms').at(-1);
-  if (listing?.isError) return toolErrorAnswer(listing);
-  const rooms = listedRooms(results);
-  if (rooms === null) return callTools([{ toolName: 'list_clean_rooms', input: { limit: 100 } }]);
-  if (rooms.length === 0) return answer('You are not a partner of any clean room yet.');
+  const found = roomCandidates(request.room, request.template, results);
+  if (!('rooms' in found)) return found;
+  const { listing, rooms } = found;
+  if (rooms.length === 0) return noRoomAnswer(listing);
 
   const partners = listedPartners(results);
-  if (partners.size === 0 && needsPartners(request.room, rooms)) {
+  const byKind = listing.input.partnerKind !== undefined;
+  const filtered = byKind || listing.input.datasetsFor !== undefined;
+  if (partners.size === 0 && !byKind && needsPartners(request.room, rooms)) {
     const searched = rooms.slice(0, ROOMS_TO_SEARCH_MAX);
     return callTools(
       searched.map((room) => ({ toolName: 'list_partners', input: { cleanRoomId: room.id } })),
     );
   }
 
-  const candidates = matchingRooms(request.room, rooms, partners);
+  const candidates = previousRoomFirst(matchingRooms(request.room, rooms, partners), lastRoomId);
   if (candidates.length <= 1) return candidates[0] ?? answer('No clean room matches your request.');
-  const everyRoom = candidates.length === rooms.length && !listingHasMore(listing);
-  return roomWhereQuestionFits(request, candidates, results, everyRoom);
+  const everyRoom = candidates.length === rooms.length && !listingHasMore(listing) && !filtered;
+  return roomWhereQuestionFits(request, candidates, results, everyRoom, lastRoomId);
+}
+
+function previousRoomFirst(rooms: RoomSummary[], lastRoomId: string | null): RoomSummary[] {
+  const previous = rooms.find((room) => room.id === lastRoomId);
+  return previous ? [previous, ...rooms.filter((room) => room !== previous)] : rooms;
 }
 
 /** Checks whether the list_clean_rooms page left rooms out. */
-function listingHasMore(listing: SeenToolResult | undefined): boolean {
-  return typeof listing?.data?.nextCursor === 'string';
+function listingHasMore(listing: SeenToolResult): boolean {
+  return typeof listing.data?.nextCursor === 'string';
 }
 
 /**
  * Among several candidate rooms, checks the request in each with
  * preview_run (the datasets it binds and the attribute it reads) and picks
- * the first that passes. Rooms are listed newest first, so that is the
- * newest room where the question can run. Rooms are checked a few per step,
- * up to ROOMS_PREVIEWED_MAX. A room where only the dataset choice is open
- * (several datasets fit) counts as passing, because start_run settles it.
+ * the first that passes. The previous answer's room, first among the
+ * candidates when it is one, is checked alone. The others are listed
+ * newest first and checked a few per step, up to ROOMS_PREVIEWED_MAX, so
+ * the pick is otherwise the newest room where the question can run. A room
+ * where only the dataset choice is open (several datasets fit) counts as
+ * passing, because start_run settles it.
  */
 function roomWhereQuestionFits(
   request: RunQuestionRequest,
   candidates: RoomSummary[],
   results: SeenToolResult[],
   everyRoom: boolean,
+  previousRoomId: string | null,
 ): RoomSummary | OfflineAction {
   const previews = resultsOf(results, 'preview_run');
   const previewOf = (room: RoomSummary) =>
@@ -140,6 +156,10 @@ function roomWhereQuestionFits(
   if (fitting) return fitting;
 
   const unchecked = candidates.filter((room) => previewOf(room) === undefined);
+  // The previous answer's room is checked alone first, because a follow-up usually fits there.
+  const previous = unchecked[0];
+  if (previous !== undefined && previous.id === previousRoomId)
+    return callTools([{ toolName: 'preview_run', input: runRequest(previous, request) }]);
   const previewBudget = Math.min(ROOMS_PREVIEWED_PER_STEP, ROOMS_PREVIEWED_MAX - checked.length);
   if (unchecked.length > 0 && previewBudget > 0)
     return callTools(
@@ -148,11 +168,7 @@ function roomWhereQuestionFits(
         .map((room) => ({ toolName: 'preview_run', input: runRequest(room, request) })),
     );
 
-  const reasons = checked.map(
-    (room) =>
-      // A failed preview's text is a tool error text, escaped where it was made.
-      `- ${room.displayId} (${escapeMarkdown(room.name)}): ${reasonForPeople(previewOf(room)?.text ?? '')}`,
-  );
+  const reasons = unfitRoomLines(checked, (room) => previewOf(room)?.text ?? '');
   const question = QUESTION_NAMES[request.template];
   if (unchecked.length === 0)
     return answer(

@@ -13,11 +13,22 @@ interface PartnerSummary {
   kind: string;
 }
 
-/** Rooms the current turn's list_clean_rooms call returned; null before that call. */
+/** Rooms the current turn's list_clean_rooms calls returned, each once; null before those calls. */
 export function listedRooms(results: SeenToolResult[]): RoomSummary[] | null {
-  const listing = resultsOf(results, 'list_clean_rooms').find((result) => !result.isError);
-  const items = listing?.data?.items;
-  if (!Array.isArray(items)) return null;
+  const listings = resultsOf(results, 'list_clean_rooms').flatMap((result) => {
+    const rooms = roomsOf(result);
+    return rooms === null ? [] : [rooms];
+  });
+  if (listings.length === 0) return null;
+
+  const byId = new Map(listings.flat().map((room) => [room.id, room]));
+  return [...byId.values()];
+}
+
+/** Rooms one list_clean_rooms result contains; null for a failed call. */
+export function roomsOf(listing: SeenToolResult): RoomSummary[] | null {
+  const items = listing.data?.items;
+  if (listing.isError || !Array.isArray(items)) return null;
 
   return items.flatMap((item) => {
     const room = asRecord(item);

@@ -16,6 +16,8 @@ export interface TurnState {
   results: SeenToolResult[];
   /** The newest run id seen in this conversation's tool results, for "status" and "results". */
   lastRunId: string | null;
+  /** The clean room (UUID) of the newest run in earlier answers of this conversation; null before any run. */
+  lastRoomId: string | null;
   /** The newest paged tool result of this conversation, for "show more"; null when none was paged. */
   lastPage: PagedCall | null;
 }
@@ -39,8 +41,15 @@ export function readTurnState(prompt: LanguageModelV3Prompt): TurnState {
       ? userMessage.content.map((part) => (part.type === 'text' ? part.text : '')).join(' ')
       : '';
   const all = collectResults(prompt);
+  const earlier = collectResults(prompt.slice(0, Math.max(lastUser, 0)));
   const current = collectResults(prompt.slice(lastUser + 1));
-  return { text, results: current, lastRunId: newestRunId(all), lastPage: newestPage(all) };
+  return {
+    text,
+    results: current,
+    lastRunId: newestRunId(all),
+    lastRoomId: newestRunRoomId(earlier),
+    lastPage: newestPage(all),
+  };
 }
 
 function collectResults(prompt: LanguageModelV3Prompt): SeenToolResult[] {
@@ -81,6 +90,14 @@ function newestRunId(results: SeenToolResult[]): string | null {
     const run = asRecord(result.data?.run);
     if (typeof run?.id === 'string') return run.id;
     if (typeof result.data?.runId === 'string') return result.data.runId;
+  }
+  return null;
+}
+
+function newestRunRoomId(results: SeenToolResult[]): string | null {
+  for (const result of [...results].reverse()) {
+    const run = asRecord(result.data?.run);
+    if (typeof run?.cleanRoomId === 'string') return run.cleanRoomId;
   }
   return null;
 }

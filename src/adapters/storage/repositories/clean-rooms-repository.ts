@@ -39,10 +39,27 @@ export interface NewCleanRoom {
 export interface CleanRoomFilter {
   search?: string;
   status?: 'ACTIVE' | 'INACTIVE' | 'EXPIRED';
+  /** Only rooms with an accepted partner organization of this kind (PUBLISHER...) other than the caller's. */
+  partnerKind?: string;
+  /** Only rooms with an attached dataset of a fitting type and supplier for each of these dataset inputs. */
+  datasetsFor?: readonly AttachedDatasetNeed[];
   /** Keyset position: rooms strictly after (created_at, id) in descending order. */
   after?: { createdAt: string; id: string };
   limit: number;
 }
+
+/** A question's dataset input as a room filter: an attached dataset of one of the types, from the supplier. */
+export interface AttachedDatasetNeed {
+  dataTypes: readonly string[];
+  /** RUNNER is the caller's organization, PARTNER another one and ANY either. */
+  suppliedBy: 'RUNNER' | 'PARTNER' | 'ANY';
+}
+
+const SUPPLIER_CONDITIONS: Record<AttachedDatasetNeed['suppliedBy'], string> = {
+  RUNNER: 'AND ad.organization_id = $1',
+  PARTNER: 'AND ad.organization_id <> $1',
+  ANY: '',
+};
 
 /** Columns of a room as seen by the organization bound to parameter $1. */
 const visibleRoomSelect = `
@@ -116,6 +133,20 @@ export class CleanRoomsRepository {
       conditions.push(
         `r.status = $${params.length} AND (r.end_at IS NULL OR r.end_at >= current_date)`,
       );
+    }
+    if (filter.partnerKind) {
+      params.push(filter.partnerKind);
+      conditions.push(`EXISTS (SELECT 1 FROM clean_room_partners kp
+                                JOIN organizations ko ON ko.id = kp.organization_id
+                               WHERE kp.clean_room_id = r.id AND kp.organization_id <> $1
+                                 AND kp.status = 'ACCEPTED' AND ko.kind = $${params.length})`);
+    }
+    for (const need of filter.datasetsFor ?? []) {
+      params.push(need.dataTypes);
+      conditions.push(`EXISTS (SELECT 1 FROM clean_room_datasets a
+                                JOIN datasets ad ON ad.id = a.dataset_id
+                               WHERE a.clean_room_id = r.id AND ad.data_type = ANY($${params.length}::text[])
+                                 ${SUPPLIER_CONDITIONS[need.suppliedBy]})`);
     }
     if (filter.after) {
       params.push(filter.after.createdAt, filter.after.id);
