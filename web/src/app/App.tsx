@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Suspense, useEffect } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router';
+import { ApiError } from '../api/api-error.ts';
 import { ChatPage } from '../pages/ChatPage.tsx';
 import { SignInPage } from '../pages/SignInPage.tsx';
 import { AppShell } from './AppShell.tsx';
@@ -12,9 +13,24 @@ const STALE_TIME_MS = 30_000;
 /** Time (ms) after load before the likely next routes and their data are prefetched. */
 const IDLE_PREFETCH_DELAY_MS = 1500;
 
+/**
+ * Retries a failed read once, but not a client error (4xx) such as a not
+ * found, which a retry would only repeat a second later. A timeout (408) or
+ * throttled request (429) may pass on a retry.
+ */
+function retryOnce(failureCount: number, error: unknown): boolean {
+  const clientError =
+    error instanceof ApiError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 408 &&
+    error.status !== 429;
+  return failureCount < 1 && !clientError;
+}
+
 const queryClient = new QueryClient({
   defaultOptions: {
-    queries: { staleTime: STALE_TIME_MS, retry: 1, networkMode: 'offlineFirst' },
+    queries: { staleTime: STALE_TIME_MS, retry: retryOnce, networkMode: 'offlineFirst' },
     mutations: { networkMode: 'offlineFirst' },
   },
 });
