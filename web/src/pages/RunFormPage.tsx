@@ -5,11 +5,12 @@ import type { CleanRoomQuestion } from '../../../src/domain/questions/clean-room
 import type { QuestionParameter } from '../../../src/domain/questions/question-definition.ts';
 import type { CreateRunRequest } from '../../../src/domain/runs/question-run.ts';
 import type { RunPreview } from '../../../src/domain/runs/run-preview.ts';
-import { ApiError } from '../api/api-error.ts';
 import { fetchCleanRoomQuestion, previewRun, submitRun } from '../api/resources.ts';
+import { cleanRoomNotFound, questionNotFound } from '../app/not-found-texts.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { countText } from '../lib/count-text.ts';
 import { DatasetBindingField, initialDatasetId } from './run-form/dataset-binding-field.tsx';
+import { toProblem, type FormProblem } from './run-form/form-problem.ts';
 import {
   initialValue,
   ParameterField,
@@ -17,22 +18,6 @@ import {
   type ParameterValue,
 } from './run-form/parameter-field.tsx';
 import { QueuedRunNotice } from './run-form/queued-run-notice.tsx';
-
-/** A failed preview or submission, tied to the parameter the server rejected when it named one. */
-interface FormProblem {
-  message: string;
-  parameter: QuestionParameter | null;
-}
-
-function toProblem(error: unknown, parameters: readonly QuestionParameter[]): FormProblem {
-  const message = error instanceof Error ? error.message : String(error);
-  const named =
-    error instanceof ApiError && error.code === 'PARAMETER_INVALID'
-      ? error.details.parameter
-      : undefined;
-  const parameter = parameters.find((candidate) => candidate.name === named) ?? null;
-  return { message, parameter };
-}
 
 function PreviewSummary({ preview }: { preview: RunPreview }) {
   const { estimate } = preview;
@@ -134,7 +119,7 @@ function useRunActions(
   const [problem, setProblem] = useState<FormProblem | null>(null);
   useFocusOnProblem(problem);
   const idempotencyKeyFor = useIdempotencyKey();
-  const onError = (error: unknown) => setProblem(toProblem(error, parameters));
+  const onError = (error: unknown) => setProblem(toProblem(error, parameters, cleanRoomId));
   const preview = useMutation({
     mutationFn: () => previewRun(cleanRoomId, request),
     onMutate: () => setProblem(null),
@@ -167,6 +152,8 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
     event.preventDefault();
     startRun();
   };
+  const dataTypesOf = (macro: string) =>
+    question.datasetMacros.find((candidate) => candidate.macro === macro)?.dataTypes ?? [];
 
   return (
     <form className="run-form" onSubmit={onSubmit}>
@@ -183,6 +170,8 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
         <DatasetBindingField
           key={binding.macro}
           binding={binding}
+          cleanRoomId={cleanRoomId}
+          dataTypes={dataTypesOf(binding.macro)}
           value={datasets[binding.macro]}
           onChange={(datasetId) => setDataset(binding.macro, datasetId)}
         />
@@ -200,6 +189,12 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
           {problem.parameter === null
             ? problem.message
             : `Check ${problem.parameter.displayName}: ${problem.message}`}
+          {problem.attachLink !== null && (
+            <>
+              {' '}
+              <Link to={problem.attachLink.to}>{problem.attachLink.label}</Link>.
+            </>
+          )}
         </p>
       )}
       {preview.data !== undefined && problem === null && <PreviewSummary preview={preview.data} />}
@@ -232,7 +227,14 @@ export default function RunFormPage() {
         <Link to={`/cleanrooms/${cleanRoomId}`}>← Clean room</Link>
       </p>
       <h1 id="run-form-title">{resolved?.question.name ?? 'Run a question'}</h1>
-      <QueryStatus query={query} what="the question" />
+      <QueryStatus
+        query={query}
+        what="the question"
+        explain={{
+          ...cleanRoomNotFound(cleanRoomId),
+          ...questionNotFound(questionId, cleanRoomId),
+        }}
+      />
       {resolved !== undefined && <RunForm cleanRoomId={cleanRoomId} resolved={resolved} />}
     </section>
   );

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { QuestionParameter } from '../../../../src/domain/questions/question-definition.ts';
+import { ApiError } from '../../api/api-error.ts';
+import { attachDatasetPath } from '../clean-room/room-dataset-queries.ts';
+
+/**
+ * A failed preview or submission, tied to the parameter the server rejected
+ * when it named one. `attachLink` points at the room's attach control when
+ * attaching a dataset fixes the problem.
+ */
+export interface FormProblem {
+  message: string;
+  parameter: QuestionParameter | null;
+  attachLink: { to: string; label: string } | null;
+}
+
+const UnsuitableDetailsSchema = z.object({ macro: z.string(), dataTypes: z.array(z.string()) });
+
+/**
+ * Rewrites the dataset errors whose server messages give REST and CLI
+ * instructions into web app text, keyed on their error codes.
+ */
+function datasetProblem(error: ApiError, cleanRoomId: string): FormProblem | null {
+  const unsuitable = UnsuitableDetailsSchema.safeParse(error.details);
+  if (error.code === 'DATASET_UNSUITABLE' && unsuitable.success) {
+    const { macro, dataTypes } = unsuitable.data;
+    return {
+      message: `No dataset attached to this clean room fits ${macro}.`,
+      parameter: null,
+      attachLink: {
+        to: attachDatasetPath(cleanRoomId, dataTypes),
+        label: `Attach a dataset of type ${dataTypes.join(' or ')}`,
+      },
+    };
+  }
+  if (error.code === 'DATASET_NOT_ATTACHED') {
+    return {
+      message:
+        'The chosen dataset is no longer attached to this clean room. Reload this page to choose from the attached datasets.',
+      parameter: null,
+      attachLink: { to: attachDatasetPath(cleanRoomId), label: 'Attach a dataset' },
+    };
+  }
+  return null;
+}
+
+export function toProblem(
+  error: unknown,
+  parameters: readonly QuestionParameter[],
+  cleanRoomId: string,
+): FormProblem {
+  const fromDataset = error instanceof ApiError ? datasetProblem(error, cleanRoomId) : null;
+  if (fromDataset !== null) return fromDataset;
+
+  const message = error instanceof Error ? error.message : String(error);
+  const named =
+    error instanceof ApiError && error.code === 'PARAMETER_INVALID'
+      ? error.details.parameter
+      : undefined;
+  const parameter = parameters.find((candidate) => candidate.name === named) ?? null;
+  return { message, parameter, attachLink: null };
+}
