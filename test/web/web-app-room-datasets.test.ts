@@ -5,6 +5,9 @@ import { launchChromium, type ChromiumSession } from './support/chromium.ts';
 import { evaluateInPage, signIn } from './support/page-helpers.ts';
 import { startWebTestServer, type WebTestServer } from './support/web-test-server.ts';
 
+const PHONE_WIDTH_PX = 375;
+/** Playwright's default viewport, which the tests return to after changing it. */
+const DESKTOP_VIEWPORT = { width: 1280, height: 720 };
 /** Matches the REST and CLI instructions that server messages give API callers. */
 const API_INSTRUCTIONS = /\/api\/v1|npx cleanroom|MCP tool|display id \(CRQ/;
 /** The room where the advertiser is ANALYST and has no EXPOSURES dataset attached (seeded). */
@@ -160,6 +163,7 @@ describe('web app room datasets', () => {
     await attached.getByRole('button', { name: `Detach ${EXPOSURES_NAME}` }).waitFor();
     await expect.poll(activeElementId).toBe('attach-dataset-select');
     expect(await attachedNames()).toContain(EXPOSURES_NAME);
+    expect(await page.getByText('The question needs a dataset of type EXPOSURES').count()).toBe(0);
 
     await page.getByRole('link', { name: /^Run Reach and frequency/ }).click();
     await page.getByText(`@exposures: ${EXPOSURES_NAME} (Northwind Outfitters)`).waitFor();
@@ -195,6 +199,22 @@ describe('web app room datasets', () => {
     expect(await alert.textContent()).toContain(`is not attached to clean room ${ROOM}`);
     await expect.poll(activeTestId).toBe('dataset-action-notice');
     await expect.poll(() => attached.getByText(EXPOSURES_NAME).count()).toBe(0);
+  });
+
+  it('fits the attach control on a phone', async () => {
+    await page.setViewportSize({ width: PHONE_WIDTH_PX, height: 800 });
+    try {
+      await page.goto(`${server.baseUrl}/cleanrooms/${ROOM}`);
+      const attach = page.getByRole('button', { name: 'Attach', exact: true });
+      await attach.waitFor();
+
+      const pageWidth = await evaluateInPage<number>(page, 'document.documentElement.scrollWidth');
+      expect(pageWidth).toBeLessThanOrEqual(PHONE_WIDTH_PX);
+      const box = await attach.boundingBox();
+      expect((box?.x ?? Infinity) + (box?.width ?? 0)).toBeLessThanOrEqual(PHONE_WIDTH_PX);
+    } finally {
+      await page.setViewportSize(DESKTOP_VIEWPORT);
+    }
   });
 
   it('tells a viewer it cannot attach', async () => {

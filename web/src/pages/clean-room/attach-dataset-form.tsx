@@ -39,6 +39,7 @@ export function AttachDatasetForm({
   room,
   available,
   requestedTypes,
+  attachedTypes,
   pending,
   selectRef,
   onAttach,
@@ -46,6 +47,8 @@ export function AttachDatasetForm({
   room: CleanRoom;
   available: readonly Dataset[];
   requestedTypes: readonly string[];
+  /** Dataset types attached to the room already, every partner's. */
+  attachedTypes: ReadonlySet<string>;
   pending: boolean;
   selectRef: RefObject<HTMLSelectElement | null>;
   onAttach(dataset: Dataset): void;
@@ -66,6 +69,8 @@ export function AttachDatasetForm({
     onAttach(chosen);
   };
   const types = requestedTypes.join(' or ');
+  // Once a dataset of a requested type is attached, the question's request is met.
+  const stillNeeded = !requestedTypes.some((type) => attachedTypes.has(type));
   return (
     <form className="attach-form" onSubmit={onSubmit} aria-labelledby={ATTACH_DATASET_ANCHOR}>
       <label htmlFor={SELECT_ID}>Your dataset to attach</label>
@@ -86,10 +91,10 @@ export function AttachDatasetForm({
           Attach
         </button>
       </div>
-      {requestedTypes.length > 0 && matching.length > 0 && (
+      {stillNeeded && requestedTypes.length > 0 && matching.length > 0 && (
         <p className="hint">The question needs a dataset of type {types}.</p>
       )}
-      {requestedTypes.length > 0 && matching.length === 0 && (
+      {stillNeeded && requestedTypes.length > 0 && matching.length === 0 && (
         <ImportLink
           room={room}
           text={`The question needs a dataset of type ${types}, and none of yours that are not attached here has that type.`}

@@ -147,6 +147,7 @@ export function RoomDatasets({ room }: { room: CleanRoom }) {
           room={room}
           available={available}
           requestedTypes={requestedTypes}
+          attachedTypes={new Set(attached.data.items.map((dataset) => dataset.dataType))}
           pending={pending}
           selectRef={selectRef}
           onAttach={(dataset) => attach.mutate(dataset)}
