@@ -242,6 +242,49 @@ describe('web app room datasets', () => {
     expect(await page.getByLabel('Your dataset to attach').count()).toBe(0);
   });
 
+  it('explains an attach after leaving the room', async () => {
+    const { app, keys, emails } = server.platform;
+    const created = await sendJson<{ id: string; displayId: string }>(
+      app,
+      keys.publisher,
+      'POST',
+      '/api/v1/cleanrooms',
+      { name: 'Room the advertiser leaves' },
+    );
+    const added = await sendJson<{ id: string }>(
+      app,
+      keys.publisher,
+      'POST',
+      `/api/v1/cleanrooms/${created.body.id}/partners`,
+      { partnerAdminEmail: emails.advertiser, role: 'ANALYST' },
+    );
+    expect(added.status).toBe(201);
+    await page.goto(`${server.baseUrl}/cleanrooms/${created.body.displayId}`);
+    const attach = page.getByRole('button', { name: 'Attach', exact: true });
+    await attach.waitFor();
+
+    const removed = await sendJson(
+      app,
+      keys.publisher,
+      'DELETE',
+      `/api/v1/cleanrooms/${created.body.id}/partners/${added.body.id}`,
+    );
+    expect(removed.status).toBe(204);
+    await attach.click();
+
+    const alert = page.getByTestId('dataset-action-notice');
+    await alert.waitFor();
+    expect(await alert.getAttribute('role')).toBe('alert');
+    expect(await alert.textContent()).toContain(
+      'your organization is no longer a partner of this clean room',
+    );
+    expect(await alert.textContent()).not.toMatch(API_INSTRUCTIONS);
+    await expect.poll(activeTestId).toBe('dataset-action-notice');
+    // The attached list is read again and fails too, with the web text.
+    await page.getByText(`No clean room ${created.body.displayId} exists`).waitFor();
+    expect(await page.getByRole('main').textContent()).not.toMatch(API_INSTRUCTIONS);
+  });
+
   it('explains unknown rooms, runs and questions', async () => {
     const cases = [
       {

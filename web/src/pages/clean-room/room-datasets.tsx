@@ -4,6 +4,7 @@ import { useLocation, useSearchParams } from 'react-router';
 import type { CleanRoom } from '../../../../src/domain/clean-rooms/clean-room.ts';
 import type { Dataset } from '../../../../src/domain/datasets/dataset-view.ts';
 import { fetchAllDatasets, fetchRoomDatasets } from '../../api/resources.ts';
+import { cleanRoomNotFound } from '../../app/not-found-texts.ts';
 import { useSignedInSession } from '../../app/session-context.tsx';
 import { QueryStatus } from '../../components/QueryStatus.tsx';
 import { countText } from '../../lib/count-text.ts';
@@ -125,7 +126,11 @@ export function RoomDatasets({ room }: { room: CleanRoom }) {
   return (
     <section aria-labelledby="datasets-title">
       <h2 id="datasets-title">Datasets</h2>
-      <QueryStatus query={attached} what="the attached datasets" />
+      <QueryStatus
+        query={attached}
+        what="the attached datasets"
+        explain={cleanRoomNotFound(room.displayId)}
+      />
       {attached.data?.items.length === 0 && <p className="muted">No datasets are attached.</p>}
       <ul aria-label="Attached datasets">
         {attached.data?.items.map((dataset) => (

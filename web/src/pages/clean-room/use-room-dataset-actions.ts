@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { CleanRoom } from '../../../../src/domain/clean-rooms/clean-room.ts';
 import type { Dataset } from '../../../../src/domain/datasets/dataset-view.ts';
+import { ApiError } from '../../api/api-error.ts';
 import { attachDataset, detachDataset } from '../../api/resources.ts';
 import { invalidateRoomDatasets } from './room-dataset-queries.ts';
 
@@ -21,12 +22,22 @@ export interface FocusRequest {
   serial: number;
 }
 
+/**
+ * Texts for the errors whose server messages name REST routes. The server
+ * reports a room its caller's organization has left as not found.
+ */
+const FAILURE_TEXTS: Partial<Record<string, string>> = {
+  CLEAN_ROOM_NOT_FOUND:
+    'your organization is no longer a partner of this clean room. Open Clean rooms to see the rooms you can use.',
+};
+
 /** Describes a failed attach or detach: the server's message, or why no response came. */
 export function actionFailureText(error: unknown): string {
   if (error instanceof TypeError) {
     return 'the server could not be reached. Check your connection and try again.';
   }
-  return error instanceof Error ? error.message : String(error);
+  const replaced = error instanceof ApiError ? FAILURE_TEXTS[error.code] : undefined;
+  return replaced ?? (error instanceof Error ? error.message : String(error));
 }
 
 /**
