@@ -217,6 +217,43 @@ describe('web app room datasets', () => {
     }
   });
 
+  it('asks a partner for its dataset', async () => {
+    const { app, keys, emails } = server.platform;
+    const created = await sendJson<{ id: string; displayId: string }>(
+      app,
+      keys.advertiser,
+      'POST',
+      '/api/v1/cleanrooms',
+      { name: 'Room without partner data' },
+    );
+    await sendJson(app, keys.advertiser, 'POST', `/api/v1/cleanrooms/${created.body.id}/partners`, {
+      partnerAdminEmail: emails.publisher,
+      role: 'ANALYST',
+    });
+    const { body: own } = await getJson<{ items: (DatasetView & { dataType: string })[] }>(
+      app,
+      keys.advertiser,
+      '/api/v1/datasets',
+    );
+    const crm = own.items.find((dataset) => dataset.dataType === 'CRM');
+    const attached = await sendJson(
+      app,
+      keys.advertiser,
+      'PUT',
+      `/api/v1/cleanrooms/${created.body.id}/datasets/${crm?.id}`,
+    );
+    expect(attached.status).toBe(200);
+
+    await page.goto(
+      `${server.baseUrl}/cleanrooms/${created.body.displayId}/questions/audience_overlap/run`,
+    );
+    const missing = page.getByTestId('missing-dataset');
+    await missing.waitFor();
+    expect(await missing.textContent()).toContain('@partner_audience');
+    expect(await missing.textContent()).toContain('A partner must attach one of type');
+    expect(await missing.getByRole('link').count()).toBe(0);
+  });
+
   it('tells a viewer it cannot attach', async () => {
     const { app, keys, emails } = server.platform;
     const created = await sendJson<{ id: string; displayId: string }>(

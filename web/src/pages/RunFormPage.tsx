@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { CleanRoomQuestion } from '../../../src/domain/questions/clean-room-question.ts';
-import type { QuestionParameter } from '../../../src/domain/questions/question-definition.ts';
+import type { Question } from '../../../src/domain/questions/question-view.ts';
 import type { CreateRunRequest } from '../../../src/domain/runs/question-run.ts';
 import type { RunPreview } from '../../../src/domain/runs/run-preview.ts';
 import { fetchCleanRoomQuestion, previewRun, submitRun } from '../api/resources.ts';
@@ -109,17 +109,13 @@ function useIdempotencyKey(): (request: CreateRunRequest) => string {
 }
 
 /** Sets up Preview and Start run, and keeps the problem the last of them reported. */
-function useRunActions(
-  cleanRoomId: string,
-  parameters: readonly QuestionParameter[],
-  request: CreateRunRequest,
-) {
+function useRunActions(cleanRoomId: string, question: Question, request: CreateRunRequest) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [problem, setProblem] = useState<FormProblem | null>(null);
   useFocusOnProblem(problem);
   const idempotencyKeyFor = useIdempotencyKey();
-  const onError = (error: unknown) => setProblem(toProblem(error, parameters, cleanRoomId));
+  const onError = (error: unknown) => setProblem(toProblem(error, question, cleanRoomId));
   const preview = useMutation({
     mutationFn: () => previewRun(cleanRoomId, request),
     onMutate: () => setProblem(null),
@@ -142,11 +138,7 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
   const { question } = resolved;
   const { values, datasets, setValue, setDataset } = useRunFormState(resolved);
   const request = buildRequest(resolved, values, datasets);
-  const { problem, preview, submit, startRun } = useRunActions(
-    cleanRoomId,
-    question.parameters,
-    request,
-  );
+  const { problem, preview, submit, startRun } = useRunActions(cleanRoomId, question, request);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import type { CleanRoom } from '../../../../src/domain/clean-rooms/clean-room.ts';
 import type { Dataset } from '../../../../src/domain/datasets/dataset-view.ts';
 import { countText } from '../../lib/count-text.ts';
-import { ATTACH_DATASET_ANCHOR } from './room-dataset-queries.ts';
+import { ATTACH_DATASET_ANCHOR } from './attach-dataset-path.ts';
 
 const SELECT_ID = `${ATTACH_DATASET_ANCHOR}-select`;
 

@@ -1,9 +1,6 @@
 import type { QueryClient } from '@tanstack/react-query';
 import type { CleanRoom } from '../../../../src/domain/clean-rooms/clean-room.ts';
 
-/** Element id of the room page's attach control, which links from other pages point at. */
-export const ATTACH_DATASET_ANCHOR = 'attach-dataset';
-
 /** Query key of the datasets attached to a clean room. */
 export const roomDatasetsKey = (cleanRoomId: string) => ['cleanroom', cleanRoomId, 'datasets'];
 
@@ -23,13 +20,4 @@ export function invalidateRoomDatasets(
       references.includes(queryKey[1]) &&
       (queryKey[2] === 'datasets' || queryKey[2] === 'question'),
   });
-}
-
-/**
- * Builds the link to a room's attach control. `dataTypes` are the dataset
- * types a question needs, and the control picks a dataset of one of them first.
- */
-export function attachDatasetPath(cleanRoomId: string, dataTypes: readonly string[] = []): string {
-  const query = dataTypes.length === 0 ? '' : `?attachType=${dataTypes.join(',')}`;
-  return `/cleanrooms/${encodeURIComponent(cleanRoomId)}${query}#${ATTACH_DATASET_ANCHOR}`;
 }

@@ -9,7 +9,8 @@ import { useSignedInSession } from '../../app/session-context.tsx';
 import { QueryStatus } from '../../components/QueryStatus.tsx';
 import { countText } from '../../lib/count-text.ts';
 import { AttachDatasetForm } from './attach-dataset-form.tsx';
-import { ATTACH_DATASET_ANCHOR, roomDatasetsKey } from './room-dataset-queries.ts';
+import { ATTACH_DATASET_ANCHOR } from './attach-dataset-path.ts';
+import { roomDatasetsKey } from './room-dataset-queries.ts';
 import {
   useRoomDatasetActions,
   type DatasetActionNotice,

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import type { MacroCandidates } from '../../../../src/domain/questions/clean-room-question.ts';
-import { attachDatasetPath } from '../clean-room/room-dataset-queries.ts';
+import { attachDatasetPath } from '../clean-room/attach-dataset-path.ts';
 
 /** Returns the dataset a macro starts with: the server's default, else the first attached dataset that fits. */
 export function initialDatasetId(binding: MacroCandidates): string | undefined {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { QuestionParameter } from '../../../../src/domain/questions/question-definition.ts';
+import type { Question } from '../../../../src/domain/questions/question-view.ts';
 import { ApiError } from '../../api/api-error.ts';
-import { attachDatasetPath } from '../clean-room/room-dataset-queries.ts';
+import { attachDatasetPath } from '../clean-room/attach-dataset-path.ts';
 
 /**
  * A failed preview or submission, tied to the parameter the server rejected
@@ -14,16 +15,33 @@ export interface FormProblem {
   attachLink: { to: string; label: string } | null;
 }
 
+/** The parts of a question that explain its errors. */
+type QuestionShape = Pick<Question, 'parameters' | 'datasetMacros'>;
+
 const UnsuitableDetailsSchema = z.object({ macro: z.string(), dataTypes: z.array(z.string()) });
 
 /**
  * Rewrites the dataset errors whose server messages give REST and CLI
- * instructions into web app text, keyed on their error codes.
+ * instructions into web app text, keyed on their error codes. Each
+ * organization attaches only its own datasets, so a macro a partner
+ * supplies gets no attach link.
  */
-function datasetProblem(error: ApiError, cleanRoomId: string): FormProblem | null {
+function datasetProblem(
+  error: ApiError,
+  question: QuestionShape,
+  cleanRoomId: string,
+): FormProblem | null {
   const unsuitable = UnsuitableDetailsSchema.safeParse(error.details);
   if (error.code === 'DATASET_UNSUITABLE' && unsuitable.success) {
     const { macro, dataTypes } = unsuitable.data;
+    const definition = question.datasetMacros.find((candidate) => candidate.macro === macro);
+    if (definition?.suppliedBy === 'PARTNER') {
+      return {
+        message: `No dataset attached to this clean room fits ${macro}. A partner must attach one of type ${dataTypes.join(' or ')}.`,
+        parameter: null,
+        attachLink: null,
+      };
+    }
     return {
       message: `No dataset attached to this clean room fits ${macro}.`,
       parameter: null,
@@ -46,10 +64,11 @@ function datasetProblem(error: ApiError, cleanRoomId: string): FormProblem | nul
 
 export function toProblem(
   error: unknown,
-  parameters: readonly QuestionParameter[],
+  question: QuestionShape,
   cleanRoomId: string,
 ): FormProblem {
-  const fromDataset = error instanceof ApiError ? datasetProblem(error, cleanRoomId) : null;
+  const fromDataset =
+    error instanceof ApiError ? datasetProblem(error, question, cleanRoomId) : null;
   if (fromDataset !== null) return fromDataset;
 
   const message = error instanceof Error ? error.message : String(error);
@@ -57,6 +76,6 @@ export function toProblem(
     error instanceof ApiError && error.code === 'PARAMETER_INVALID'
       ? error.details.parameter
       : undefined;
-  const parameter = parameters.find((candidate) => candidate.name === named) ?? null;
+  const parameter = question.parameters.find((candidate) => candidate.name === named) ?? null;
   return { message, parameter, attachLink: null };
 }
