@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CleanRoomSchema, PartnerSchema } from '../../../src/domain/clean-rooms/clean-room.ts';
-import { DatasetSchema } from '../../../src/domain/datasets/dataset-view.ts';
+import { DatasetSchema, type Dataset } from '../../../src/domain/datasets/dataset-view.ts';
 import { pageSchema } from '../../../src/domain/pagination/page.ts';
 import { CleanRoomQuestionSchema } from '../../../src/domain/questions/clean-room-question.ts';
 import { QuestionSchema } from '../../../src/domain/questions/question-view.ts';
@@ -10,7 +10,7 @@ import {
   type CreateRunRequest,
 } from '../../../src/domain/runs/question-run.ts';
 import { RunPreviewSchema } from '../../../src/domain/runs/run-preview.ts';
-import { apiRequest, toQueryString } from './api-client.ts';
+import { apiFetch, apiRequest, toQueryString } from './api-client.ts';
 import { SystemStatusSchema } from './session-schema.ts';
 
 /** Page size of the virtualized lists: one request fills several screens. */
@@ -66,6 +66,37 @@ export const fetchQuestions = () => apiRequest(QuestionPageSchema, '/questions?l
 
 export const fetchDatasets = (cursor: string | undefined) =>
   apiRequest(DatasetPageSchema, `/datasets${toQueryString({ cursor, limit: LIST_PAGE_SIZE })}`);
+
+/**
+ * Reads every page of the caller's organization's datasets, for choices such
+ * as the dataset to attach to a clean room.
+ */
+export async function fetchAllDatasets(): Promise<Dataset[]> {
+  const datasets: Dataset[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchDatasets(cursor);
+    datasets.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return datasets;
+}
+
+const roomDatasetPath = (cleanRoomId: string, datasetId: string) =>
+  `/cleanrooms/${encodeURIComponent(cleanRoomId)}/datasets/${encodeURIComponent(datasetId)}`;
+
+/**
+ * Attaches one of the caller's datasets to a clean room. Needs the OWNER or
+ * ANALYST role in the room (403 FORBIDDEN otherwise), and a room that has not
+ * ended (409 CLEAN_ROOM_READ_ONLY).
+ */
+export const attachDataset = (cleanRoomId: string, datasetId: string) =>
+  apiRequest(DatasetSchema, roomDatasetPath(cleanRoomId, datasetId), { method: 'PUT' });
+
+/** Detaches one of the caller's datasets; 422 DATASET_NOT_ATTACHED when it was not attached. */
+export const detachDataset = async (cleanRoomId: string, datasetId: string): Promise<void> => {
+  await apiFetch(roomDatasetPath(cleanRoomId, datasetId), { method: 'DELETE' });
+};
 
 export const fetchRuns = (cursor: string | undefined) =>
   apiRequest(RunPageSchema, `/runs${toQueryString({ cursor, limit: LIST_PAGE_SIZE })}`);

@@ -9,6 +9,8 @@ import { ApiError } from './api-error.ts';
 export interface UploadFields {
   name: string;
   dataType: string;
+  /** `column:TYPE` pairs separated by commas; empty to let the server detect the identifiers. */
+  identifierColumns?: string;
 }
 
 function parseFailure(request: XMLHttpRequest): ApiError {
@@ -44,6 +46,8 @@ export function uploadDataset(
   const form = new FormData();
   form.append('name', fields.name);
   form.append('dataType', fields.dataType);
+  const identifierColumns = fields.identifierColumns?.trim() ?? '';
+  if (identifierColumns !== '') form.append('identifierColumns', identifierColumns);
   form.append('file', file);
 
   return new Promise((resolve, reject) => {

@@ -12,16 +12,20 @@ function base64UrlToBytes(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Reads the server's VAPID public key; 404 PUSH_NOT_CONFIGURED when the server has no VAPID keys. */
+export const fetchPushPublicKey = () => apiRequest(PushPublicKeySchema, '/push/public-key');
+
 /**
  * Subscribes this browser to run-completion notifications with the server's
- * VAPID public key and stores the subscription on the server. Rejects when
- * the user denies notifications or the server has no VAPID keys (404).
+ * VAPID public key and stores the subscription on the server. Reads the key
+ * first when the caller has none. Rejects when the user denies notifications
+ * or the server has no VAPID keys (404).
  */
-export async function subscribeToRunNotifications(): Promise<void> {
+export async function subscribeToRunNotifications(knownPublicKey?: string): Promise<void> {
   const permission = await Notification.requestPermission();
   if (permission !== 'granted') throw new Error('Notifications are blocked for this site.');
 
-  const { publicKey } = await apiRequest(PushPublicKeySchema, '/push/public-key');
+  const publicKey = knownPublicKey ?? (await fetchPushPublicKey()).publicKey;
   const registration = await navigator.serviceWorker.ready;
   const subscription = await registration.pushManager.subscribe({
     userVisibleOnly: true,

@@ -1,14 +1,37 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { subscribeToRunNotifications } from '../app/push-subscription.ts';
+import { ApiError } from '../api/api-error.ts';
+import { fetchPushPublicKey, subscribeToRunNotifications } from '../app/push-subscription.ts';
 
-/** Offers run-completion notifications where the browser supports Web Push. */
+/**
+ * Offers run-completion notifications where the browser supports Web Push
+ * and the server has VAPID keys. Without the keys the server rejects the
+ * public key request with 404 PUSH_NOT_CONFIGURED, and an explanation takes
+ * the button's place.
+ */
 export function NotifyButton() {
   const [state, setState] = useState<'idle' | 'pending' | 'on' | string>('idle');
-  if (!('PushManager' in window) || !('serviceWorker' in navigator)) return null;
+  const supported = 'PushManager' in window && 'serviceWorker' in navigator;
+  const publicKey = useQuery({
+    queryKey: ['push-public-key'],
+    queryFn: fetchPushPublicKey,
+    enabled: supported,
+    staleTime: Infinity,
+    retry: false,
+  });
+  if (!supported || publicKey.isPending) return null;
+  if (publicKey.error instanceof ApiError && publicKey.error.code === 'PUSH_NOT_CONFIGURED') {
+    return (
+      <p className="hint" data-testid="push-unavailable">
+        Notifications of finished runs are off, because this server has no Web Push keys set up.
+        Open a run to follow its progress live.
+      </p>
+    );
+  }
 
   const subscribe = () => {
     setState('pending');
-    subscribeToRunNotifications().then(
+    subscribeToRunNotifications(publicKey.data?.publicKey).then(
       () => setState('on'),
       (error: unknown) => setState(error instanceof Error ? error.message : String(error)),
     );

@@ -1,15 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import type { Partner } from '../../../src/domain/clean-rooms/clean-room.ts';
-import {
-  fetchCleanRoom,
-  fetchPartners,
-  fetchRoomDatasets,
-  fetchRoomQuestions,
-} from '../api/resources.ts';
+import { fetchCleanRoom, fetchPartners, fetchRoomQuestions } from '../api/resources.ts';
+import { cleanRoomNotFound } from '../app/not-found-texts.ts';
 import { pages } from '../app/routes.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
-import { countText } from '../lib/count-text.ts';
+import { RoomDatasets } from './clean-room/room-datasets.tsx';
 
 /**
  * Shows each partner organization by name, with its role second, so both fit
@@ -62,28 +58,6 @@ function Partners({ cleanRoomId }: { cleanRoomId: string }) {
   );
 }
 
-function Datasets({ cleanRoomId }: { cleanRoomId: string }) {
-  const query = useQuery({
-    queryKey: ['cleanroom', cleanRoomId, 'datasets'],
-    queryFn: () => fetchRoomDatasets(cleanRoomId),
-  });
-  return (
-    <section aria-labelledby="datasets-title">
-      <h2 id="datasets-title">Datasets</h2>
-      <QueryStatus query={query} what="datasets" />
-      {query.data?.items.length === 0 && <p className="muted">No datasets are attached.</p>}
-      <ul>
-        {query.data?.items.map((dataset) => (
-          <li key={dataset.id}>
-            {dataset.name} · {dataset.dataType} · {countText(dataset.rowCount, 'row')} ·{' '}
-            {dataset.ownerOrganization.name}
-          </li>
-        ))}
-      </ul>
-    </section>
-  );
-}
-
 function Questions({ cleanRoomId }: { cleanRoomId: string }) {
   const query = useQuery({
     queryKey: ['cleanroom', cleanRoomId, 'questions'],
@@ -125,7 +99,7 @@ export default function CleanRoomDetailPage() {
         <Link to="/cleanrooms">← Clean rooms</Link>
       </p>
       <h1 id="room-title">{room?.name ?? 'Clean room'}</h1>
-      <QueryStatus query={query} what="the clean room" />
+      <QueryStatus query={query} what="the clean room" explain={cleanRoomNotFound(cleanRoomId)} />
       {room !== undefined && (
         <p data-testid="room-description" className={room.description === '' ? 'muted' : undefined}>
           {room.description === '' ? 'No description.' : room.description}
@@ -152,7 +126,7 @@ export default function CleanRoomDetailPage() {
       {room !== undefined && (
         <>
           <Partners cleanRoomId={room.id} />
-          <Datasets cleanRoomId={room.id} />
+          <RoomDatasets room={room} />
           <Questions cleanRoomId={room.id} />
         </>
       )}

@@ -1,17 +1,18 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import {
   DatasetDataTypeSchema,
-  ImportLineErrorSchema,
   type ImportLineError,
 } from '../../../src/domain/datasets/dataset.ts';
 import type { Dataset, DatasetImportResponse } from '../../../src/domain/datasets/dataset-view.ts';
-import { ApiError } from '../api/api-error.ts';
 import { fetchDatasets } from '../api/resources.ts';
 import { uploadDataset } from '../api/upload-dataset.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
 import { countText, takesSingular } from '../lib/count-text.ts';
+import { AttachToRoomForm } from './datasets/attach-to-room-form.tsx';
+import { toImportFailure, type ImportFailure } from './datasets/import-failure.ts';
+import { IdentifierColumnsField } from './datasets/identifier-columns-field.tsx';
 import { usePagedList } from './use-paged-list.ts';
 
 const ROW_HEIGHT_PX = 56;
@@ -38,6 +39,7 @@ function ImportReport({ outcome }: { outcome: DatasetImportResponse }) {
       </p>
       <LineErrors errors={report.errors} />
       {report.errorsTruncated && <p className="muted">Only the first errors are listed.</p>}
+      <AttachToRoomForm dataset={outcome.dataset} />
     </div>
   );
 }
@@ -56,28 +58,6 @@ function LineErrors({ errors }: { errors: readonly ImportLineError[] }) {
   );
 }
 
-/** A rejected import: the server's message and, when it listed them, the rejected lines. */
-interface ImportFailure {
-  message: string;
-  lines: readonly ImportLineError[];
-}
-
-/**
- * Reads the rejected lines that IMPORT_NO_VALID_ROWS and
- * IMPORT_TOO_MANY_INVALID_ROWS list in `details.errors`.
- */
-function toImportFailure(fileName: string, failure: unknown): ImportFailure {
-  const reason = failure instanceof Error ? failure.message : String(failure);
-  const parsed =
-    failure instanceof ApiError
-      ? ImportLineErrorSchema.array().safeParse(failure.details.errors)
-      : undefined;
-  return {
-    message: `"${fileName}" was not imported: ${reason}`,
-    lines: parsed?.success === true ? parsed.data : [],
-  };
-}
-
 /** Returns why the chosen file cannot be imported, or null when it can be uploaded. */
 function fileProblem(file: FormDataEntryValue | null): string | null {
   if (!(file instanceof File) || file.name === '') return 'Choose a CSV or Parquet file to import.';
@@ -93,6 +73,10 @@ function UploadForm() {
   const [progress, setProgress] = useState<number | null>(null);
   const [outcome, setOutcome] = useState<DatasetImportResponse | null>(null);
   const [error, setError] = useState<ImportFailure | null>(null);
+  const identifierColumnsRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (error?.fixInIdentifierColumns === true) identifierColumnsRef.current?.focus();
+  }, [error]);
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -101,12 +85,18 @@ function UploadForm() {
     const file = form.get('file');
     setOutcome(null);
     const problem = fileProblem(file);
-    setError(problem === null ? null : { message: problem, lines: [] });
+    setError(
+      problem === null ? null : { message: problem, lines: [], fixInIdentifierColumns: false },
+    );
     if (problem !== null || !(file instanceof File)) return;
 
     setProgress(0);
     try {
-      const fields = { name: String(form.get('name')), dataType: String(form.get('dataType')) };
+      const fields = {
+        name: String(form.get('name')),
+        dataType: String(form.get('dataType')),
+        identifierColumns: String(form.get('identifierColumns') ?? ''),
+      };
       setOutcome(await uploadDataset(file, fields, setProgress));
       void queryClient.invalidateQueries({ queryKey: ['datasets'] });
     } catch (failure) {
@@ -117,45 +107,48 @@ function UploadForm() {
   };
 
   return (
-    <form
-      className="upload-form"
-      onSubmit={(event) => void onSubmit(event)}
-      aria-labelledby="upload-title"
-    >
-      <h2 id="upload-title">Import a CSV</h2>
-      <label htmlFor="dataset-name">Name</label>
-      <input id="dataset-name" name="name" required maxLength={200} />
-      <label htmlFor="dataset-type">Data type</label>
-      <select id="dataset-type" name="dataType" defaultValue="CRM">
-        {DatasetDataTypeSchema.options.map((type) => (
-          <option key={type}>{type}</option>
-        ))}
-      </select>
-      <label htmlFor="dataset-file">File</label>
-      <input id="dataset-file" name="file" type="file" accept=".csv,text/csv,.parquet" required />
-      {/* aria-disabled, not disabled: a disabled button loses keyboard focus to the page body. */}
-      <button type="submit" aria-disabled={progress !== null}>
-        Upload
-      </button>
-      {progress !== null && (
-        <>
-          <progress max={1} value={progress} aria-label="Upload progress">
-            {Math.round(progress * 100)}%
-          </progress>
-          {/* The bar is full once the browser sent the file; the import on the server takes longer. */}
-          <p className="hint" role="status" data-testid="upload-status">
-            {progress >= 1 ? 'Uploaded. The server is importing the file…' : ''}
-          </p>
-        </>
-      )}
-      {error !== null && (
-        <div role="alert" data-testid="import-error">
-          <p className="error">{error.message}</p>
-          <LineErrors errors={error.lines} />
-        </div>
-      )}
+    <>
+      <form
+        className="upload-form"
+        onSubmit={(event) => void onSubmit(event)}
+        aria-labelledby="upload-title"
+      >
+        <h2 id="upload-title">Import a CSV</h2>
+        <label htmlFor="dataset-name">Name</label>
+        <input id="dataset-name" name="name" required maxLength={200} />
+        <label htmlFor="dataset-type">Data type</label>
+        <select id="dataset-type" name="dataType" defaultValue="CRM">
+          {DatasetDataTypeSchema.options.map((type) => (
+            <option key={type}>{type}</option>
+          ))}
+        </select>
+        <IdentifierColumnsField inputRef={identifierColumnsRef} />
+        <label htmlFor="dataset-file">File</label>
+        <input id="dataset-file" name="file" type="file" accept=".csv,text/csv,.parquet" required />
+        {/* aria-disabled, not disabled: a disabled button loses keyboard focus to the page body. */}
+        <button type="submit" aria-disabled={progress !== null}>
+          Upload
+        </button>
+        {progress !== null && (
+          <>
+            <progress max={1} value={progress} aria-label="Upload progress">
+              {Math.round(progress * 100)}%
+            </progress>
+            {/* The bar is full once the browser sent the file; the import on the server takes longer. */}
+            <p className="hint" role="status" data-testid="upload-status">
+              {progress >= 1 ? 'Uploaded. The server is importing the file…' : ''}
+            </p>
+          </>
+        )}
+        {error !== null && (
+          <div role="alert" data-testid="import-error">
+            <p className="error">{error.message}</p>
+            <LineErrors errors={error.lines} />
+          </div>
+        )}
+      </form>
       {outcome !== null && <ImportReport outcome={outcome} />}
-    </form>
+    </>
   );
 }
 

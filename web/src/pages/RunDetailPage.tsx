@@ -3,6 +3,7 @@ import { lazy, Suspense, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { QuestionRunResult } from '../../../src/domain/runs/question-run.ts';
 import { fetchRun, fetchRunResults } from '../api/resources.ts';
+import { runNotFound } from '../app/not-found-texts.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { countText } from '../lib/count-text.ts';
 import { resultToCsv } from '../lib/result-csv.ts';
@@ -143,7 +144,7 @@ export default function RunDetailPage() {
         <Link to="/runs">← Runs</Link>
       </p>
       <h1 id="run-title">{run?.name ?? 'Run'}</h1>
-      <QueryStatus query={query} what="the run" />
+      <QueryStatus query={query} what="the run" explain={runNotFound(runId)} />
       {run !== undefined && (
         <>
           <p>

@@ -2,14 +2,15 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { CleanRoomQuestion } from '../../../src/domain/questions/clean-room-question.ts';
-import type { QuestionParameter } from '../../../src/domain/questions/question-definition.ts';
+import type { Question } from '../../../src/domain/questions/question-view.ts';
 import type { CreateRunRequest } from '../../../src/domain/runs/question-run.ts';
 import type { RunPreview } from '../../../src/domain/runs/run-preview.ts';
-import { ApiError } from '../api/api-error.ts';
 import { fetchCleanRoomQuestion, previewRun, submitRun } from '../api/resources.ts';
+import { cleanRoomNotFound, questionNotFound } from '../app/not-found-texts.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { countText } from '../lib/count-text.ts';
 import { DatasetBindingField, initialDatasetId } from './run-form/dataset-binding-field.tsx';
+import { toProblem, type FormProblem } from './run-form/form-problem.ts';
 import {
   initialValue,
   ParameterField,
@@ -17,25 +18,6 @@ import {
   type ParameterValue,
 } from './run-form/parameter-field.tsx';
 import { QueuedRunNotice } from './run-form/queued-run-notice.tsx';
-
-/** Error codes whose details name the rejected parameter. */
-const PARAMETER_ERROR_CODES = new Set(['PARAMETER_INVALID', 'PARAMETER_SEPARATOR_INVALID']);
-
-/** A failed preview or submission, tied to the parameter the server rejected when it named one. */
-interface FormProblem {
-  message: string;
-  parameter: QuestionParameter | null;
-}
-
-function toProblem(error: unknown, parameters: readonly QuestionParameter[]): FormProblem {
-  const message = error instanceof Error ? error.message : String(error);
-  const named =
-    error instanceof ApiError && PARAMETER_ERROR_CODES.has(error.code)
-      ? error.details.parameter
-      : undefined;
-  const parameter = parameters.find((candidate) => candidate.name === named) ?? null;
-  return { message, parameter };
-}
 
 function PreviewSummary({ preview }: { preview: RunPreview }) {
   const { estimate } = preview;
@@ -132,17 +114,13 @@ function useIdempotencyKey(): (request: CreateRunRequest) => string {
 }
 
 /** Sets up Preview and Start run, and keeps the problem the last of them reported. */
-function useRunActions(
-  cleanRoomId: string,
-  parameters: readonly QuestionParameter[],
-  request: CreateRunRequest,
-) {
+function useRunActions(cleanRoomId: string, question: Question, request: CreateRunRequest) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [problem, setProblem] = useState<FormProblem | null>(null);
   useFocusOnProblem(problem);
   const idempotencyKeyFor = useIdempotencyKey();
-  const onError = (error: unknown) => setProblem(toProblem(error, parameters));
+  const onError = (error: unknown) => setProblem(toProblem(error, question, cleanRoomId));
   const preview = useMutation({
     mutationFn: () => previewRun(cleanRoomId, request),
     onMutate: () => setProblem(null),
@@ -165,16 +143,14 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
   const { question } = resolved;
   const { values, datasets, setValue, setDataset } = useRunFormState(resolved);
   const request = buildRequest(resolved, values, datasets);
-  const { problem, preview, submit, startRun } = useRunActions(
-    cleanRoomId,
-    question.parameters,
-    request,
-  );
+  const { problem, preview, submit, startRun } = useRunActions(cleanRoomId, question, request);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (!submit.isPending) startRun();
   };
+  const dataTypesOf = (macro: string) =>
+    question.datasetMacros.find((candidate) => candidate.macro === macro)?.dataTypes ?? [];
 
   return (
     <form className="run-form" onSubmit={onSubmit}>
@@ -191,6 +167,8 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
         <DatasetBindingField
           key={binding.macro}
           binding={binding}
+          cleanRoomId={cleanRoomId}
+          dataTypes={dataTypesOf(binding.macro)}
           value={datasets[binding.macro]}
           onChange={(datasetId) => setDataset(binding.macro, datasetId)}
         />
@@ -215,6 +193,12 @@ function RunForm({ cleanRoomId, resolved }: { cleanRoomId: string; resolved: Cle
           {problem.parameter === null
             ? problem.message
             : `Check ${problem.parameter.displayName}: ${problem.message}`}
+          {problem.attachLink !== null && (
+            <>
+              {' '}
+              <Link to={problem.attachLink.to}>{problem.attachLink.label}</Link>.
+            </>
+          )}
         </p>
       )}
       {/* Focus stays on the Preview button, so the live region announces the preview. */}
@@ -252,7 +236,14 @@ export default function RunFormPage() {
         <Link to={`/cleanrooms/${cleanRoomId}`}>← Clean room</Link>
       </p>
       <h1 id="run-form-title">{resolved?.question.name ?? 'Run a question'}</h1>
-      <QueryStatus query={query} what="the question" />
+      <QueryStatus
+        query={query}
+        what="the question"
+        explain={{
+          ...cleanRoomNotFound(cleanRoomId),
+          ...questionNotFound(questionId, cleanRoomId),
+        }}
+      />
       {resolved !== undefined && <RunForm cleanRoomId={cleanRoomId} resolved={resolved} />}
     </section>
   );
