@@ -63,8 +63,9 @@ describe('run parameters in the web app', () => {
       const fieldError = page.locator('#parameter-campaign_ids-error');
       await fieldError.waitFor();
 
-      expect(await fieldError.textContent()).toContain('"CMP-001; CMP-002" contains ";"');
-      expect(await fieldError.textContent()).toContain('enter CMP-001, CMP-002');
+      expect(await fieldError.textContent()).toBe(
+        'Separate values with commas, not ";": enter CMP-001, CMP-002.',
+      );
       expect(await campaigns().getAttribute('aria-invalid')).toBe('true');
       expect(await page.getByTestId('run-form-error').textContent()).toContain('Check Campaigns');
       expect(await evaluateInPage(page, 'document.activeElement?.id')).toBe(
@@ -131,33 +132,56 @@ describe('run parameters in the web app', () => {
       await empty.waitFor();
 
       expect(await empty.textContent()).toContain('This run released no rows.');
-      expect(await empty.textContent()).toContain('found no matching data');
+      expect(await empty.textContent()).toContain(
+        'Nothing could be released for the requested values, as the note above explains.',
+      );
+      expect(await empty.textContent()).not.toContain('suppressed');
       expect(await page.getByTestId('result-table').count()).toBe(0);
       expect(await page.getByTestId('unmatched-values').textContent()).toContain(
         'Value "not a campaign" of Campaigns released no rows',
       );
     });
 
-    it('explains a result with every row suppressed', async () => {
+    /** Shows the run with its result changed by `changes`, and returns the empty-result text. */
+    async function emptyResultTextWith(changes: Record<string, unknown>): Promise<string | null> {
       // The context routes the service worker's requests too.
       const resultsUrl = `**/api/v1${runPath}/results*`;
       await browser.context.route(resultsUrl, async (route) => {
         const response = await route.fetch();
         const result = (await response.json()) as Record<string, unknown>;
-        await route.fulfill({ response, json: { ...result, suppressedRowCount: 4 } });
+        await route.fulfill({ response, json: { ...result, ...changes } });
       });
 
       try {
         await page.goto(`${server.baseUrl}${runPath}`);
         const empty = page.getByTestId('empty-result');
         await empty.waitFor();
-
-        expect(await empty.textContent()).toContain(
-          'All 4 rows counted fewer people than the crowd size of 50, so they were suppressed.',
-        );
+        return await empty.textContent();
       } finally {
         await browser.context.unroute(resultsUrl);
       }
+    }
+
+    it('explains a result with every row suppressed', async () => {
+      const text = await emptyResultTextWith({ suppressedRowCount: 4, unmatchedValues: null });
+
+      expect(text).toContain(
+        'All 4 rows counted fewer people than the crowd size of 50, so they were suppressed.',
+      );
+    });
+
+    it('explains a result whose one row was suppressed', async () => {
+      const text = await emptyResultTextWith({ suppressedRowCount: 1, unmatchedValues: null });
+
+      expect(text).toContain(
+        'Its only row counted fewer people than the crowd size of 50, so it was suppressed.',
+      );
+    });
+
+    it('explains a result without matching data', async () => {
+      const text = await emptyResultTextWith({ suppressedRowCount: 0, unmatchedValues: null });
+
+      expect(text).toContain('The question found no matching data for these parameters');
     });
 
     it('summarizes the parameters in the runs list', async () => {

@@ -50,12 +50,25 @@ function ResultTable({ result }: { result: QuestionRunResult }) {
   );
 }
 
+/**
+ * Says why a result has no released rows. Requested values that matched
+ * nothing come first, because the rows withheld then are only totals over
+ * nothing; their report above names the values and why.
+ */
+function emptyResultReason(result: QuestionRunResult): string {
+  const { suppressedRowCount, privacy, unmatchedValues } = result;
+  if (unmatchedValues !== null)
+    return 'Nothing could be released for the requested values, as the note above explains.';
+  if (suppressedRowCount === 1)
+    return `Its only row counted fewer people than the crowd size of ${privacy.crowdSize}, so it was suppressed.`;
+  if (suppressedRowCount > 1)
+    return `All ${countText(suppressedRowCount, 'row')} counted fewer people than the crowd size of ${privacy.crowdSize}, so they were suppressed.`;
+  return 'The question found no matching data for these parameters and datasets.';
+}
+
 /** Explains a result without released rows, in place of a table with only a header. */
 function EmptyResult({ result }: { result: QuestionRunResult }) {
-  const reason =
-    result.suppressedRowCount > 0
-      ? `All ${countText(result.suppressedRowCount, 'row')} counted fewer people than the crowd size of ${result.privacy.crowdSize}, so they were suppressed.`
-      : 'The question found no matching data for these parameters and datasets.';
+  const reason = emptyResultReason(result);
   return (
     <p className="empty-result" data-testid="empty-result">
       This run released no rows. {reason} Check the parameters above, such as the date range and the

@@ -62,6 +62,31 @@ function datasetProblem(
   return null;
 }
 
+const SeparatorDetailsSchema = z.object({
+  parameter: z.string(),
+  separator: z.string(),
+  suggestedValues: z.array(z.string()),
+});
+
+/**
+ * Words PARAMETER_SEPARATOR_INVALID for the form's list field, whose label
+ * the form shows next to it, without the server's advice for API callers.
+ */
+function separatorProblem(error: ApiError, question: QuestionShape): FormProblem | null {
+  const details = SeparatorDetailsSchema.safeParse(error.details);
+  if (error.code !== 'PARAMETER_SEPARATOR_INVALID' || !details.success) return null;
+
+  const { parameter: name, separator, suggestedValues } = details.data;
+  const parameter = question.parameters.find((candidate) => candidate.name === name) ?? null;
+  const shown =
+    separator === '\t' ? 'a tab' : /[\r\n]/.test(separator) ? 'a line break' : `"${separator}"`;
+  return {
+    message: `Separate values with commas, not ${shown}: enter ${suggestedValues.join(', ')}.`,
+    parameter,
+    attachLink: null,
+  };
+}
+
 /** Error codes whose details name the rejected parameter. */
 const PARAMETER_ERROR_CODES = new Set(['PARAMETER_INVALID', 'PARAMETER_SEPARATOR_INVALID']);
 
@@ -73,6 +98,9 @@ export function toProblem(
   const fromDataset =
     error instanceof ApiError ? datasetProblem(error, question, cleanRoomId) : null;
   if (fromDataset !== null) return fromDataset;
+
+  const fromSeparator = error instanceof ApiError ? separatorProblem(error, question) : null;
+  if (fromSeparator !== null) return fromSeparator;
 
   const message = error instanceof Error ? error.message : String(error);
   const named =
