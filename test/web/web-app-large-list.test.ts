@@ -82,6 +82,15 @@ describe('clean room list at 100,000 rooms', () => {
     const titles = await list().locator('.row-title').allTextContents();
     for (const title of titles) expect(title.toLowerCase()).toContain('loyalty');
   });
+
+  it('keeps the filters on the link back from a room', async () => {
+    await list().getByRole('option').first().click();
+    await page.getByRole('link', { name: '← Clean rooms' }).click();
+
+    await list().getByRole('option').first().waitFor();
+    expect(await page.getByRole('searchbox', { name: 'Search' }).inputValue()).toBe('Loyalty');
+    expect(await page.getByLabel('Status').inputValue()).toBe('ACTIVE');
+  });
 });
 
 const BULK_RUNS = 100_000;

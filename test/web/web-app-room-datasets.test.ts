@@ -277,6 +277,11 @@ describe('web app room datasets', () => {
     await page.getByRole('heading', { name: 'Attach a dataset' }).waitFor();
     await page.getByText('Your organization is a VIEWER in this clean room').waitFor();
     expect(await page.getByLabel('Your dataset to attach').count()).toBe(0);
+
+    const note = page.getByTestId('questions-viewer-note');
+    await note.waitFor();
+    expect(await note.textContent()).toContain('can see the questions but not run them');
+    expect(await page.getByRole('link', { name: /^Run / }).count()).toBe(0);
   });
 
   it('explains an attach after leaving the room', async () => {

@@ -6,6 +6,7 @@ import { cleanRoomNotFound } from '../app/not-found-texts.ts';
 import { pages } from '../app/routes.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { RoomDatasets } from './clean-room/room-datasets.tsx';
+import { roomListPath } from './clean-room/room-list-location.ts';
 
 /**
  * Shows each partner organization by name, with its role second, so both fit
@@ -58,7 +59,11 @@ function Partners({ cleanRoomId }: { cleanRoomId: string }) {
   );
 }
 
-function Questions({ cleanRoomId }: { cleanRoomId: string }) {
+/** Roles whose organization may run the room's questions; the server enforces the same rule. */
+const RUNNING_ROLES = new Set(['OWNER', 'ANALYST']);
+
+function Questions({ cleanRoomId, myRole }: { cleanRoomId: string; myRole: string }) {
+  const canRun = RUNNING_ROLES.has(myRole);
   const query = useQuery({
     queryKey: ['cleanroom', cleanRoomId, 'questions'],
     queryFn: () => fetchRoomQuestions(cleanRoomId),
@@ -68,17 +73,25 @@ function Questions({ cleanRoomId }: { cleanRoomId: string }) {
       <h2 id="questions-title">Questions</h2>
       <QueryStatus query={query} what="questions" />
       {query.data?.items.length === 0 && <p className="muted">No questions are added.</p>}
+      {!canRun && (query.data?.items.length ?? 0) > 0 && (
+        <p className="muted" data-testid="questions-viewer-note">
+          As a {myRole.toLowerCase()} of this clean room, your organization can see the questions
+          but not run them. An owner or analyst organization runs them.
+        </p>
+      )}
       <ul>
         {query.data?.items.map((question) => (
           <li key={question.id}>
             <strong>{question.name}</strong> {question.description}{' '}
-            <Link
-              to={`/cleanrooms/${cleanRoomId}/questions/${question.template}/run`}
-              onMouseEnter={() => void pages.runForm.preload()}
-              onFocus={() => void pages.runForm.preload()}
-            >
-              Run {question.name}
-            </Link>
+            {canRun && (
+              <Link
+                to={`/cleanrooms/${cleanRoomId}/questions/${question.template}/run`}
+                onMouseEnter={() => void pages.runForm.preload()}
+                onFocus={() => void pages.runForm.preload()}
+              >
+                Run {question.name}
+              </Link>
+            )}
           </li>
         ))}
       </ul>
@@ -96,7 +109,7 @@ export default function CleanRoomDetailPage() {
   return (
     <section className="detail-page" aria-labelledby="room-title">
       <p>
-        <Link to="/cleanrooms">← Clean rooms</Link>
+        <Link to={roomListPath()}>← Clean rooms</Link>
       </p>
       <h1 id="room-title">{room?.name ?? 'Clean room'}</h1>
       <QueryStatus query={query} what="the clean room" explain={cleanRoomNotFound(cleanRoomId)} />
@@ -127,7 +140,7 @@ export default function CleanRoomDetailPage() {
         <>
           <Partners cleanRoomId={room.id} />
           <RoomDatasets room={room} />
-          <Questions cleanRoomId={room.id} />
+          <Questions cleanRoomId={room.id} myRole={room.myRole} />
         </>
       )}
     </section>

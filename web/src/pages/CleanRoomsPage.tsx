@@ -1,4 +1,4 @@
-import { useDeferredValue } from 'react';
+import { useDeferredValue, useEffect } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import type { CleanRoom } from '../../../src/domain/clean-rooms/clean-room.ts';
 import { fetchCleanRooms } from '../api/resources.ts';
@@ -6,6 +6,7 @@ import { cleanRoomsKey } from '../app/routes.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { countText } from '../lib/count-text.ts';
 import { VirtualList } from '../components/VirtualList.tsx';
+import { rememberRoomListSearch } from './clean-room/room-list-location.ts';
 import { usePagedList } from './use-paged-list.ts';
 
 const ROW_HEIGHT_PX = 56;
@@ -32,6 +33,8 @@ const STATUS_FILTERS = new Set(['ACTIVE', 'INACTIVE', 'EXPIRED']);
  */
 function useRoomFilters() {
   const [params, setParams] = useSearchParams();
+  const query = params.toString();
+  useEffect(() => rememberRoomListSearch(query === '' ? '' : `?${query}`), [query]);
   const status = params.get('status') ?? '';
   const setFilter = (name: 'q' | 'status', value: string) => {
     setParams(
