@@ -74,6 +74,12 @@ describe('web app offline', () => {
     await page.getByRole('link', { name: 'Clean rooms' }).click();
     await page.getByRole('listbox', { name: 'Clean rooms' }).getByRole('option').first().waitFor();
 
+    // The push key cannot be checked offline, so no notification button shows that cannot work.
+    await page.getByRole('link', { name: 'Runs', exact: true }).first().click();
+    await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
+    await page.waitForTimeout(300);
+    expect(await page.getByRole('button', { name: /Notify me/ }).count()).toBe(0);
+
     await page.goto(`${server.baseUrl}/cleanrooms/CR-000002`);
     const notCached = page.getByTestId('query-error');
     await notCached.waitFor();

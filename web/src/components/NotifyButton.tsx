@@ -18,6 +18,8 @@ export function NotifyButton() {
     enabled: supported,
     staleTime: Infinity,
     retry: false,
+    // Offline the check waits for the network, so no button shows that cannot work.
+    networkMode: 'online',
   });
   if (!supported || publicKey.isPending) return null;
   if (publicKey.error instanceof ApiError && publicKey.error.code === 'PUSH_NOT_CONFIGURED') {
@@ -25,6 +27,14 @@ export function NotifyButton() {
       <p className="hint" data-testid="push-unavailable">
         Notifications of finished runs are off, because this server has no Web Push keys set up.
         Open a run to follow its progress live.
+      </p>
+    );
+  }
+  if (publicKey.isError) {
+    return (
+      <p className="hint" data-testid="push-unavailable">
+        Notifications of finished runs cannot be set up now, because the server did not answer.
+        Reload this page to try again.
       </p>
     );
   }
@@ -39,7 +49,13 @@ export function NotifyButton() {
   if (state === 'on') return <p role="status">You will be notified when your runs finish.</p>;
   return (
     <p>
-      <button type="button" onClick={subscribe} disabled={state === 'pending'}>
+      <button
+        type="button"
+        onClick={() => {
+          if (state !== 'pending') subscribe();
+        }}
+        aria-disabled={state === 'pending'}
+      >
         Notify me when my runs finish
       </button>
       {state !== 'idle' && state !== 'pending' && <span className="error"> {state}</span>}
