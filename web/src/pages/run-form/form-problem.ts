@@ -78,10 +78,10 @@ function separatorProblem(error: ApiError, question: QuestionShape): FormProblem
 
   const { parameter: name, separator, suggestedValues } = details.data;
   const parameter = question.parameters.find((candidate) => candidate.name === name) ?? null;
-  const shown =
+  const separatorText =
     separator === '\t' ? 'a tab' : /[\r\n]/.test(separator) ? 'a line break' : `"${separator}"`;
   return {
-    message: `Separate values with commas, not ${shown}: enter ${suggestedValues.join(', ')}.`,
+    message: `Separate values with commas, not ${separatorText}: enter ${suggestedValues.join(', ')}.`,
     parameter,
     attachLink: null,
   };
