@@ -55,6 +55,8 @@ describe('offline assistant with two fitting datasets', () => {
     expect(text).toContain('- My customers');
     expect(text).toContain('- Advertiser CRM customers');
     expect(text).toMatch(/using (My customers|Advertiser CRM customers)"/);
+    expect(text).toMatch(/\n\nWhich one should I use\?/);
+    expect(text).toContain('fit @my_audience of this question');
     expect(text).not.toContain('PARAMETER_INVALID');
     expect(text).not.toContain('datasets:');
     const failed = ofType(events, 'tool_result').find((result) => result.isError);

@@ -78,13 +78,14 @@ export function chooseDataset(
 }
 
 function askForDataset({ macro, candidates }: AmbiguousDatasets, roomLabel: string): OfflineAction {
-  const slot = macro.replace(/^@/, '').replace(/_/g, ' ');
   const names = candidates.map((candidate) => `- ${escapeMarkdown(candidate.name)}`);
   const example = escapeMarkdown(candidates[0]?.name ?? '');
   return answer(
     [
-      `Several datasets attached to ${roomLabel} could be ${slot} for this question:`,
+      `Several datasets attached to ${roomLabel} fit ${macro} of this question:`,
       ...names,
+      // Without a blank line, Markdown would join this sentence to the last list item.
+      '',
       `Which one should I use? Ask again with its name, for example your question followed by "using ${example}".`,
     ].join('\n'),
   );
