@@ -248,7 +248,17 @@ describe('web app pages', () => {
     await page.getByRole('heading', { name: 'Questions' }).waitFor();
     await page.getByRole('link', { name: /^Run / }).first().waitFor();
     expect(await page.getByTestId('room-description').textContent()).not.toBe('');
-    expect(await page.title()).toMatch(/^Clean room .+ - Cleanroom Copilot$/);
+    // The list links rooms by UUID; the title names the room by its display id once loaded.
+    await expect.poll(() => page.title()).toMatch(/^Clean room CR-\d{6} - Cleanroom Copilot$/);
+  });
+
+  it('links back from an unknown page', async () => {
+    await page.goto(`${server.baseUrl}/nosuchpage`);
+    const notFound = page.getByTestId('page-not-found');
+    await notFound.waitFor();
+
+    await notFound.getByRole('link', { name: 'your clean rooms' }).click();
+    await page.getByRole('listbox', { name: 'Clean rooms' }).waitFor();
   });
 
   it('reads an unknown clean room once', async () => {

@@ -108,6 +108,9 @@ describe('run parameters in the web app', () => {
       const cleanRoom = facts.getByRole('link', { name: /^CR-000001 · / });
       expect(await cleanRoom.count()).toBe(1);
       expect(await facts.textContent()).toContain('Reach and frequency');
+      await expect
+        .poll(() => page.title())
+        .toMatch(/^Run Reach and frequency .+ - Cleanroom Copilot$/);
     });
 
     it('labels the parameters', async () => {

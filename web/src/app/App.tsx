@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Suspense, useEffect } from 'react';
-import { BrowserRouter, Route, Routes } from 'react-router';
+import { BrowserRouter, Link, Route, Routes } from 'react-router';
 import { ApiError } from '../api/api-error.ts';
 import { ChatPage } from '../pages/ChatPage.tsx';
 import { SignInPage } from '../pages/SignInPage.tsx';
@@ -61,7 +61,15 @@ function SignedInRoutes() {
           <Route path="/runs" element={<pages.runs.Component />} />
           <Route path="/runs/:runId" element={<pages.run.Component />} />
           <Route path="/status" element={<pages.status.Component />} />
-          <Route path="*" element={<p>Page not found.</p>} />
+          <Route
+            path="*"
+            element={
+              <p data-testid="page-not-found">
+                Page not found. <Link to="/">Go to the chat</Link> or{' '}
+                <Link to="/cleanrooms">your clean rooms</Link>.
+              </p>
+            }
+          />
         </Routes>
       </Suspense>
     </AppShell>

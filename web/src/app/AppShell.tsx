@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { PwaBanners } from '../components/PwaBanners.tsx';
 import { pageTitle } from './page-title.ts';
@@ -46,9 +46,13 @@ function useFocusOnNavigation(signedInHere: boolean) {
   return mainRef;
 }
 
+/**
+ * Sets the title from the route. A layout effect, so it runs before the
+ * page's own effects, and a page that names its subject (usePageTitle) wins.
+ */
 function useDocumentTitle(): void {
   const { pathname } = useLocation();
-  useEffect(() => {
+  useLayoutEffect(() => {
     document.title = pageTitle(pathname);
   }, [pathname]);
 }

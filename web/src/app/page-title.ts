@@ -1,4 +1,4 @@
-const APP_NAME = 'Cleanroom Copilot';
+export const APP_NAME = 'Cleanroom Copilot';
 
 /** Page names by route, most specific first. A captured id follows the name. */
 const ROUTE_TITLES: readonly (readonly [RegExp, string])[] = [

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import type { Partner } from '../../../src/domain/clean-rooms/clean-room.ts';
 import { fetchCleanRoom, fetchPartners, fetchRoomQuestions } from '../api/resources.ts';
 import { cleanRoomNotFound } from '../app/not-found-texts.ts';
+import { usePageTitle } from '../app/use-page-title.ts';
 import { pages } from '../app/routes.ts';
 import { QueryStatus } from '../components/QueryStatus.tsx';
 import { RoomDatasets } from './clean-room/room-datasets.tsx';
@@ -106,6 +107,7 @@ export default function CleanRoomDetailPage() {
     queryFn: () => fetchCleanRoom(cleanRoomId),
   });
   const room = query.data;
+  usePageTitle(room === undefined ? undefined : `Clean room ${room.displayId}`);
   return (
     <section className="detail-page" aria-labelledby="room-title">
       <p>

@@ -9,6 +9,7 @@ import { countText } from '../lib/count-text.ts';
 import { resultToCsv } from '../lib/result-csv.ts';
 import { useRunEvents } from '../ws/use-run-events.ts';
 import { RunFacts } from './run-detail/run-facts.tsx';
+import { usePageTitle } from '../app/use-page-title.ts';
 
 const ResultChart = lazy(() => import('../components/ResultChart.tsx'));
 
@@ -149,6 +150,7 @@ export default function RunDetailPage() {
   const query = useQuery({ queryKey: ['run', runId], queryFn: () => fetchRun(runId) });
   const live = useRunEvents([runId]).get(runId);
   const run = query.data;
+  usePageTitle(run === undefined ? undefined : `Run ${run.name}`);
   const status = run?.status ?? live?.status;
   const progress = live?.progress ?? run?.progress ?? 0;
   return (

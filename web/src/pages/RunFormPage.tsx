@@ -18,6 +18,7 @@ import {
   type ParameterValue,
 } from './run-form/parameter-field.tsx';
 import { QueuedRunNotice } from './run-form/queued-run-notice.tsx';
+import { usePageTitle } from '../app/use-page-title.ts';
 
 function PreviewSummary({ preview }: { preview: RunPreview }) {
   const { estimate } = preview;
@@ -230,6 +231,7 @@ export default function RunFormPage() {
     queryFn: () => fetchCleanRoomQuestion(cleanRoomId, questionId),
   });
   const resolved = query.data;
+  usePageTitle(resolved === undefined ? undefined : `Run ${resolved.question.name}`);
   return (
     <section className="detail-page" aria-labelledby="run-form-title">
       <p>
