@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendJson } from '../support/api-helpers.ts';
 import { seedBulkCleanRooms } from '../../src/services/clean-rooms/seed-bulk-clean-rooms.ts';
@@ -11,13 +11,23 @@ const BULK_ROOMS = 100_000;
 const MAX_DOM_ROWS = 60;
 const SCROLL_STEPS = 40;
 
+/** Scrolls `list` by three screens per frame, SCROLL_STEPS times, and returns the maximum number of rows it rendered. */
+async function scrollAndCountRows(page: Page, list: Locator): Promise<number> {
+  let maxRows = 0;
+  for (let step = 0; step < SCROLL_STEPS; step++) {
+    await list.evaluate((element) => element.scrollBy(0, element.clientHeight * 3));
+    await evaluateInPage(page, 'new Promise((resolve) => requestAnimationFrame(resolve))');
+    maxRows = Math.max(maxRows, await list.getByRole('option').count());
+  }
+  return maxRows;
+}
+
 describe('clean room list at 100,000 rooms', () => {
   let server: WebTestServer;
   let browser: ChromiumSession;
   let page: Page;
 
   const list = () => page.getByRole('listbox', { name: 'Clean rooms' });
-  const renderedRows = () => list().getByRole('option').count();
 
   beforeAll(async () => {
     server = await startWebTestServer();
@@ -44,12 +54,7 @@ describe('clean room list at 100,000 rooms', () => {
     await page.getByRole('link', { name: 'Clean rooms' }).click();
     await list().getByRole('option').first().waitFor();
 
-    let maxRows = 0;
-    for (let step = 0; step < SCROLL_STEPS; step++) {
-      await list().evaluate((element) => element.scrollBy(0, element.clientHeight * 3));
-      await evaluateInPage(page, 'new Promise((resolve) => requestAnimationFrame(resolve))');
-      maxRows = Math.max(maxRows, await renderedRows());
-    }
+    const maxRows = await scrollAndCountRows(page, list());
     const lastIndex = await list().getByRole('option').last().getAttribute('data-index');
 
     expect(maxRows).toBeGreaterThan(0);
@@ -146,12 +151,7 @@ describe('run list at 100,000 runs', () => {
     await page.getByRole('link', { name: 'Runs' }).click();
     await list().getByRole('option').first().waitFor();
 
-    let maxRows = 0;
-    for (let step = 0; step < SCROLL_STEPS; step++) {
-      await list().evaluate((element) => element.scrollBy(0, element.clientHeight * 3));
-      await evaluateInPage(page, 'new Promise((resolve) => requestAnimationFrame(resolve))');
-      maxRows = Math.max(maxRows, await list().getByRole('option').count());
-    }
+    const maxRows = await scrollAndCountRows(page, list());
     const last = list().getByRole('option').last();
     const lastIndex = await last.getAttribute('data-index');
     const summary = await last.getByTestId('run-row-summary').textContent();
