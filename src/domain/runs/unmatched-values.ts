@@ -55,17 +55,17 @@ function unmatchedMessage({
   macro,
   crowdSize,
 }: UnmatchedValuesFacts): string {
-  const one = values.length === 1;
+  const single = values.length === 1;
   const quoted = values.map((value) => JSON.stringify(value)).join(', ');
-  const subject = `${one ? 'Value' : 'Values'} ${quoted} of ${label}`;
-  const each = one ? 'it matches' : 'each matches';
-  const check = `Check ${one ? 'the value' : 'each value'} and the other parameters, such as the date range.`;
+  const subject = `${single ? 'Value' : 'Values'} ${quoted} of ${label}`;
+  const matchVerb = single ? 'it matches' : 'each matches';
+  const check = `Check ${single ? 'the value' : 'each value'} and the other parameters, such as the date range.`;
   switch (reason) {
     case 'NO_ROWS':
-      return `${subject} ${one ? 'matches' : 'match'} no rows of your ${macro} dataset for these parameters. ${check}`;
+      return `${subject} ${single ? 'matches' : 'match'} no rows of your ${macro} dataset for these parameters. ${check}`;
     case 'NONE_MAY_PASS':
-      return `${subject} cannot reach the crowd size of ${crowdSize}: in the partner's ${macro} dataset ${each} no rows or fewer people for these parameters, and the preview does not say which. ${check}`;
+      return `${subject} cannot reach the crowd size of ${crowdSize}: in the partner's ${macro} dataset ${matchVerb} no rows or fewer people for these parameters, and the preview does not say which. ${check}`;
     case 'NONE_RELEASED':
-      return `${subject} released no rows: ${each} no rows of the partner's ${macro} dataset, or fewer people than the crowd size of ${crowdSize} once matched, and the result does not say which. ${check}`;
+      return `${subject} released no rows: ${matchVerb} no rows of the partner's ${macro} dataset, or fewer people than the crowd size of ${crowdSize} once matched, and the result does not say which. ${check}`;
   }
 }

@@ -55,9 +55,9 @@ export async function startPlatformPair(env: Record<string, string> = {}): Promi
 
 /**
  * Creates an API key in the first process, authenticates with it in the
- * second (which caches the lookup), revokes it in the first, and returns the
- * status of the second process's requests once they stop returning 200, or
- * 200 after two seconds.
+ * second (which caches the lookup) and revokes it in the first. Returns the
+ * first status other than 200 of the second process's requests, or 200 if
+ * none came within two seconds.
  */
 export async function statusAfterRevocationElsewhere(pair: PlatformPair): Promise<number> {
   const { first, second } = pair;

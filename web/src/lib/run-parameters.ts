@@ -8,9 +8,9 @@ export function parameterText(value: unknown, maxListValues = Infinity): string 
   if (value === null || value === undefined) return null;
   if (!Array.isArray(value)) return String(value);
 
-  const shown = value.slice(0, maxListValues).map(String).join(', ');
+  const listed = value.slice(0, maxListValues).map(String).join(', ');
   const hidden = value.length - Math.min(value.length, maxListValues);
-  return hidden > 0 ? `${shown} and ${hidden.toLocaleString()} more` : shown;
+  return hidden > 0 ? `${listed} and ${hidden.toLocaleString()} more` : listed;
 }
 
 /**
