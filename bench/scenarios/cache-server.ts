@@ -63,6 +63,7 @@ async function open(request: Extract<CacheServerRequest, { kind: 'open' }>) {
     WORKER_ENABLED: 'false',
     DATABASE_PREPARED_STATEMENTS: 'true',
     DATABASE_POOL_MIN: '10',
+    DATABASE_PIPELINE_CONNECTIONS: '2',
     REDIS_URL: request.redisUrl,
     REDIS_KEY_PREFIX: 'bench:',
     CACHE_ENABLED: String(request.variant !== 'uncached'),

@@ -92,6 +92,10 @@ export const configSchema = z
     DATABASE_STATEMENT_TIMEOUT_MS: integer(0, 3_600_000).default(30_000),
     /** Named prepared statements for hot queries; off by default because PgBouncer before 1.21 in transaction mode breaks them. */
     DATABASE_PREPARED_STATEMENTS: booleanFlag.default(false),
+    /** Connections in pg's pipeline mode that carry fast single statements beside the pool; 0 turns them off. Tested on direct connections only. */
+    DATABASE_PIPELINE_CONNECTIONS: integer(0, 64).default(0),
+    /** Statements whose moving average duration is above this many milliseconds keep to the pool. */
+    DATABASE_PIPELINE_MAX_STATEMENT_MS: integer(1, 60_000).default(5),
     /** Statements slower than this many milliseconds are logged at warn, without parameter values; 0 turns the log off. */
     DATABASE_SLOW_QUERY_MS: integer(0, 3_600_000).default(1_000),
     /** Directory of the built web app (index.html, assets/); not served when it does not exist. */

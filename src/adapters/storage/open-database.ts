@@ -32,6 +32,8 @@ export async function openDatabase(
     connectionTimeoutMs: config.DATABASE_CONNECTION_TIMEOUT_MS,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+    pipelineConnections: config.DATABASE_PIPELINE_CONNECTIONS,
+    pipelineMaxStatementMs: config.DATABASE_PIPELINE_MAX_STATEMENT_MS,
     slowQueryMs: config.DATABASE_SLOW_QUERY_MS,
     metrics,
     log,

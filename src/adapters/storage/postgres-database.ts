@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.ts';
 import { DatabasePoolMetrics } from '../metrics/database-pool-metrics.ts';
 import { SlowQueryLog } from '../metrics/slow-query-log.ts';
 import { parseInt8, type Database, type Queryable } from './database.ts';
+import { PipelinedConnections } from './pipelined-connections.ts';
 
 const INT8_OID = 20;
 const DATE_OID = 1082;
@@ -24,6 +25,10 @@ export interface PostgresOptions {
   preparedStatements?: boolean;
   /** Statements slower than this many milliseconds are logged at warn; 0 or absent turns the log off. */
   slowQueryMs?: number;
+  /** Connections in pipeline mode for fast single statements (see PipelinedConnections); 0 or absent means none. */
+  pipelineConnections?: number;
+  /** Statements whose average duration is above this many milliseconds are never pipelined. Default 5. */
+  pipelineMaxStatementMs?: number;
   /** Registry that receives the pool metrics; absent in tests that build the database alone. */
   metrics?: Registry;
 }
@@ -52,14 +57,12 @@ export class PostgresDatabase implements Database {
   private readonly slowQueries: SlowQueryLog;
   private readonly statementNames: HotStatementNames | null;
   private readonly poolMetrics: DatabasePoolMetrics | null;
+  private readonly pipelines: PipelinedConnections | null;
 
   constructor(options: PostgresOptions) {
     this.schema = options.schema;
-    this.pool = new pg.Pool({
+    const client: pg.ClientConfig = {
       connectionString: options.url,
-      max: options.poolMax,
-      min: options.poolMin ?? 0,
-      idleTimeoutMillis: options.idleTimeoutMs,
       connectionTimeoutMillis: options.connectionTimeoutMs,
       // pg sends statement_timeout in the startup packet, so it holds for every
       // statement of the connection, including those inside transactions.
@@ -67,6 +70,12 @@ export class PostgresDatabase implements Database {
       application_name: 'cleanroom',
       options: `-c search_path=${options.schema},public`,
       types: typeParsers,
+    };
+    this.pool = new pg.Pool({
+      ...client,
+      max: options.poolMax,
+      min: options.poolMin ?? 0,
+      idleTimeoutMillis: options.idleTimeoutMs,
     });
     // Without a listener, an idle client dropped by the server (restart,
     // idle timeout on a proxy) emits 'error' and crashes the process.
@@ -75,12 +84,26 @@ export class PostgresDatabase implements Database {
     });
     this.slowQueries = new SlowQueryLog(options.slowQueryMs ?? 0, options.log, 'postgres');
     this.statementNames = options.preparedStatements ? new HotStatementNames() : null;
+    this.pipelines = options.pipelineConnections
+      ? new PipelinedConnections({
+          connections: options.pipelineConnections,
+          maxStatementMs: options.pipelineMaxStatementMs ?? 5,
+          client,
+          log: options.log,
+        })
+      : null;
     this.poolMetrics = options.metrics
-      ? new DatabasePoolMetrics(options.metrics, this.pool, options.poolMax)
+      ? new DatabasePoolMetrics(options.metrics, this.pool, options.poolMax, this.pipelines)
       : null;
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const { pipelines } = this;
+    const pipe = pipelines?.pick(sql);
+    this.poolMetrics?.countStatement(pipe !== undefined);
+    if (pipelines && pipe)
+      return pipelines.run(pipe, (client) => this.run<Row>(client, sql, params));
+
     const client = await this.acquire();
     let failure: unknown;
     try {
@@ -126,6 +149,7 @@ export class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    await this.pipelines?.close();
     await this.pool.end();
   }
 
@@ -139,6 +163,7 @@ export class PostgresDatabase implements Database {
       Array.from({ length: this.pool.options.min ?? 0 }, () => this.pool.connect()),
     );
     for (const client of clients) client.release();
+    await this.pipelines?.open();
   }
 
   /** Takes a connection from the pool and records how long that took. */
@@ -150,15 +175,20 @@ export class PostgresDatabase implements Database {
   }
 
   private async run<Row>(
-    client: pg.PoolClient,
+    client: pg.ClientBase,
     sql: string,
     params: readonly unknown[],
   ): Promise<Row[]> {
     const name = this.statementNames?.nameFor(sql, params.length);
     const config: pg.QueryConfig = { text: sql, values: params as unknown[] };
     if (name !== undefined) config.name = name;
-    const result = await this.slowQueries.time(sql, () => client.query(config));
-    return result.rows as Row[];
+    const started = performance.now();
+    try {
+      const result = await this.slowQueries.time(sql, () => client.query(config));
+      return result.rows as Row[];
+    } finally {
+      this.pipelines?.recordDuration(sql, performance.now() - started);
+    }
   }
 }
 

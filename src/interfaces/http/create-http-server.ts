@@ -4,7 +4,6 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import cookie from '@fastify/cookie';
-import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import {
   jsonSchemaTransform,
@@ -130,14 +129,6 @@ export async function createHttpServer(
       await api.register(authRoutes(platform));
       await api.register(async (secured) => {
         secured.addHook('onRequest', createAuthenticationHook(platform.context));
-        await secured.register(multipart, {
-          limits: {
-            fileSize: platform.context.settings.uploadMaxBytes + 1,
-            files: 1,
-            fields: 20,
-            fieldSize: 10_000,
-          },
-        });
         await secured.register(cleanRoomRoutes(platform.context));
         await secured.register(datasetRoutes(platform.context));
         await secured.register(questionRoutes(platform.context));
@@ -159,10 +150,15 @@ export async function createHttpServer(
   return app;
 }
 
-/** Creates the response memo of this server, or returns null when its budget is 0. */
+/**
+ * Creates the response memo of this server, or returns null when its budget
+ * is 0 or the read cache is off: the memo replays only responses whose values
+ * the cache holds, so without the cache it would cost every request a lookup
+ * and hold nothing.
+ */
 function createResponseMemo(platform: Platform, maxBytes: number | undefined): ResponseMemo | null {
   const budget = maxBytes ?? platform.config.CACHE_RESPONSE_MEMO_MB * 1024 * 1024;
-  if (budget === 0) return null;
+  if (budget === 0 || !platform.config.CACHE_ENABLED) return null;
   return new ResponseMemo({
     cache: platform.context.cache,
     metrics: platform.metrics,

@@ -43,7 +43,7 @@ export const CacheStatsSchema = z.object({
       })
       .optional(),
   }),
-  /** The HTTP response memo of this process, or null when CACHE_RESPONSE_MEMO_MB is 0. */
+  /** The HTTP response memo of this process, or null when CACHE_RESPONSE_MEMO_MB is 0 or CACHE_ENABLED is false. */
   responseMemo: z
     .object({
       entries: z.number().int(),
