@@ -49,8 +49,9 @@ let bare: Server | null = null;
  * The platform under test in this process, pinned to the server CPU: the
  * real HTTP server on PostgreSQL, with the cache set up as the variant
  * selects. The server connects to PostgreSQL directly, the setup for which
- * docs/deployment.md recommends DATABASE_PREPARED_STATEMENTS=true, and keeps
- * its whole pool open (DATABASE_POOL_MIN=10), as that page recommends for a
+ * docs/deployment.md recommends DATABASE_PREPARED_STATEMENTS=true and
+ * pipelined connections (DATABASE_PIPELINE_CONNECTIONS=2), and keeps its
+ * whole pool open (DATABASE_POOL_MIN=10), as that page recommends for a
  * dedicated web process.
  */
 async function open(request: Extract<CacheServerRequest, { kind: 'open' }>) {

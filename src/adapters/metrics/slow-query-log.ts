@@ -23,9 +23,13 @@ export class SlowQueryLog {
     try {
       return await statement();
     } finally {
-      const durationMs = performance.now() - started;
-      if (durationMs >= this.thresholdMs) this.report(sql, durationMs);
+      this.observe(sql, performance.now() - started);
     }
+  }
+
+  /** Logs `sql` if `durationMs`, timed by the caller, reached the threshold. */
+  observe(sql: string, durationMs: number): void {
+    if (this.thresholdMs !== 0 && durationMs >= this.thresholdMs) this.report(sql, durationMs);
   }
 
   private report(sql: string, durationMs: number): void {

@@ -184,10 +184,12 @@ export class PostgresDatabase implements Database {
     if (name !== undefined) config.name = name;
     const started = performance.now();
     try {
-      const result = await this.slowQueries.time(sql, () => client.query(config));
+      const result = await client.query(config);
       return result.rows as Row[];
     } finally {
-      this.pipelines?.recordDuration(sql, performance.now() - started);
+      const durationMs = performance.now() - started;
+      this.slowQueries.observe(sql, durationMs);
+      this.pipelines?.recordDuration(sql, durationMs);
     }
   }
 }

@@ -155,11 +155,7 @@ export class CleanRoomsRepository {
       );
     }
     params.push(filter.limit + 1);
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    return this.db.query<CleanRoomRow>(
-      `${visibleRoomSelect} ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT $${params.length}`,
-      params,
-    );
+    return this.db.query<CleanRoomRow>(listStatement(conditions, params.length), params);
   }
 
   async update(id: string, changes: Record<string, unknown>): Promise<void> {
@@ -172,6 +168,25 @@ export class CleanRoomsRepository {
       [id, ...entries.map(([, value]) => value)],
     );
   }
+}
+
+/** List statements by their conditions; a few dozen filter combinations at most. */
+const listStatements = new Map<string, string>();
+
+/**
+ * The list statement for these conditions, the same string each time: the
+ * database adapter looks statements up by text three times per query, and
+ * V8 keeps a string's hash, so a reused text is found without rehashing it.
+ */
+function listStatement(conditions: readonly string[], limitIndex: number): string {
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const key = `${where} $${limitIndex}`;
+  let statement = listStatements.get(key);
+  if (statement === undefined) {
+    statement = `${visibleRoomSelect} ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT $${limitIndex}`;
+    listStatements.set(key, statement);
+  }
+  return statement;
 }
 
 /** Escapes LIKE wildcards so a search for "50%" matches the literal text. */
