@@ -81,6 +81,33 @@ describe('busy PostgreSQL', () => {
     }
   });
 
+  it('answers a connection lost mid-statement with 503 DATABASE_UNAVAILABLE', async () => {
+    await lockCleanRooms();
+    const pending = getCleanRoom();
+    // The busy process's statement is the one waiting for the lock on this schema's table.
+    const waiting = async () =>
+      (
+        await locker.query<{ pid: number }>(
+          `SELECT pid FROM pg_locks WHERE relation = $1::regclass AND NOT granted`,
+          [`"${seeded.schema}".clean_rooms`],
+        )
+      ).rows;
+    await expect.poll(waiting).toHaveLength(1);
+    const [{ pid }] = (await waiting()) as [{ pid: number }];
+
+    await locker.query('SELECT pg_terminate_backend($1)', [pid]);
+    const response = await pending;
+
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({
+      error: {
+        code: 'DATABASE_UNAVAILABLE',
+        message: expect.stringMatching(/connection.*lost.*retry/i),
+      },
+    });
+    expect(response.headers['retry-after']).toBe('2');
+  });
+
   it('serves the room again once the lock is gone', async () => {
     const response = await getCleanRoom();
 

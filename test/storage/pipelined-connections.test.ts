@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/adapters/logging/logger.ts';
@@ -173,6 +175,47 @@ describe('pipelined connections', () => {
       Array.from({ length: 20 }, (_, index) => db.query<{ pid: number }>(sql, [index])),
     );
     expect(after.every((rows) => !pipelinePids.includes(rows[0]?.pid))).toBe(true);
+  });
+
+  it('sends no new query to a connection whose queries wait on a lock', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+          done();
+        },
+      }),
+    );
+    const { db, metrics } = await openDatabase({ pipelineConnections: 1, slowQueryMs: 40, log });
+    await db.exec('CREATE TABLE locked (n int); CREATE TABLE free (n int)');
+    const readLocked = 'SELECT count(*)::int AS count FROM locked WHERE n <> $1';
+    const readFree = 'SELECT count(*)::int AS count FROM free WHERE n <> $1';
+    await makeKnown(db, readLocked, [0]);
+    await makeKnown(db, readFree, [0]);
+    const locker = await db.pool.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE locked IN ACCESS EXCLUSIVE MODE');
+
+    const blocked = db.query(readLocked, [0]);
+    let free: unknown;
+    try {
+      expect(await pipelinedCount(metrics)).toBe(1);
+      // No answer for 4 times the 5 ms statement limit marks the connection as stalled.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const timeout = new Promise((resolve) => setTimeout(resolve, 2000, 'still waiting'));
+      free = await Promise.race([db.query(readFree, [0]), timeout]);
+    } finally {
+      await locker.query('COMMIT');
+      locker.release();
+    }
+
+    expect(free).toEqual([{ count: 0 }]);
+    expect(await pipelinedCount(metrics)).toBe(1);
+    expect(await blocked).toEqual([{ count: 0 }]);
+    const slow = lines.filter((line) => line.msg === 'slow database query');
+    expect(slow).toMatchObject([{ statement: readLocked, connection: 'pipeline' }]);
   });
 
   it('leaves statements of a transaction on its connection', async () => {

@@ -225,6 +225,7 @@ describe('slow-query log', () => {
     expect(lines[0]?.msg).toBe('slow database query');
     expect(lines[0]?.statement).toBe('SELECT pg_sleep(0.3), $1::text AS email');
     expect(lines[0]?.durationMs).toBeGreaterThanOrEqual(100);
+    expect(lines[0]?.connection).toBe('pool');
     expect(JSON.stringify(lines[0])).not.toContain('person@example.com');
   });
 

@@ -27,16 +27,22 @@ export class SlowQueryLog {
     }
   }
 
-  /** Logs `sql` if `durationMs`, timed by the caller, reached the threshold. */
-  observe(sql: string, durationMs: number): void {
-    if (this.thresholdMs !== 0 && durationMs >= this.thresholdMs) this.report(sql, durationMs);
+  /**
+   * Logs `sql` if `durationMs`, timed by the caller, reached the threshold.
+   * `connection` says where it ran: on a pipelined connection the duration
+   * includes the wait behind the queries sent before it.
+   */
+  observe(sql: string, durationMs: number, connection?: 'pool' | 'pipeline'): void {
+    if (this.thresholdMs !== 0 && durationMs >= this.thresholdMs)
+      this.report(sql, durationMs, connection);
   }
 
-  private report(sql: string, durationMs: number): void {
+  private report(sql: string, durationMs: number, connection?: 'pool' | 'pipeline'): void {
     const statement = sql.replace(/\s+/g, ' ').trim();
     this.log.warn(
       {
         backend: this.backend,
+        ...(connection === undefined ? {} : { connection }),
         durationMs: Math.round(durationMs),
         thresholdMs: this.thresholdMs,
         statement: statement.slice(0, STATEMENT_TEXT_MAX_CHARS),

@@ -17,6 +17,7 @@ export async function openDatabase(
   metrics?: Registry,
 ): Promise<Database> {
   if (!config.DATABASE_URL) {
+    warnOfPostgresOnlySettings(config, log);
     return PgliteDatabase.open(path.join(config.dataDir, 'pglite'), config.DATABASE_SCHEMA, {
       log,
       slowQueryMs: config.DATABASE_SLOW_QUERY_MS,
@@ -41,11 +42,30 @@ export async function openDatabase(
   try {
     await db.exec(`CREATE SCHEMA IF NOT EXISTS "${config.DATABASE_SCHEMA}"`);
     await db.warm();
+    if (config.DATABASE_PIPELINE_CONNECTIONS > 0) {
+      log.info(
+        { pipelineConnections: config.DATABASE_PIPELINE_CONNECTIONS },
+        'pipelined database connections open',
+      );
+    }
   } catch (error) {
     await db.close().catch(() => undefined);
     throw explainConnectionFailure(error, config.DATABASE_URL);
   }
   return db;
+}
+
+/** Says which PostgreSQL settings were set but do nothing on embedded PGlite, which runs one statement at a time. */
+function warnOfPostgresOnlySettings(config: Config, log: Logger): void {
+  const ignored = [
+    ...(config.DATABASE_PIPELINE_CONNECTIONS > 0 ? ['DATABASE_PIPELINE_CONNECTIONS'] : []),
+    ...(config.DATABASE_PREPARED_STATEMENTS ? ['DATABASE_PREPARED_STATEMENTS'] : []),
+  ];
+  if (ignored.length === 0) return;
+  log.warn(
+    { ignored },
+    'PostgreSQL settings ignored on the embedded database; set DATABASE_URL to use them',
+  );
 }
 
 /** Network error codes of a PostgreSQL server that cannot be reached, as Node's net module reports them. */

@@ -7,6 +7,8 @@ const PIPELINE_DEPTH_MAX = 32;
 const RECONNECT_INTERVAL_MS = 1_000;
 /** Executions of a statement text timed before it may be pipelined. */
 const MIN_TIMED_EXECUTIONS = 20;
+/** A connection with queries in flight and no answer for this many times the statement limit takes no new queries. */
+const STALL_FACTOR = 4;
 /** Weight of the newest duration in a statement's moving average. */
 const AVERAGE_WEIGHT = 0.1;
 /** Maximum number of statement texts whose durations are kept, so dynamic SQL cannot grow the map without end. */
@@ -24,8 +26,11 @@ export interface PipelinedConnectionsOptions {
 
 /** One pipelined client and the number of its queries not yet answered. */
 export interface Pipe {
+  index: number;
   client: pg.Client;
   inFlight: number;
+  /** performance.now() of the last answer, or of the first query sent after an idle spell. */
+  lastProgressAt: number;
   /** True while the socket holds back writes until the event loop's check phase. */
   corked: boolean;
 }
@@ -36,16 +41,20 @@ export interface Pipe {
  * each query wakes a PostgreSQL backend and the Node process once. A
  * pipelined connection writes the next query without waiting for the answer
  * to the previous one: under load, a backend finds several queries in its
- * socket and answers them in one go. On the 2-core bench machine this raised
- * the uncached list from about 6,300 to about 10,400 requests per second.
+ * socket and answers them in one go (docs/deployment.md has the figures).
  *
  * A slow statement delays every query queued behind it on the same
  * connection, so only statements whose moving average duration is at most
  * `maxStatementMs` are pipelined; others, and statements not yet timed
- * often enough, take the pool. A connection with `PIPELINE_DEPTH_MAX`
- * queries in flight takes no more. Each query carries its own Sync, so a
- * failing statement fails alone; a dropped connection fails the queries in
- * flight on it and is reopened on a later query.
+ * often enough, take the pool. A fast statement can still wait, on a lock
+ * for example: a connection that has queries in flight and gave no answer
+ * for `STALL_FACTOR` times `maxStatementMs` takes no new queries until it
+ * answers again, and neither does one with `PIPELINE_DEPTH_MAX` queries in
+ * flight. The queries already sent behind a waiting one wait with it, up to
+ * the statement timeout. Each query carries its own Sync, so a failing
+ * statement fails alone. A connection failure fails the queries in flight;
+ * the connection is dropped at the first such failure and reopened on a
+ * later query.
  */
 export class PipelinedConnections {
   private readonly pipes: (Pipe | null)[];
@@ -84,6 +93,7 @@ export class PipelinedConnections {
   pick(sql: string): Pipe | undefined {
     if (this.closed || !this.durations.isFast(sql, this.options.maxStatementMs)) return undefined;
 
+    const stalledBefore = performance.now() - STALL_FACTOR * this.options.maxStatementMs;
     let best: Pipe | undefined;
     for (let index = 0; index < this.pipes.length; index += 1) {
       const pipe = this.pipes[index];
@@ -91,19 +101,30 @@ export class PipelinedConnections {
         this.reopenLater(index);
         continue;
       }
-      if (best === undefined || pipe.inFlight < best.inFlight) best = pipe;
+      const stalled = pipe.inFlight > 0 && pipe.lastProgressAt < stalledBefore;
+      if (!stalled && (best === undefined || pipe.inFlight < best.inFlight)) best = pipe;
     }
     return best !== undefined && best.inFlight < PIPELINE_DEPTH_MAX ? best : undefined;
   }
 
-  /** Runs `statement` on the pipe's client and counts it as in flight until it settles. */
+  /**
+   * Runs `statement` on the pipe's client and counts it as in flight until it
+   * settles. A failure other than an error PostgreSQL reported (a reset or
+   * closed socket) drops the connection at once, so no further query is sent
+   * on it.
+   */
   async run<T>(pipe: Pipe, statement: (client: pg.Client) => Promise<T>): Promise<T> {
+    if (pipe.inFlight === 0) pipe.lastProgressAt = performance.now();
     pipe.inFlight += 1;
     if (!pipe.corked) holdWritesForThisTurn(pipe);
     try {
       return await statement(pipe.client);
+    } catch (error) {
+      if (!(error instanceof pg.DatabaseError)) this.fail(pipe, error);
+      throw error;
     } finally {
       pipe.inFlight -= 1;
+      pipe.lastProgressAt = performance.now();
     }
   }
 
@@ -136,10 +157,10 @@ export class PipelinedConnections {
     this.opening.add(index);
     this.lastAttemptAt[index] = Date.now();
     const client = new pg.Client({ ...this.options.client, pipeline: true });
-    const pipe: Pipe = { client, inFlight: 0, corked: false };
+    const pipe: Pipe = { index, client, inFlight: 0, lastProgressAt: 0, corked: false };
     // Without a listener, a dropped connection emits 'error' and crashes the process.
-    client.on('error', (error) => this.drop(index, pipe, error));
-    client.on('end', () => this.drop(index, pipe, undefined));
+    client.on('error', (error) => this.drop(pipe, error));
+    client.on('end', () => this.drop(pipe, undefined));
     try {
       await client.connect();
       if (this.closed) {
@@ -152,13 +173,21 @@ export class PipelinedConnections {
     }
   }
 
-  private drop(index: number, pipe: Pipe, error: Error | undefined): void {
-    if (this.pipes[index] !== pipe) return;
+  /** Drops the pipe after a connection failure and closes its socket, failing what is still in flight. */
+  private fail(pipe: Pipe, error: unknown): void {
+    if (this.pipes[pipe.index] !== pipe) return;
 
-    this.pipes[index] = null;
+    this.drop(pipe, error instanceof Error ? error : undefined);
+    pipe.client.connection.stream.destroy();
+  }
+
+  private drop(pipe: Pipe, error: Error | undefined): void {
+    if (this.pipes[pipe.index] !== pipe) return;
+
+    this.pipes[pipe.index] = null;
     if (!this.closed) {
       this.options.log.warn(
-        { err: error, connection: index, inFlight: pipe.inFlight },
+        { err: error, connection: pipe.index, inFlight: pipe.inFlight },
         'pipelined database connection dropped; it reopens on a later query',
       );
     }

@@ -101,8 +101,9 @@ export class PostgresDatabase implements Database {
     const { pipelines } = this;
     const pipe = pipelines?.pick(sql);
     this.poolMetrics?.countStatement(pipe !== undefined);
-    if (pipelines && pipe)
-      return pipelines.run(pipe, (client) => this.run<Row>(client, sql, params));
+    if (pipelines && pipe) {
+      return pipelines.run(pipe, (client) => this.run<Row>(client, sql, params, 'pipeline'));
+    }
 
     const client = await this.acquire();
     let failure: unknown;
@@ -171,6 +172,7 @@ export class PostgresDatabase implements Database {
     const started = performance.now();
     const client = await this.pool.connect();
     this.poolMetrics?.observeWait((performance.now() - started) / 1000);
+    client.on('error', ignoreCheckedOutError);
     return client;
   }
 
@@ -178,6 +180,7 @@ export class PostgresDatabase implements Database {
     client: pg.ClientBase,
     sql: string,
     params: readonly unknown[],
+    connection: 'pool' | 'pipeline' = 'pool',
   ): Promise<Row[]> {
     const name = this.statementNames?.nameFor(sql, params.length);
     const config: pg.QueryConfig = { text: sql, values: params as unknown[] };
@@ -188,7 +191,7 @@ export class PostgresDatabase implements Database {
       return result.rows as Row[];
     } finally {
       const durationMs = performance.now() - started;
-      this.slowQueries.observe(sql, durationMs);
+      this.slowQueries.observe(sql, durationMs, connection);
       this.pipelines?.recordDuration(sql, durationMs);
     }
   }
@@ -197,12 +200,29 @@ export class PostgresDatabase implements Database {
 /**
  * Returns the connection to the pool, or closes it when the query failed for
  * another reason than an error the server reported (a broken socket, a
- * client-side timeout): such a connection may be in an unknown state.
+ * client-side timeout), since such a connection may be in an unknown state,
+ * or when the server reported that it ended the connection.
  */
 function releaseClient(client: pg.PoolClient, failure: unknown): void {
-  const broken = failure !== undefined && !(failure instanceof pg.DatabaseError);
+  client.off('error', ignoreCheckedOutError);
+  const broken =
+    failure !== undefined &&
+    (!(failure instanceof pg.DatabaseError) || CONNECTION_ENDED_SQLSTATES.has(failure.code ?? ''));
   client.release(broken ? (failure as Error) : undefined);
 }
+
+/** SQLSTATEs of a server that ended the connection (admin_shutdown, crash_shutdown, cannot_connect_now). */
+const CONNECTION_ENDED_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
+
+/**
+ * Listens to a checked-out client's 'error' event. pg emits it when the
+ * server closes the connection, after failing the query in flight; pg-pool
+ * listens only to idle clients, so without this a connection ended during a
+ * query, such as a backend terminated by an administrator, crashed the
+ * process. The query's own error reaches the caller, and release discards
+ * the client.
+ */
+function ignoreCheckedOutError(): void {}
 
 /** Executions of one statement text after which it is prepared on each connection. */
 const HOT_STATEMENT_EXECUTIONS = 20;

@@ -38,6 +38,14 @@ const CONNECTION_TIMEOUT_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Connection terminated due to connection timeout',
 ];
+/**
+ * Signs of a database connection lost while a statement ran: a server that
+ * shut down or ended the backend (SQLSTATE class 57P), a reset or closed
+ * socket, and the message pg raises when the server closes the connection.
+ */
+const CONNECTION_LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
+const CONNECTION_LOST_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+const CONNECTION_LOST_MESSAGES = ['Connection terminated unexpectedly', 'Connection terminated'];
 /** Retry-After of a 503 caused by a busy database, in seconds. */
 const DATABASE_RETRY_AFTER_SECONDS = 2;
 /** Causes followed to find a database error wrapped by another error. */
@@ -72,8 +80,8 @@ export function handleError(
 }
 
 /**
- * Maps a statement timeout or a pool connection timeout, also when wrapped
- * in an INTERNAL error, to a 503 the client may retry. Errors with another
+ * Maps a statement timeout, a pool connection timeout or a lost connection,
+ * also when wrapped in an INTERNAL error, to a 503 the client may retry. Errors with another
  * code of ours stay as raised.
  */
 function databaseOverload(error: Error): AppError | undefined {
@@ -95,9 +103,25 @@ function databaseOverload(error: Error): AppError | undefined {
         cause: error,
       });
     }
+    if (isConnectionLost(current)) {
+      return new AppError('DATABASE_UNAVAILABLE', `Database connection lost: ${current.message}`, {
+        userMessage: `The connection to the database was lost. Retry the request in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+        retryable: true,
+        cause: error,
+      });
+    }
     current = current.cause;
   }
   return undefined;
+}
+
+function isConnectionLost(error: Error): boolean {
+  const code = 'code' in error ? String(error.code) : '';
+  return (
+    CONNECTION_LOST_SQLSTATES.has(code) ||
+    CONNECTION_LOST_SOCKET_CODES.has(code) ||
+    CONNECTION_LOST_MESSAGES.includes(error.message)
+  );
 }
 
 function toAppError(error: FastifyError | Error): AppError {
