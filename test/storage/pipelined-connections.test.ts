@@ -67,7 +67,7 @@ async function makeKnown(db: PostgresDatabase, sql: string, params: unknown[]): 
 }
 
 describe('pipelined connections', () => {
-  it('answers each concurrent query with its own rows once the statement is known to be fast', async () => {
+  it('pipelines concurrent fast queries', async () => {
     const { db, metrics } = await openDatabase();
     await db.exec('CREATE TABLE numbers (n int PRIMARY KEY)');
     await db.exec('INSERT INTO numbers SELECT generate_series(1, 500)');
@@ -92,7 +92,7 @@ describe('pipelined connections', () => {
     expect(await sampleOf(metrics, 'cleanroom_db_pipeline_queries_in_flight')).toBe(0);
   });
 
-  it('keeps statements slower than the limit on the pool', async () => {
+  it('keeps slow statements on the pool', async () => {
     const { db, metrics } = await openDatabase({ pipelineMaxStatementMs: 5 });
     const slow = 'SELECT pg_sleep(0.02), $1::int AS n';
     await makeKnown(db, slow, [1]);
@@ -105,7 +105,7 @@ describe('pipelined connections', () => {
     );
   });
 
-  it('fails a failing statement alone and keeps the connection', async () => {
+  it('isolates a failing statement', async () => {
     const { db, metrics } = await openDatabase();
     const sql = 'SELECT 100 / $1::int AS quotient';
     await makeKnown(db, sql, [1]);
@@ -127,7 +127,7 @@ describe('pipelined connections', () => {
     expect(await sampleOf(metrics, 'cleanroom_db_pipeline_connections')).toBe(2);
   });
 
-  it('applies the statement timeout on pipelined connections', async () => {
+  it('applies the connection settings', async () => {
     const { db } = await openDatabase({ statementTimeoutMs: 1500 });
     const sql = 'SELECT current_setting($1) AS value';
     await makeKnown(db, sql, ['statement_timeout']);
@@ -140,7 +140,7 @@ describe('pipelined connections', () => {
     expect(rows.map((result) => result[0]?.value)).toEqual(['1500ms', 'cleanroom']);
   });
 
-  it('takes the pool while a dropped pipelined connection reopens', async () => {
+  it('reopens a dropped connection', async () => {
     const { db, metrics } = await openDatabase();
     const sql = 'SELECT pg_backend_pid() AS pid, $1::int AS n';
     await makeKnown(db, sql, [0]);
@@ -177,7 +177,7 @@ describe('pipelined connections', () => {
     expect(after.every((rows) => !pipelinePids.includes(rows[0]?.pid))).toBe(true);
   });
 
-  it('sends no new query to a connection whose queries wait on a lock', async () => {
+  it('skips a connection stalled on a lock', async () => {
     const lines: Record<string, unknown>[] = [];
     const log = pino(
       { level: 'warn' },
@@ -218,7 +218,7 @@ describe('pipelined connections', () => {
     expect(slow).toMatchObject([{ statement: readLocked, connection: 'pipeline' }]);
   });
 
-  it('leaves statements of a transaction on its connection', async () => {
+  it('keeps transactions on their connection', async () => {
     const { db, metrics } = await openDatabase();
     await db.exec('CREATE TABLE notes (id int PRIMARY KEY)');
     const insert = 'INSERT INTO notes (id) VALUES ($1)';

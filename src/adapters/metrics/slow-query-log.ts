@@ -29,7 +29,7 @@ export class SlowQueryLog {
 
   /**
    * Logs `sql` if `durationMs`, timed by the caller, reached the threshold.
-   * `connection` says where it ran: on a pipelined connection the duration
+   * `connection` names where it ran. On a pipelined connection the duration
    * includes the wait behind the queries sent before it.
    */
   observe(sql: string, durationMs: number, connection?: 'pool' | 'pipeline'): void {

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.ts';
 
 /** Queries in flight on one pipelined connection beyond which new queries take the pool. */
 const PIPELINE_DEPTH_MAX = 32;
-/** Least time between two attempts to open a pipelined connection that failed or dropped, in milliseconds. */
+/** Minimum time between two attempts to open a pipelined connection that failed or dropped, in milliseconds. */
 const RECONNECT_INTERVAL_MS = 1_000;
 /** Executions of a statement text timed before it may be pipelined. */
 const MIN_TIMED_EXECUTIONS = 20;

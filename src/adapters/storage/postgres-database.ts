@@ -215,10 +215,10 @@ function releaseClient(client: pg.PoolClient, failure: unknown): void {
 const CONNECTION_ENDED_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
 
 /**
- * Listens to a checked-out client's 'error' event. pg emits it when the
- * server closes the connection, after failing the query in flight; pg-pool
- * listens only to idle clients, so without this a connection ended during a
- * query, such as a backend terminated by an administrator, crashed the
+ * Ignores the 'error' event of a checked-out client. pg emits it when the
+ * server closes the connection, after it failed the query in flight. pg-pool
+ * listens only to idle clients, so without this listener a connection ended
+ * during a query (a backend terminated by an administrator, say) crashed the
  * process. The query's own error reaches the caller, and release discards
  * the client.
  */

@@ -152,9 +152,9 @@ export async function createHttpServer(
 
 /**
  * Creates the response memo of this server, or returns null when its budget
- * is 0 or the read cache is off: the memo replays only responses whose values
- * the cache holds, so without the cache it would cost every request a lookup
- * and hold nothing.
+ * is 0 or the read cache is off. The memo replays only responses whose
+ * values the cache contains, so without the cache it would stay empty and
+ * cost every request a lookup.
  */
 function createResponseMemo(platform: Platform, maxBytes: number | undefined): ResponseMemo | null {
   const budget = maxBytes ?? platform.config.CACHE_RESPONSE_MEMO_MB * 1024 * 1024;

@@ -186,10 +186,11 @@ const listStatements = new Map<string, string>();
  * Each room comes back as one `json` column. For every query, pg parses a
  * description of each column, builds a value parser per column and copies a
  * dictionary-mode object per row. With the 18 columns of a room, that cost
- * more than the rest of an uncached list request: one column parsed by
- * JSON.parse raised the uncached list bench from about 9,400 to about 12,100
- * requests per second (15 s loads, alternating). Timestamps then arrive as
- * ISO 8601 text with the session's offset, which `toIso` reads.
+ * more than the rest of an uncached list request. One column parsed by
+ * JSON.parse raised the uncached list from about 9,400 to about 12,100
+ * requests per second (15 s loads, alternating, on the 2-core bench
+ * machine). Timestamps then arrive as ISO 8601 text with the session's
+ * offset, which `toIso` reads.
  */
 function listStatement(conditions: readonly string[], limitIndex: number): string {
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
