@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/adapters/logging/logger.ts';
@@ -8,6 +6,7 @@ import {
   PostgresDatabase,
   type PostgresOptions,
 } from '../../src/adapters/storage/postgres-database.ts';
+import { captureLog, sampleOf } from '../support/metrics-and-logs.ts';
 import { dropSchemas, TEST_DATABASE_URL } from '../support/postgres.ts';
 
 /** Executions a statement needs on the pool before it may be pipelined (MIN_TIMED_EXECUTIONS). */
@@ -44,18 +43,6 @@ afterEach(async () => {
     await dropSchemas(schema);
   }
 });
-
-async function sampleOf(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number | undefined> {
-  const metric = (await registry.getMetricsAsJSON()).find((entry) => entry.name === name);
-  const sample = metric?.values.find((value) =>
-    Object.entries(labels).every(([key, expected]) => String(value.labels[key]) === expected),
-  );
-  return sample?.value;
-}
 
 function pipelinedCount(metrics: Registry): Promise<number | undefined> {
   return sampleOf(metrics, 'cleanroom_db_statements_total', { connection: 'pipeline' });
@@ -178,16 +165,7 @@ describe('pipelined connections', () => {
   });
 
   it('skips a connection stalled on a lock', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const log = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-          done();
-        },
-      }),
-    );
+    const { log, lines } = captureLog();
     const { db, metrics } = await openDatabase({ pipelineConnections: 1, slowQueryMs: 40, log });
     await db.exec('CREATE TABLE locked (n int); CREATE TABLE free (n int)');
     const readLocked = 'SELECT count(*)::int AS count FROM locked WHERE n <> $1';

@@ -10,6 +10,7 @@ import {
   PostgresDatabase,
   type PostgresOptions,
 } from '../../src/adapters/storage/postgres-database.ts';
+import { captureLog, sampleOf } from '../support/metrics-and-logs.ts';
 import { dropSchemas, TEST_DATABASE_URL } from '../support/postgres.ts';
 
 const opened: { db: PostgresDatabase; schema: string }[] = [];
@@ -37,28 +38,6 @@ afterEach(async () => {
     await dropSchemas(schema);
   }
 });
-
-/** Value of one sample of a metric in the registry, or undefined when absent. */
-async function sampleOf(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number | undefined> {
-  // A histogram's _count and _sum samples sit under the histogram's name, with metricName set.
-  const metrics = await registry.getMetricsAsJSON();
-  const samples = metrics.flatMap((metric) =>
-    metric.values.map((value) => ({
-      ...value,
-      name: (value as { metricName?: string }).metricName ?? metric.name,
-    })),
-  );
-  const sample = samples.find(
-    (value) =>
-      value.name === name &&
-      Object.entries(labels).every(([key, expected]) => String(value.labels[key]) === expected),
-  );
-  return sample?.value;
-}
 
 describe('pool metrics', () => {
   it('reports connections in use, idle and waiting queries', async () => {
@@ -204,17 +183,6 @@ describe('prepared statements', () => {
 });
 
 describe('slow-query log', () => {
-  function captureLog() {
-    const lines: Record<string, unknown>[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
-    return { log: pino({ level: 'warn' }, stream), lines };
-  }
-
   it('logs a slow statement without its parameter values', async () => {
     const { log, lines } = captureLog();
     const db = await openDatabase({ log, slowQueryMs: 100 });
