@@ -46,7 +46,7 @@ const CONNECTION_TIMEOUT_MESSAGES = [
 const CONNECTION_LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
 const CONNECTION_LOST_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 const CONNECTION_LOST_MESSAGES = ['Connection terminated unexpectedly', 'Connection terminated'];
-/** Retry-After of a 503 caused by a busy database, in seconds. */
+/** Retry-After of a 503 caused by a busy or unreachable database, in seconds. */
 const DATABASE_RETRY_AFTER_SECONDS = 2;
 /** Causes followed to find a database error wrapped by another error. */
 const MAX_CAUSE_DEPTH = 5;
@@ -59,7 +59,7 @@ export function handleError(
 ) {
   const appError = databaseOverload(error) ?? toAppError(error);
   if (appError.code === 'DATABASE_TIMEOUT' || appError.code === 'DATABASE_UNAVAILABLE') {
-    request.log.warn({ err: error, code: appError.code }, 'request failed on a busy database');
+    request.log.warn({ err: error, code: appError.code }, 'request failed on a busy or lost database connection');
     void reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
   } else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
