@@ -59,7 +59,10 @@ export function handleError(
 ) {
   const appError = databaseOverload(error) ?? toAppError(error);
   if (appError.code === 'DATABASE_TIMEOUT' || appError.code === 'DATABASE_UNAVAILABLE') {
-    request.log.warn({ err: error, code: appError.code }, 'request failed on a busy or lost database connection');
+    request.log.warn(
+      { err: error, code: appError.code },
+      'request failed on a busy or lost database connection',
+    );
     void reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
   } else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
