@@ -145,7 +145,7 @@ describe('pipelined connections', () => {
       .poll(() => sampleOf(metrics, 'cleanroom_db_pipeline_connections'))
       .toBe(2 - pipelinePids.length);
 
-    // Every query succeeds meanwhile: the pool answers until the connections are back.
+    // Every query succeeds meanwhile, because the pool takes them until the connections are back.
     for (let index = 0; index < 20; index += 1) {
       expect(await db.query<{ n: number }>(sql, [index])).toMatchObject([{ n: index }]);
     }
@@ -180,7 +180,7 @@ describe('pipelined connections', () => {
     let free: unknown;
     try {
       expect(await pipelinedCount(metrics)).toBe(1);
-      // No answer for 4 times the 5 ms statement limit marks the connection as stalled.
+      // No result for 4 times the 5 ms statement limit marks the connection as stalled.
       await new Promise((resolve) => setTimeout(resolve, 50));
       const timeout = new Promise((resolve) => setTimeout(resolve, 2000, 'still waiting'));
       free = await Promise.race([db.query(readFree, [0]), timeout]);

@@ -24,7 +24,7 @@ export async function sampleOf(
   return sample?.value;
 }
 
-/** A pino logger at warn whose lines are parsed into `lines`. */
+/** Creates a pino logger at warn whose lines are parsed into `lines`. */
 export function captureLog(): { log: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({

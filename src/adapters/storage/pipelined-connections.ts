@@ -7,7 +7,7 @@ const PIPELINE_DEPTH_MAX = 32;
 const RECONNECT_INTERVAL_MS = 1_000;
 /** Executions of a statement text timed before it may be pipelined. */
 const MIN_TIMED_EXECUTIONS = 20;
-/** A connection with queries in flight and no answer for this many times the statement limit takes no new queries. */
+/** A connection with queries in flight and no result for this many times the statement limit takes no new queries. */
 const STALL_FACTOR = 4;
 /** Weight of the newest duration in a statement's moving average. */
 const AVERAGE_WEIGHT = 0.1;
@@ -24,12 +24,12 @@ export interface PipelinedConnectionsOptions {
   log: Logger;
 }
 
-/** One pipelined client and the number of its queries not yet answered. */
+/** One pipelined client and the number of its queries still in flight. */
 export interface Pipe {
   index: number;
   client: pg.Client;
   inFlight: number;
-  /** performance.now() of the last answer, or of the first query sent after an idle spell. */
+  /** performance.now() of the last result, or of the first query sent after an idle spell. */
   lastProgressAt: number;
   /** True while the socket holds back writes until the event loop's check phase. */
   corked: boolean;
@@ -39,21 +39,22 @@ export interface Pipe {
  * A few connections in pg's pipeline mode, for single statements outside
  * transactions. A pooled connection carries one query per round trip, so
  * each query wakes a PostgreSQL backend and the Node process once. A
- * pipelined connection writes the next query without waiting for the answer
- * to the previous one: under load, a backend finds several queries in its
- * socket and answers them in one go (docs/deployment.md has the figures).
+ * pipelined connection writes the next query before the result of the
+ * previous one arrives. Under load, a backend then finds several queries in
+ * its socket and returns their results in one go (docs/deployment.md has
+ * the figures).
  *
  * A slow statement delays every query queued behind it on the same
- * connection, so only statements whose moving average duration is at most
- * `maxStatementMs` are pipelined; others, and statements not yet timed
- * often enough, take the pool. A fast statement can still wait, on a lock
- * for example: a connection that has queries in flight and gave no answer
- * for `STALL_FACTOR` times `maxStatementMs` takes no new queries until it
- * answers again, and neither does one with `PIPELINE_DEPTH_MAX` queries in
+ * connection. So only statements whose moving average duration is at most
+ * `maxStatementMs` are pipelined, and other statements, or those not yet
+ * timed often enough, take the pool. A fast statement can still wait, on a
+ * lock for example. A connection that has queries in flight and returned no
+ * result for `STALL_FACTOR` times `maxStatementMs` takes no new queries until
+ * it returns one, and neither does one with `PIPELINE_DEPTH_MAX` queries in
  * flight. The queries already sent behind a waiting one wait with it, up to
  * the statement timeout. Each query carries its own Sync, so a failing
- * statement fails alone. A connection failure fails the queries in flight;
- * the connection is dropped at the first such failure and reopened on a
+ * statement fails alone. A connection failure fails the queries in flight.
+ * The connection is dropped at the first such failure and reopened on a
  * later query.
  */
 export class PipelinedConnections {
@@ -86,9 +87,9 @@ export class PipelinedConnections {
   }
 
   /**
-   * A connected client with room for one more query, if `sql` is known to be
-   * fast; undefined sends the query to the pool. Starts reopening closed
-   * connections on the way.
+   * Returns a connected pipe with room for one more query when `sql` is
+   * known to be fast, or undefined to send the query to the pool. Starts
+   * reopening closed connections on the way.
    */
   pick(sql: string): Pipe | undefined {
     if (this.closed || !this.durations.isFast(sql, this.options.maxStatementMs)) return undefined;
@@ -197,8 +198,8 @@ export class PipelinedConnections {
 /**
  * Holds the socket's writes until the check phase of this event loop turn,
  * so the queries of every request handled in the turn leave in one write.
- * pg writes each protocol message on its own; corking the pipelined sockets
- * took about 6 % of the server CPU per request of the uncached list bench.
+ * pg writes each protocol message on its own. Corking the pipelined sockets
+ * saved about 6 % of the server CPU per request of the uncached list bench.
  */
 function holdWritesForThisTurn(pipe: Pipe): void {
   const { stream } = pipe.client.connection;

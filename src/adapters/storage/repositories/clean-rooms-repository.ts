@@ -179,9 +179,10 @@ export class CleanRoomsRepository {
 const listStatements = new Map<string, string>();
 
 /**
- * The list statement for these conditions, the same string each time: the
- * database adapter looks statements up by text three times per query, and
- * V8 keeps a string's hash, so a reused text is found without rehashing it.
+ * Returns the list statement for these conditions, the same string each
+ * time. The database adapter looks statements up by text three times per
+ * query, and V8 keeps a string's hash, so a reused text is found without
+ * rehashing it.
  *
  * Each room comes back as one `json` column. For every query, pg parses a
  * description of each column, builds a value parser per column and copies a
